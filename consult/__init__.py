@@ -1,0 +1,155 @@
+"""consult: a participatory platform for mutual insurers and other social-economy organisations."""
+
+import importlib
+import os
+from pathlib import Path
+
+from flask import Flask, request
+from flask_babel import format_datetime
+from flask_wtf.csrf import generate_csrf
+
+from consult.config import Config, DevelopmentConfig
+from consult.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+#: Every domain area; each has a `views.py` with `bp` (and optionally `NAV`) and may have `cli.py`.
+AREAS = ["core", "accounts", "consultations"]
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+def create_app(config=None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, CLI, security headers."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("CONSULT_INSTANCE_PATH") or str(PROJECT_DIR / "instance"),
+        template_folder=str(PROJECT_DIR / "templates"),
+        static_folder=str(PROJECT_DIR / "static"),
+    )
+    if config is None:
+        config = Config if os.environ.get("CONSULT_ENV") == "production" else DevelopmentConfig
+    app.config.from_object(config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(
+            Path(app.instance_path) / "consult.sqlite"
+        )
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY must be set in production (CONSULT_ENV=production).")
+
+    _bind_extensions(app)
+    _register_areas(app)
+    _register_template_helpers(app)
+    _register_request_hooks(app)
+    return app
+
+
+def _bind_extensions(app: Flask) -> None:
+    """Bind the unbound extensions to this app."""
+    from consult.core.i18n import select_locale, translation_directories
+
+    db.init_app(app)
+    is_sqlite = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=is_sqlite)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.session_protection = "strong"
+    csrf.init_app(app)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_directories())
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    if is_sqlite:
+        _enable_sqlite_foreign_keys(app)
+
+
+def _enable_sqlite_foreign_keys(app: Flask) -> None:
+    """SQLite ignores foreign keys unless asked; ask on every connection, and wait on locks."""
+    from sqlalchemy import event
+
+    with app.app_context():
+
+        @event.listens_for(db.engine, "connect")
+        def _on_connect(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.close()
+
+
+def _register_areas(app: Flask) -> None:
+    """Register each area's blueprint, navigation entries and CLI commands."""
+    import consult.models  # noqa: F401  (every model known to the metadata)
+    from consult.cli import register_commands
+
+    app.config["NAV"] = []
+    for area in AREAS:
+        views = importlib.import_module(f"consult.{area}.views")
+        app.register_blueprint(views.bp)
+        app.config["NAV"].extend(getattr(views, "NAV", []))
+    register_commands(app, AREAS)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    """Filters and globals the templates share."""
+    from flask_login import current_user
+
+    from consult.core.clock import to_local
+    from consult.core.permissions import ROLE_LABELS, Role
+    from consult.core.sanitize import rich
+
+    def localdt(moment, fmt="medium"):
+        """Show a stored naive-UTC moment in Paris time, in the page's language."""
+        return format_datetime(to_local(moment), fmt) if moment else ""
+
+    app.jinja_env.filters["rich"] = rich
+    app.jinja_env.filters["localdt"] = localdt
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    @app.context_processor
+    def _globals():
+        from flask_babel import get_locale
+
+        nav = [item for item in app.config["NAV"] if item.visible_to(current_user)]
+        return {
+            "Role": Role,
+            "ROLE_LABELS": ROLE_LABELS,
+            "nav_items": nav,
+            "current_locale": str(get_locale() or "fr"),
+            "csrf_token": generate_csrf,
+        }
+
+
+def _register_request_hooks(app: Flask) -> None:
+    """One commit per request, security headers, friendly error pages."""
+    from flask_login import current_user
+
+    from consult.core.views import register_error_handlers
+
+    @app.after_request
+    def _commit_and_secure(response):
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if app.config.get("SESSION_COOKIE_SECURE") and request.is_secure:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if current_user.is_authenticated:
+            # Pages for a signed-in person carry their data: never keep them in a shared cache.
+            headers.setdefault("Cache-Control", "private, no-store")
+        return response
+
+    register_error_handlers(app)

@@ -1,0 +1,1 @@
+"""People: accounts, roles, profiles, invitations and password resets."""

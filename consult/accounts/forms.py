@@ -1,0 +1,108 @@
+"""Forms for signing in, profiles, links sent by e-mail and managing people."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
+
+from consult.accounts.rules import AGE_BAND_LABELS, AGE_BANDS, GENDER_FORM_LABELS, GENDER_FORMS
+from consult.core.forms import MultiCheckboxField
+from consult.core.permissions import ROLE_LABELS, Role
+
+
+class LoginForm(FlaskForm):
+    """Sign in with e-mail and password."""
+
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    remember = BooleanField(_l("Stay signed in on this device"))
+
+
+class ProfileForm(FlaskForm):
+    """The profile that quotes are attributed by, with consent."""
+
+    population = SelectField(_l("You answer as"), coerce=int, validators=[InputRequired()])
+    gender_form = RadioField(
+        _l("How should we write your category?"),
+        choices=[(g, GENDER_FORM_LABELS[g]) for g in GENDER_FORMS],
+        validators=[InputRequired()],
+        default="n",
+    )
+    age_band = SelectField(
+        _l("Age band"),
+        choices=[("", _l("I prefer not to say"))] + [(a, AGE_BAND_LABELS[a]) for a in AGE_BANDS],
+    )
+    region = SelectField(_l("Region"), coerce=int)
+    consent = BooleanField(
+        _l(
+            "I agree that this profile (category, form, age band, region) is attached to my "
+            "contributions and may be quoted with them, never with my name."
+        )
+    )
+
+
+class PasswordChoiceForm(FlaskForm):
+    """Choose a password (from an invitation or a reset link)."""
+
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l("At least 10 characters."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Type it again"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ForgottenPasswordForm(FlaskForm):
+    """Ask for a password-reset link."""
+
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "email"},
+    )
+
+
+class InvitationUploadForm(FlaskForm):
+    """Invite a population from a CSV file."""
+
+    file = FileField(
+        _l("CSV file"),
+        validators=[FileRequired(_l("Choose a file."))],
+        description=_l(
+            "UTF-8, comma or semicolon separated, with a header line: email, category, region, "
+            "age_band, gender (f, m or n), name. Only email and category are required."
+        ),
+    )
+
+
+class PersonForm(FlaskForm):
+    """An administrator changes a person's roles or deactivates the account."""
+
+    roles = MultiCheckboxField(_l("Roles"), choices=[(r.value, ROLE_LABELS[r]) for r in Role])
+    active = BooleanField(_l("Account active"))
+
+
+class PeopleFilterForm(FlaskForm):
+    """Search people by e-mail or name, and by role."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("E-mail or name contains"), validators=[Length(max=100)])
+    role = SelectField(
+        _l("Role"), choices=[("", _l("Any role"))] + [(r.value, ROLE_LABELS[r]) for r in Role]
+    )

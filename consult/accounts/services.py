@@ -1,0 +1,247 @@
+"""Accounts: sign-in, roles, profiles, invitation and password-reset links."""
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from consult.accounts import rules
+from consult.accounts.models import AccountToken, Population, Region, User, UserRole
+from consult.core import audit
+from consult.core.errors import RuleError
+from consult.core.permissions import Role
+from consult.extensions import db
+
+
+def find_user_by_email(email: str) -> User | None:
+    """The account with this e-mail address (case-insensitive), if any."""
+    return db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+
+
+def authenticate(email: str, password: str, *, now: datetime) -> User | None:
+    """The active account matching these credentials, or None (never says which part was wrong)."""
+    user = find_user_by_email(email)
+    if user is None or not user.active or not user.check_password(password or ""):
+        return None
+    user.last_login_at = now
+    return user
+
+
+def create_user(
+    email: str,
+    *,
+    now: datetime,
+    password: str | None = None,
+    roles=(Role.PARTICIPANT,),
+    display_name: str = "",
+    population: Population | None = None,
+    gender_form: str = "n",
+    age_band: str | None = None,
+    region: Region | None = None,
+) -> User:
+    """Create an account; refuse a second account with the same e-mail address."""
+    try:
+        email = rules.normalise_email(email)
+    except ValueError:
+        raise RuleError(_l("This e-mail address is not valid."), field="email") from None
+    if find_user_by_email(email) is not None:
+        raise RuleError(_l("An account already exists with this e-mail address."), field="email")
+    user = User(
+        email=email,
+        display_name=display_name,
+        population=population,
+        gender_form=gender_form,
+        age_band=age_band,
+        region=region,
+        created_at=now,
+    )
+    if password is not None:
+        problem = rules.password_problem(password)
+        if problem:
+            raise RuleError(problem, field="password")
+        user.set_password(password)
+    user.roles = [UserRole(role=str(role)) for role in dict.fromkeys(roles)]
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def set_roles(actor: User, user: User, roles, *, now: datetime) -> None:
+    """Replace a person's roles; an administrator cannot remove their own administrator role."""
+    wanted = {str(Role(r)) for r in roles}
+    if (
+        user.id == actor.id
+        and Role.ADMINISTRATOR in user.role_names
+        and (Role.ADMINISTRATOR not in wanted)
+    ):
+        raise RuleError(_l("You cannot remove your own administrator role."))
+    before = sorted(user.role_names)
+    user.roles = [r for r in user.roles if r.role in wanted] + [
+        UserRole(role=r) for r in sorted(wanted - user.role_names)
+    ]
+    db.session.flush()
+    audit.record(
+        actor,
+        "accounts.roles",
+        user,
+        now=now,
+        before={"roles": before},
+        after={"roles": sorted(wanted)},
+    )
+
+
+def set_active(actor: User, user: User, active: bool, *, now: datetime) -> None:
+    """Deactivate or reactivate an account (nothing the person wrote is deleted)."""
+    if user.id == actor.id and not active:
+        raise RuleError(_l("You cannot deactivate your own account."))
+    audit.record(
+        actor,
+        "accounts.active",
+        user,
+        now=now,
+        before={"active": user.active},
+        after={"active": active},
+    )
+    user.active = active
+
+
+def save_profile(
+    user: User,
+    *,
+    population: Population | None,
+    gender_form: str,
+    age_band: str | None,
+    region: Region | None,
+    consent: bool,
+    now: datetime,
+) -> None:
+    """Record the profile quotes are attributed by; consent is required the first time."""
+    if not consent:
+        raise RuleError(_l("Please accept the use of your profile to take part."), field="consent")
+    if gender_form not in rules.GENDER_FORMS:
+        raise RuleError(_l("Choose a form from the list."), field="gender_form")
+    if age_band is not None and age_band not in rules.AGE_BANDS:
+        raise RuleError(_l("Choose an age band from the list."), field="age_band")
+    user.population = population
+    user.gender_form = gender_form
+    user.age_band = age_band
+    user.region = region
+    if user.profile_consented_at is None:
+        user.profile_consented_at = now
+
+
+def _token_hash(token: str) -> str:
+    """Only a hash of a link's token is stored, so a database leak gives no usable link."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(
+    user: User, purpose: str, *, now: datetime, valid_for: timedelta, note: str | None = None
+) -> str:
+    """Create a single-use link token; earlier unused links of that kind stop working."""
+    for old in db.session.scalars(
+        select(AccountToken).where(
+            AccountToken.user_id == user.id,
+            AccountToken.purpose == purpose,
+            AccountToken.used_at.is_(None),
+        )
+    ):
+        old.used_at = now
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        AccountToken(
+            user=user,
+            purpose=purpose,
+            token_hash=_token_hash(token),
+            created_at=now,
+            expires_at=now + valid_for,
+            note=note,
+        )
+    )
+    db.session.flush()
+    return token
+
+
+def peek_token(token: str, purpose: str, *, now: datetime) -> AccountToken:
+    """The valid token for this link, or a clear refusal (unknown, used or expired)."""
+    row = db.session.scalar(
+        select(AccountToken).where(
+            AccountToken.token_hash == _token_hash(token or ""), AccountToken.purpose == purpose
+        )
+    )
+    if row is None or row.used_at is not None:
+        raise RuleError(_l("This link is not valid or has already been used."))
+    if row.expires_at <= now:
+        raise RuleError(_l("This link has expired: ask for a new one."))
+    if not row.user.active:
+        raise RuleError(_l("This account is deactivated."))
+    return row
+
+
+def redeem_token(token: str, purpose: str, password: str, *, now: datetime) -> User:
+    """Use a link once to set a password; the link never works again."""
+    row = peek_token(token, purpose, now=now)
+    problem = rules.password_problem(password)
+    if problem:
+        raise RuleError(problem, field="password")
+    row.used_at = now
+    row.user.set_password(password)
+    db.session.flush()
+    return row.user
+
+
+def invite_from_csv(
+    actor: User, raw: bytes, *, now: datetime, valid_for: timedelta, filename: str = ""
+) -> list[tuple[User, str]]:
+    """Create the accounts a CSV lists, all or none; return each with its invitation token."""
+    try:
+        text = rules.decode_csv(raw)
+    except ValueError as error:
+        raise RuleError(error.args[0]) from None
+    populations = {p.code: p for p in db.session.scalars(select(Population))}
+    regions = {r.name: r for r in db.session.scalars(select(Region))}
+    existing = set(db.session.scalars(select(func.lower(User.email))))
+    parsed = rules.parse_invitations(text, set(populations), set(regions), existing)
+    if parsed.errors:
+        raise InvitationErrors(parsed.errors)
+    invited = []
+    for row in parsed.rows:
+        roles = [Role.PARTICIPANT]
+        if row.category == "delegate":
+            roles.append(Role.DELEGATE)
+        user = create_user(
+            row.email,
+            now=now,
+            roles=roles,
+            display_name=row.name,
+            population=populations[row.category],
+            gender_form=row.gender,
+            age_band=row.age_band,
+            region=regions.get(row.region) if row.region else None,
+        )
+        invited.append(
+            (
+                user,
+                issue_token(
+                    user, "invitation", now=now, valid_for=valid_for, note=filename or None
+                ),
+            )
+        )
+    audit.record(
+        actor,
+        "accounts.invite_csv",
+        ("file", None),
+        now=now,
+        after={"filename": filename, "invited": len(invited)},
+    )
+    return invited
+
+
+class InvitationErrors(RuleError):
+    """A CSV with problems: every (line, message) is reported and nothing is imported."""
+
+    def __init__(self, errors):
+        super().__init__(_l("The file has %(n)d problem(s); nothing was imported.", n=len(errors)))
+        self.errors = errors

@@ -1,0 +1,283 @@
+"""Sign-in, profile, invitation and reset links, and the people admin pages."""
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import func, or_, select
+
+from consult.accounts import services
+from consult.accounts.forms import (
+    ForgottenPasswordForm,
+    InvitationUploadForm,
+    LoginForm,
+    PasswordChoiceForm,
+    PeopleFilterForm,
+    PersonForm,
+    ProfileForm,
+)
+from consult.accounts.models import Population, Region, User, UserRole
+from consult.core.clock import utcnow
+from consult.core.errors import RuleError
+from consult.core.mail import send_mail
+from consult.core.nav import NavItem
+from consult.core.permissions import Role, login_required, role_required
+from consult.extensions import db, login_manager
+
+bp = Blueprint("accounts", __name__)
+
+NAV = [
+    NavItem("accounts.profile", _l("My profile")),
+    NavItem("accounts.people", _l("People"), roles=(Role.ORGANISER,)),
+]
+PER_PAGE = 50
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    """Flask-Login: the signed-in person, reloaded on each request."""
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only follow a `next` that stays on this site."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _after_sign_in(user: User):
+    """Where to go once signed in: the profile if it is missing, else where the person was going."""
+    if not user.profile_complete and user.has_role(Role.PARTICIPANT):
+        return redirect(url_for("accounts.profile", next=_safe_next(request.args.get("next"))))
+    return redirect(_safe_next(request.args.get("next")) or url_for("consultations.index"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Sign in with e-mail and password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("consultations.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data, now=utcnow())
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            return _after_sign_in(user)
+        form.form_errors.append(_("Wrong e-mail address or password."))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out and go back to the home page."""
+    logout_user()
+    flash(_("You are signed out."), "success")
+    return redirect(url_for("consultations.index"))
+
+
+def _fill_profile_choices(form: ProfileForm) -> None:
+    """Populations and regions come from the database (configurable lists)."""
+    form.population.choices = [
+        (p.id, p.name)
+        for p in db.session.scalars(select(Population).order_by(Population.position, Population.id))
+    ]
+    form.region.choices = [(0, _("I prefer not to say"))] + [
+        (r.id, r.name)
+        for r in db.session.scalars(select(Region).order_by(Region.position, Region.name))
+    ]
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    """The profile attached to each contribution (captured once, with consent; editable)."""
+    form = ProfileForm(obj=None)
+    _fill_profile_choices(form)
+    if request.method == "GET":
+        form.population.data = current_user.population_id
+        form.gender_form.data = current_user.gender_form
+        form.age_band.data = current_user.age_band or ""
+        form.region.data = current_user.region_id or 0
+        form.consent.data = current_user.profile_complete
+    if form.validate_on_submit():
+        try:
+            services.save_profile(
+                current_user,
+                population=db.session.get(Population, form.population.data),
+                gender_form=form.gender_form.data,
+                age_band=form.age_band.data or None,
+                region=db.session.get(Region, form.region.data) if form.region.data else None,
+                consent=form.consent.data,
+                now=utcnow(),
+            )
+        except RuleError as error:
+            getattr(form, error.field or "consent").errors.append(error.message)
+        else:
+            flash(_("Your profile is saved."), "success")
+            return redirect(_safe_next(request.args.get("next")) or url_for("consultations.index"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/profile.html", form=form), status
+
+
+def _choose_password(token: str, purpose: str, template: str):
+    """Shared flow of invitation and reset links: check the link, choose a password, sign in."""
+    now = utcnow()
+    try:
+        row = services.peek_token(token, purpose, now=now)
+    except RuleError as error:
+        return render_template("accounts/link_invalid.html", message=error.message), 410
+    form = PasswordChoiceForm()
+    if form.validate_on_submit():
+        try:
+            user = services.redeem_token(token, purpose, form.password.data, now=now)
+        except RuleError as error:
+            form.password.errors.append(error.message)
+        else:
+            login_user(user)
+            flash(_("Your password is saved; you are signed in."), "success")
+            return _after_sign_in(user)
+    status = 422 if form.is_submitted() else 200
+    return render_template(template, form=form, person=row.user), status
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token):
+    """An invited person chooses a password and signs in."""
+    return _choose_password(token, "invitation", "accounts/invitation.html")
+
+
+@bp.route("/password/forgotten", methods=["GET", "POST"])
+def forgotten_password():
+    """Send a reset link; the answer is the same whether or not the address has an account."""
+    form = ForgottenPasswordForm()
+    if form.validate_on_submit():
+        now = utcnow()
+        user = services.find_user_by_email(form.email.data)
+        if user is not None and user.active:
+            hours = current_app.config["PASSWORD_RESET_VALID_HOURS"]
+            token = services.issue_token(
+                user, "password_reset", now=now, valid_for=timedelta(hours=hours)
+            )
+            link = url_for("accounts.reset_password", token=token, _external=True)
+            send_mail(
+                user.email,
+                _("Choose a new password"),
+                _(
+                    "To choose a new password, open this link within %(hours)d hours:\n\n"
+                    "%(link)s\n\n"
+                    "If you did not ask for it, ignore this message.",
+                    hours=hours,
+                    link=link,
+                ),
+            )
+        flash(_("If an account exists with this address, a link has been sent to it."), "success")
+        return redirect(url_for("accounts.login"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/forgotten.html", form=form), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    """Choose a new password from a reset link."""
+    return _choose_password(token, "password_reset", "accounts/reset.html")
+
+
+# --- people administration --------------------------------------------------------------------
+
+
+@bp.get("/admin/people")
+@role_required(Role.ORGANISER)
+def people():
+    """Everyone with an account, searchable, with their roles and invitation status."""
+    form = PeopleFilterForm(request.args)
+    page = max(request.args.get("page", 1, type=int), 1)
+    query = select(User)
+    if form.validate() and form.q.data:
+        pattern = f"%{form.q.data.strip().lower()}%"
+        query = query.where(
+            or_(User.email.like(pattern), func.lower(User.display_name).like(pattern))
+        )
+    if form.role.data:
+        query = query.where(User.roles.any(UserRole.role == form.role.data))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    people = db.session.scalars(
+        query.order_by(User.email).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+    ).all()
+    return render_template(
+        "accounts/people.html", form=form, people=people, page=page, total=total, per_page=PER_PAGE
+    )
+
+
+@bp.route("/admin/people/<int:user_id>", methods=["GET", "POST"])
+@role_required(Role.ADMINISTRATOR)
+def person(user_id):
+    """An administrator changes a person's roles or deactivates the account."""
+    user = db.session.get(User, user_id) or abort(404)
+    form = PersonForm()
+    if request.method == "GET":
+        form.roles.data = sorted(user.role_names)
+        form.active.data = user.active
+    if form.validate_on_submit():
+        try:
+            now = utcnow()
+            services.set_roles(current_user, user, form.roles.data, now=now)
+            if form.active.data != user.active:
+                services.set_active(current_user, user, form.active.data, now=now)
+        except RuleError as error:
+            form.form_errors.append(error.message)
+        else:
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("accounts.person", user_id=user.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/person.html", form=form, person=user), status
+
+
+@bp.route("/admin/people/invite", methods=["GET", "POST"])
+@role_required(Role.ORGANISER)
+def invite():
+    """Invite a population from a CSV file: all rows or none; each person gets a link by e-mail."""
+    form = InvitationUploadForm()
+    errors = []
+    if form.validate_on_submit():
+        upload = form.file.data
+        raw = upload.read()
+        now = utcnow()
+        days = current_app.config["INVITATION_VALID_DAYS"]
+        try:
+            invited = services.invite_from_csv(
+                current_user,
+                raw,
+                now=now,
+                valid_for=timedelta(days=days),
+                filename=upload.filename or "",
+            )
+        except services.InvitationErrors as error:
+            form.form_errors.append(error.message)
+            errors = error.errors
+        except RuleError as error:
+            form.file.errors.append(error.message)
+        else:
+            for user, token in invited:
+                link = url_for("accounts.accept_invitation", token=token, _external=True)
+                send_mail(
+                    user.email,
+                    _("You are invited to take part in a consultation"),
+                    _(
+                        "You are invited to give your opinion on consult.\n\nTo take part, choose "
+                        "your password with this link (valid %(days)d days):\n\n%(link)s",
+                        days=days,
+                        link=link,
+                    ),
+                )
+            flash(_("%(n)d invitation(s) sent.", n=len(invited)), "success")
+            return redirect(url_for("accounts.people"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/invite.html", form=form, errors=errors), status

@@ -1,0 +1,67 @@
+"""Configuration classes; every deployment setting comes from the environment."""
+
+import os
+
+
+def _database_url(default: str) -> str:
+    """Return DATABASE_URL, accepting the common postgres:// spellings."""
+    url = os.environ.get("DATABASE_URL", default)
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://") :]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+class Config:
+    """Production-safe defaults; the embedded SQLite database lives in the instance folder."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    #: None means "a file consult.sqlite in the instance folder" (resolved by create_app).
+    SQLALCHEMY_DATABASE_URI = _database_url("") or None
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_HTTPONLY = True
+    PREFERRED_URL_SCHEME = "https" if SESSION_COOKIE_SECURE else "http"
+    WTF_CSRF_TIME_LIMIT = None
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+    LANGUAGES = ("fr", "en")
+    #: Redis for rate limits and background jobs in production; memory / synchronous otherwise.
+    REDIS_URL = os.environ.get("REDIS_URL")
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    MAIL_FROM = os.environ.get("MAIL_FROM", "consult@localhost")
+    #: "log" writes e-mails to the application log; "smtp" sends them through SMTP_HOST.
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "log")
+    SMTP_HOST = os.environ.get("SMTP_HOST", "localhost")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+    #: Longest accepted contribution, in characters of text.
+    MAX_CONTRIBUTION_LENGTH = 10_000
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    INVITATION_VALID_DAYS = 30
+    PASSWORD_RESET_VALID_HOURS = 2
+
+
+class DevelopmentConfig(Config):
+    """Local development and the demo: plain HTTP on 127.0.0.1, a fixed local secret."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    PREFERRED_URL_SCHEME = "http"
+
+
+class TestConfig(DevelopmentConfig):
+    """The test suite: CSRF off by default (a test turns it on), rate limits in memory."""
+
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_ENABLED = True
+    #: A cheap hash keeps the suite fast; production uses werkzeug's default (scrypt).
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name, not a secret
+    SERVER_NAME = None

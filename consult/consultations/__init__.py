@@ -1,0 +1,1 @@
+"""Open-question consultations: questions, contributions and reactions."""

@@ -1,0 +1,454 @@
+"""Consultations: organising them, answering them, reading and reacting to contributions."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from consult.accounts.models import Population, User
+from consult.consultations import rules
+from consult.consultations.models import (
+    Choice,
+    Consultation,
+    ConsultationPopulation,
+    Contribution,
+    ContributionRevision,
+    Question,
+    Reaction,
+    Theme,
+)
+from consult.core import audit
+from consult.core.errors import RuleError
+from consult.core.permissions import Role
+from consult.extensions import db
+
+
+def phase_of(consultation: Consultation, now: datetime) -> str:
+    """Where a consultation stands now (draft, scheduled, open, closed)."""
+    return rules.phase(consultation.status, consultation.opens_at, consultation.closes_at, now)
+
+
+def is_organiser(user) -> bool:
+    """Organisers (and administrators) see drafts and manage consultations."""
+    return user is not None and user.is_authenticated and user.has_role(Role.ORGANISER)
+
+
+def get_consultation(consultation_id: int, viewer, *, now: datetime) -> Consultation | None:
+    """The consultation if this person may see it (drafts only for organisers)."""
+    consultation = db.session.get(Consultation, consultation_id)
+    if consultation is None:
+        return None
+    if consultation.status == "draft" and not is_organiser(viewer):
+        return None
+    if not is_organiser(viewer) and not rules.is_eligible(
+        getattr(viewer, "population_id", None), consultation.population_ids
+    ):
+        return None
+    return consultation
+
+
+def consultations_for(viewer, *, now: datetime) -> list[tuple[Consultation, str]]:
+    """The published consultations this person is invited to, newest first, with their phase."""
+    query = select(Consultation).where(Consultation.status != "draft")
+    if not is_organiser(viewer):
+        query = query.join(ConsultationPopulation).where(
+            ConsultationPopulation.population_id == viewer.population_id
+        )
+    found = db.session.scalars(query.order_by(Consultation.opens_at.desc())).unique().all()
+    return [(c, phase_of(c, now)) for c in found]
+
+
+# --- organising -------------------------------------------------------------------------------
+
+
+def save_consultation(
+    actor: User,
+    consultation: Consultation | None,
+    *,
+    title: str,
+    introduction: str,
+    opens_at,
+    closes_at,
+    eligible: dict[int, int],
+    now: datetime,
+) -> Consultation:
+    """Create or update a consultation's settings; the window must make sense."""
+    title = (title or "").strip()
+    if not title:
+        raise RuleError(_l("Give the consultation a title."), field="title")
+    if len(title) > rules.MAX_TITLE_LENGTH:
+        raise RuleError(_l("The title is too long."), field="title")
+    if not eligible:
+        raise RuleError(_l("Invite at least one population."), field="populations")
+    if any(count < 0 for count in eligible.values()):
+        raise RuleError(_l("A head-count cannot be negative."), field="populations")
+    already_open = consultation is not None and consultation.status != "draft"
+    unchanged_opening = consultation is not None and consultation.opens_at == opens_at
+    rules.check_window(
+        opens_at, closes_at, now, opening_may_be_past=already_open or unchanged_opening
+    )
+    if consultation is None:
+        consultation = Consultation(created_at=now, created_by_id=actor.id, status="draft")
+        db.session.add(consultation)
+    elif consultation.status == "closed":
+        raise RuleError(_l("A closed consultation can no longer be changed."))
+    consultation.title = title
+    consultation.introduction = rules.clean_html(introduction) if introduction else ""
+    consultation.opens_at = opens_at
+    consultation.closes_at = closes_at
+    current = {p.population_id: p for p in consultation.populations}
+    consultation.populations = [
+        current.get(pid) or ConsultationPopulation(population_id=pid) for pid in eligible
+    ]
+    for link in consultation.populations:
+        link.eligible_count = eligible[link.population_id]
+    db.session.flush()
+    audit.record(actor, "consultations.save", consultation, now=now, after={"title": title})
+    return consultation
+
+
+def publish(actor: User, consultation: Consultation, *, now: datetime) -> None:
+    """Make a draft visible to its populations; it opens at its opening time."""
+    if consultation.status != "draft":
+        raise RuleError(_l("Only a draft can be published."))
+    if not consultation.questions:
+        raise RuleError(_l("Add at least one question before publishing."))
+    if consultation.closes_at <= now:
+        raise RuleError(_l("The closing date is already past: change it before publishing."))
+    consultation.status = "published"
+    audit.record(
+        actor,
+        "consultations.publish",
+        consultation,
+        now=now,
+        before={"status": "draft"},
+        after={"status": "published"},
+    )
+
+
+def close(actor: User, consultation: Consultation, *, now: datetime) -> None:
+    """Close a consultation before its closing time; no answer is accepted afterwards."""
+    if consultation.status != "published":
+        raise RuleError(_l("Only a published consultation can be closed."))
+    consultation.status = "closed"
+    consultation.closed_at = now
+    audit.record(
+        actor,
+        "consultations.close",
+        consultation,
+        now=now,
+        before={"status": "published"},
+        after={"status": "closed"},
+    )
+
+
+def _require_draft(consultation: Consultation) -> None:
+    """Questions change only before publication, so every answer meets the same wording."""
+    if consultation.status != "draft":
+        raise RuleError(_l("Questions can only be changed while the consultation is a draft."))
+
+
+def save_theme(
+    actor: User,
+    consultation: Consultation,
+    theme: Theme | None,
+    *,
+    title: str,
+    description: str,
+    now: datetime,
+) -> Theme:
+    """Create or rename a theme that groups questions."""
+    _require_draft(consultation)
+    title = (title or "").strip()
+    if not title:
+        raise RuleError(_l("Give the theme a title."), field="title")
+    if theme is None:
+        theme = Theme(consultation=consultation, position=len(consultation.themes))
+        db.session.add(theme)
+    theme.title = title[:200]
+    theme.description = (description or "").strip()
+    db.session.flush()
+    return theme
+
+
+def save_question(
+    actor: User,
+    consultation: Consultation,
+    question: Question | None,
+    *,
+    kind: str,
+    prompt: str,
+    help_text: str,
+    theme_id: int | None,
+    max_words: int,
+    choices: list[str],
+    now: datetime,
+) -> Question:
+    """Create or edit a question; choice questions need at least two distinct options."""
+    _require_draft(consultation)
+    prompt = (prompt or "").strip()
+    if not prompt:
+        raise RuleError(_l("Write the question."), field="prompt")
+    if kind not in ("open", "words", "single", "multiple"):
+        raise RuleError(_l("Choose a kind of question."), field="kind")
+    if not 1 <= max_words <= 10:
+        raise RuleError(_l("Between 1 and 10 words."), field="max_words")
+    labels = list(dict.fromkeys(c.strip() for c in choices if c.strip()))
+    if kind in ("single", "multiple") and len(labels) < 2:
+        raise RuleError(_l("Give at least two different options, one per line."), field="choices")
+    if theme_id is not None and theme_id not in {t.id for t in consultation.themes}:
+        raise RuleError(_l("Choose a theme of this consultation."), field="theme_id")
+    if question is None:
+        question = Question(consultation=consultation, position=len(consultation.questions))
+        db.session.add(question)
+    question.kind = kind
+    question.prompt = prompt
+    question.help_text = (help_text or "").strip()
+    question.theme_id = theme_id
+    question.max_words = max_words
+    if kind in ("single", "multiple"):
+        question.choices = [Choice(label=label[:200], position=i) for i, label in enumerate(labels)]
+    else:
+        question.choices = []
+    db.session.flush()
+    return question
+
+
+def move_question(actor: User, question: Question, offset: int, *, now: datetime) -> None:
+    """Move a question up (-1) or down (+1) in the list."""
+    consultation = question.consultation
+    _require_draft(consultation)
+    ordered = list(consultation.questions)
+    index = ordered.index(question)
+    target = index + offset
+    if 0 <= target < len(ordered):
+        ordered[index], ordered[target] = ordered[target], ordered[index]
+        for position, item in enumerate(ordered):
+            item.position = position
+    db.session.flush()
+
+
+def delete_question(actor: User, question: Question, *, now: datetime) -> None:
+    """Remove a question from a draft (a draft has no answers)."""
+    consultation = question.consultation
+    _require_draft(consultation)
+    consultation.questions.remove(question)
+    for position, item in enumerate(consultation.questions):
+        item.position = position
+    db.session.flush()
+
+
+# --- answering --------------------------------------------------------------------------------
+
+
+def _check_may_answer(user: User, consultation: Consultation, now: datetime) -> None:
+    """Refuse an answer, edit or withdrawal outside the window or from another population."""
+    refusal = rules.answer_refusal(
+        phase_of(consultation, now),
+        rules.is_eligible(user.population_id, consultation.population_ids),
+    )
+    if refusal:
+        raise RuleError(refusal)
+    if not user.profile_complete:
+        raise RuleError(_l("Complete your profile before answering."))
+
+
+def own_answers(user: User, consultation: Consultation) -> dict[int, Contribution]:
+    """This person's current answers to a consultation, by question id."""
+    found = db.session.scalars(
+        select(Contribution)
+        .where(Contribution.consultation_id == consultation.id, Contribution.author_id == user.id)
+        .options(selectinload(Contribution.choices))
+    )
+    return {c.question_id: c for c in found}
+
+
+def answer(
+    user: User,
+    question: Question,
+    *,
+    text: str | None = None,
+    choice_ids: list[int] | None = None,
+    now: datetime,
+) -> Contribution:
+    """Record or replace a person's answer to a question, keeping any earlier text."""
+    consultation = question.consultation
+    _check_may_answer(user, consultation, now)
+    body, chosen = "", []
+    if question.kind == "open":
+        body = rules.clean_open_answer(text, current_app.config["MAX_CONTRIBUTION_LENGTH"])
+    elif question.kind == "words":
+        body = rules.parse_words(text, question.max_words)
+    else:
+        chosen_ids = rules.check_choices(
+            question.kind, choice_ids or [], {c.id for c in question.choices}
+        )
+        chosen = [c for c in question.choices if c.id in chosen_ids]
+    contribution = db.session.scalar(
+        select(Contribution).where(
+            Contribution.question_id == question.id, Contribution.author_id == user.id
+        )
+    )
+    if contribution is None:
+        contribution = Contribution(
+            consultation_id=consultation.id,
+            question_id=question.id,
+            author_id=user.id,
+            created_at=now,
+        )
+        db.session.add(contribution)
+    else:
+        if (
+            contribution.withdrawn_at is None
+            and contribution.body == body
+            and (contribution.choices == chosen)
+        ):
+            return contribution
+        if contribution.body:
+            contribution.revisions.append(
+                ContributionRevision(body=contribution.body, replaced_at=now, reason="edit")
+            )
+        contribution.withdrawn_at = None
+    contribution.body = body
+    contribution.choices = chosen
+    contribution.updated_at = now
+    contribution.population_id = user.population_id
+    contribution.gender_form = user.gender_form
+    contribution.age_band = user.age_band
+    contribution.region_id = user.region_id
+    contribution.state = rules.state_on_submit()
+    contribution.published_at = now if contribution.state == "published" else None
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        # The same person answered the same question in another tab at the same instant.
+        raise RuleError(_l("Your answer was saved from another window: reload the page.")) from None
+    return contribution
+
+
+def withdraw(user: User, contribution: Contribution, *, now: datetime) -> None:
+    """Withdraw one's own answer before the close; the text is kept, never shown or counted."""
+    if contribution.author_id != user.id:
+        raise RuleError(_l("You can only withdraw your own answers."))
+    _check_may_answer(user, contribution.consultation, now)
+    if contribution.withdrawn_at is None:
+        contribution.withdrawn_at = now
+        contribution.updated_at = now
+
+
+def my_contributions(user: User) -> list[Contribution]:
+    """Everything this person wrote that is not withdrawn, newest first."""
+    return list(
+        db.session.scalars(
+            select(Contribution)
+            .where(Contribution.author_id == user.id, Contribution.withdrawn_at.is_(None))
+            .options(
+                selectinload(Contribution.choices),
+                selectinload(Contribution.question),
+                selectinload(Contribution.consultation),
+            )
+            .order_by(Contribution.updated_at.desc(), Contribution.id.desc())
+        )
+    )
+
+
+# --- reading and reacting ---------------------------------------------------------------------
+
+
+@dataclass
+class PublishedContribution:
+    """A published contribution with its reaction counts and the reader's own reaction."""
+
+    contribution: Contribution
+    agree: int
+    disagree: int
+    mine: int | None
+
+
+def published(question: Question, reader: User, *, page: int, per_page: int = 20):
+    """One page of a question's published contributions, with reactions; returns (items, total)."""
+    visible = (
+        Contribution.question_id == question.id,
+        Contribution.state == "published",
+        Contribution.withdrawn_at.is_(None),
+    )
+    total = db.session.scalar(select(func.count()).select_from(Contribution).where(*visible))
+    counts = (
+        select(
+            Reaction.contribution_id,
+            func.sum(case((Reaction.value == 1, 1), else_=0)).label("agree"),
+            func.sum(case((Reaction.value == -1, 1), else_=0)).label("disagree"),
+        )
+        .group_by(Reaction.contribution_id)
+        .subquery()
+    )
+    mine = (
+        select(Reaction.contribution_id, Reaction.value)
+        .where(Reaction.user_id == reader.id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Contribution, counts.c.agree, counts.c.disagree, mine.c.value)
+        .where(*visible)
+        .outerjoin(counts, counts.c.contribution_id == Contribution.id)
+        .outerjoin(mine, mine.c.contribution_id == Contribution.id)
+        .options(selectinload(Contribution.population), selectinload(Contribution.region))
+        .order_by(Contribution.published_at.desc(), Contribution.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    items = [
+        PublishedContribution(c, agree or 0, disagree or 0, value)
+        for c, agree, disagree, value in rows
+    ]
+    return items, total
+
+
+def react(user: User, contribution: Contribution, value: int, *, now: datetime) -> int | None:
+    """Agree or disagree with a published contribution: one reaction per person, changeable."""
+    if contribution.state != "published" or contribution.withdrawn_at is not None:
+        raise RuleError(_l("This contribution is not published."))
+    consultation = contribution.consultation
+    if not rules.is_eligible(user.population_id, consultation.population_ids) and not (
+        is_organiser(user)
+    ):
+        raise RuleError(_l("This consultation is not open to your population."))
+    if contribution.author_id == user.id:
+        raise RuleError(_l("You cannot react to your own contribution."))
+    existing = db.session.scalar(
+        select(Reaction).where(
+            Reaction.contribution_id == contribution.id, Reaction.user_id == user.id
+        )
+    )
+    wanted = rules.next_reaction(existing.value if existing else None, value)
+    if existing is not None and wanted is None:
+        db.session.delete(existing)
+    elif existing is not None:
+        existing.value = wanted
+        existing.updated_at = now
+    else:
+        try:
+            with db.session.begin_nested():
+                db.session.add(
+                    Reaction(
+                        contribution_id=contribution.id,
+                        user_id=user.id,
+                        value=wanted,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+        except IntegrityError:
+            raise RuleError(_l("Your reaction was already recorded.")) from None
+    db.session.flush()
+    return wanted
+
+
+def population_choices() -> list[Population]:
+    """Every population, in display order."""
+    return list(db.session.scalars(select(Population).order_by(Population.position, Population.id)))

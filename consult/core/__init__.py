@@ -1,0 +1,1 @@
+"""What every area shares: clock, errors, permissions, audit log, sanitising, i18n, mail."""

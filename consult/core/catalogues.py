@@ -1,0 +1,111 @@
+"""Extract, merge and compile each area's French catalogue (`consult i18n refresh`)."""
+
+import io
+from datetime import datetime
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_file
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+from jinja2.ext import babel_extract
+
+from consult.core.i18n import PROJECT_DIR, areas, catalogue_dir, sources
+
+KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "ngettext": (1, 2)}
+LOCALE = "fr"
+#: Fixed dates keep the files stable between refreshes (git shows only real changes).
+STAMP = datetime(2026, 1, 1)
+
+
+def extract(area: str) -> Catalog:
+    """Every translatable string written in an area's Python files and templates."""
+    template = Catalog(project="consult", locale=None, creation_date=STAMP)
+    python, templates = sources(area)
+    for method, files in (("python", python), (babel_extract, templates)):
+        options = {"extensions": "jinja2.ext.do"} if method is babel_extract else {}
+        for path in files:
+            for lineno, message, comments, context in extract_from_file(
+                method, str(path), keywords=KEYWORDS, options=options
+            ):
+                template.add(
+                    message,
+                    locations=[(str(path.relative_to(PROJECT_DIR)), lineno)],
+                    auto_comments=comments,
+                    context=context,
+                )
+    return template
+
+
+def po_path(area: str) -> Path:
+    """The French .po file of an area."""
+    return catalogue_dir(area) / LOCALE / "LC_MESSAGES" / "messages.po"
+
+
+def load(area: str) -> Catalog | None:
+    """The area's current French catalogue, if it has one."""
+    path = po_path(area)
+    if not path.exists():
+        return None
+    with path.open("rb") as f:
+        return read_po(f, locale=LOCALE)
+
+
+def compiled(catalog: Catalog) -> bytes:
+    """The .mo bytes of a catalogue (fuzzy entries left out)."""
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    return buffer.getvalue()
+
+
+def refresh(area: str) -> list[str]:
+    """Merge new strings into the area's .po (keeping translations), compile it; return gaps."""
+    template = extract(area)
+    catalog = load(area)
+    if not len(template) and catalog is None:
+        return []
+    if catalog is None:
+        catalog = Catalog(project="consult", locale=LOCALE, creation_date=STAMP)
+    catalog.update(template, no_fuzzy_matching=True)
+    catalog.obsolete.clear()
+    catalog.revision_date = STAMP
+    path = po_path(area)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as f:
+        write_po(f, catalog, omit_header=False, sort_output=True, width=100)
+    path.with_suffix(".mo").write_bytes(compiled(load(area)))
+    return untranslated(area)
+
+
+def untranslated(area: str) -> list[str]:
+    """Messages of an area with no French translation (or a fuzzy one)."""
+    catalog = load(area)
+    if catalog is None:
+        return []
+    return [
+        str(m.id)
+        for m in catalog
+        if m.id and (m.fuzzy or not (all(m.string) if isinstance(m.string, tuple) else m.string))
+    ]
+
+
+def problems() -> list[str]:
+    """Everything wrong with the catalogues: missing strings, gaps, stale .mo files."""
+    found = []
+    for area in areas():
+        template = extract(area)
+        catalog = load(area)
+        known = {m.id for m in catalog} if catalog is not None else set()
+        missing = [str(m.id) for m in template if m.id and m.id not in known]
+        found += [f"{area}: not in the catalogue: {m!r}" for m in missing]
+        found += [f"{area}: no French translation: {m!r}" for m in untranslated(area)]
+        if catalog is not None:
+            mo = po_path(area).with_suffix(".mo")
+            if not mo.exists() or mo.read_bytes() != compiled(catalog):
+                found.append(f"{area}: {mo.name} is stale: run `consult i18n refresh`")
+    return found
+
+
+def refresh_all() -> dict[str, list[str]]:
+    """Refresh every area's catalogue; return the untranslated messages by area."""
+    return {area: refresh(area) for area in areas()}

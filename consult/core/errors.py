@@ -1,0 +1,21 @@
+"""The one exception a rule or service raises to refuse something, with a message for people."""
+
+
+class RuleError(Exception):
+    """A refusal that the interface shows as it is (a translated, user-facing message)."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        #: The form field the message belongs to, when there is one.
+        self.field = field
+
+
+def refuse(error: RuleError, category: str = "error") -> None:
+    """Show a refusal on the next page and undo anything the refused action had flushed."""
+    from flask import flash
+
+    from consult.extensions import db
+
+    db.session.rollback()
+    flash(error.message, category)

@@ -1,0 +1,30 @@
+"""The shared append-only audit log."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from consult.extensions import db
+
+
+class AuditEvent(db.Model):
+    """One thing that happened, kept for ever: rows are only ever inserted."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_subject", "subject_type", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: When it happened (naive UTC).
+    occurred_at: Mapped[datetime] = mapped_column(index=True)
+    #: Who did it; None for the system (imports, scheduled closes).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    #: What was done, as "area.verb" (e.g. "moderation.reject").
+    action: Mapped[str] = mapped_column(String(80), index=True)
+    #: The kind and id of what it was done to.
+    subject_type: Mapped[str] = mapped_column(String(80))
+    subject_id: Mapped[int | None]
+    #: State before and after (small JSON objects), and the stated reason.
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)

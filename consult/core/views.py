@@ -1,0 +1,65 @@
+"""Routes every area shares: health check, language switch, error pages."""
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import text
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from consult.extensions import db
+
+bp = Blueprint("core", __name__)
+
+ERROR_TITLES = {
+    400: _l("The request could not be understood"),
+    403: _l("You do not have access to this page"),
+    404: _l("Page not found"),
+    405: _l("This action is not allowed here"),
+    409: _l("Someone else changed this at the same time"),
+    413: _l("What you sent is too large"),
+    422: _l("Some information is not valid"),
+    429: _l("Too many attempts: please wait a little"),
+    500: _l("Something went wrong on our side"),
+    503: _l("The service is temporarily unavailable"),
+}
+
+
+@bp.get("/healthz")
+def healthz():
+    """Report whether the database answers (load balancers and monitoring poll this)."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any database failure means "not healthy"
+        db.session.rollback()
+        return {"status": "unavailable", "database": False}, 503
+    return {"status": "ok", "database": True}, 200
+
+
+@bp.post("/language")
+def set_language():
+    """Remember the language a person chose, then return to the page they were on."""
+    lang = request.form.get("lang", "")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+    target = request.form.get("next", "")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("consultations.index")
+    return redirect(target)
+
+
+def register_error_handlers(app) -> None:
+    """Show every HTTP error as a page of the site, in the person's language."""
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error):
+        code = error.code or 500
+        if request.path.startswith("/api/"):
+            return {"error": str(ERROR_TITLES.get(code, error.name)), "status": code}, code
+        return (
+            render_template("core/error.html", code=code, title=ERROR_TITLES.get(code, error.name)),
+            code,
+        )
+
+    @app.errorhandler(500)
+    def _server_error(error):
+        db.session.rollback()
+        return _http_error(InternalServerError())

@@ -1,0 +1,14 @@
+"""Every area's models, imported in one place so that Alembic sees the whole schema."""
+
+from consult.accounts.models import AccountToken, Population, Region, User, UserRole  # noqa: F401
+from consult.consultations.models import (  # noqa: F401
+    Choice,
+    Consultation,
+    ConsultationPopulation,
+    Contribution,
+    ContributionRevision,
+    Question,
+    Reaction,
+    Theme,
+)
+from consult.core.models import AuditEvent  # noqa: F401

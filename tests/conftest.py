@@ -1,0 +1,316 @@
+"""Shared fixtures: the app on SQLite or PostgreSQL, a client, a runner, factories, a browser."""
+
+import contextvars
+import os
+import shutil
+import socket
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from werkzeug.serving import make_server
+
+from consult import create_app
+from consult.config import TestConfig
+from consult.core import mail
+from consult.core.clock import utcnow
+from consult.extensions import db, limiter
+
+PASSWORD = "correct-horse-battery"
+OUTPUT_DIR = Path(__file__).resolve().parent.parent / "test-output"
+
+
+def _database_url(tmp_root: Path) -> str:
+    """DATABASE_URL when set (PostgreSQL), else a fresh SQLite file for this run."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://") :]
+        return url
+    return f"sqlite:///{tmp_root / 'test.sqlite'}"
+
+
+def _empty_postgresql(url: str) -> None:
+    """Start from an empty schema, so the migrations are tested from nothing."""
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own context, as in production: its own `g`, its own session.
+
+    The test's objects are expired afterwards, so the test reads what the request committed.
+    """
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
+@pytest.fixture(scope="session")
+def _app(tmp_path_factory):
+    """One application for the run, its schema built by the migrations."""
+    from flask_migrate import upgrade
+
+    root = tmp_path_factory.mktemp("consult")
+    url = _database_url(root)
+    if url.startswith("postgresql"):
+        _empty_postgresql(url)
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = url
+
+    os.environ.setdefault("CONSULT_INSTANCE_PATH", str(root / "instance"))
+    app = create_app(Config)
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(_app):
+    """The application with an app context; every table is emptied after the test."""
+    with _app.app_context():
+        yield _app
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+    mail.outbox.clear()
+    limiter.reset()
+
+
+@pytest.fixture
+def client(app):
+    """A test client (CSRF off unless a test turns it on)."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A runner for the `consult` CLI commands."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def now():
+    """The current time, naive UTC, minute-aligned like a form field."""
+    return utcnow().replace(second=0, microsecond=0)
+
+
+@pytest.fixture
+def reference_data(app):
+    """The demonstration populations and regions."""
+    from consult.demo import _reference_data
+
+    populations, regions = _reference_data()
+    db.session.commit()
+    return populations, regions
+
+
+@pytest.fixture
+def make_user(app, reference_data, now):
+    """Factory: an account with roles and a consented profile (committed)."""
+    from consult.accounts.services import create_user
+
+    populations, regions = reference_data
+    counter = iter(range(1, 100_000))
+
+    def make(
+        email=None,
+        roles=("participant",),
+        population="member",
+        gender_form="f",
+        age_band="40-60",
+        region="Occitanie",
+        password=PASSWORD,
+        consented=True,
+        active=True,
+    ):
+        user = create_user(
+            email or f"person{next(counter)}@example.org",
+            now=now,
+            password=password,
+            roles=roles,
+            population=populations.get(population) if population else None,
+            gender_form=gender_form,
+            age_band=age_band,
+            region=regions.get(region) if region else None,
+        )
+        user.profile_consented_at = now if consented else None
+        user.active = active
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_consultation(app, reference_data, now):
+    """Factory: a consultation with questions, open by default (committed, no validation)."""
+    from consult.consultations.models import (
+        Choice,
+        Consultation,
+        ConsultationPopulation,
+        Question,
+    )
+
+    populations, _ = reference_data
+
+    def make(
+        title="Notre raison d'être",
+        status="published",
+        opens_at=None,
+        closes_at=None,
+        populations_invited=("member",),
+        eligible=100,
+        questions=None,
+    ):
+        consultation = Consultation(
+            title=title,
+            introduction="<p>Introduction</p>",
+            opens_at=opens_at or now - timedelta(days=1),
+            closes_at=closes_at or now + timedelta(days=7),
+            status=status,
+            created_at=now,
+        )
+        consultation.populations = [
+            ConsultationPopulation(population=populations[code], eligible_count=eligible)
+            for code in populations_invited
+        ]
+        for position, spec in enumerate(
+            questions or [("open", "Pourquoi notre mutuelle existe-t-elle ?")]
+        ):
+            kind, prompt, *options = spec
+            question = Question(kind=kind, prompt=prompt, position=position, max_words=3)
+            question.choices = [
+                Choice(label=label, position=i)
+                for i, label in enumerate(options[0] if options else [])
+            ]
+            consultation.questions.append(question)
+        db.session.add(consultation)
+        db.session.commit()
+        return consultation
+
+    return make
+
+
+@pytest.fixture
+def make_contribution(app, now):
+    """Factory: a contribution by an author to a question, with the author's profile."""
+    from consult.consultations.models import Contribution
+
+    def make(
+        question, author, body="<p>La solidarité entre adhérents.</p>", state="published", when=None
+    ):
+        moment = when or now
+        contribution = Contribution(
+            consultation_id=question.consultation_id,
+            question_id=question.id,
+            author_id=author.id,
+            body=body,
+            state=state,
+            created_at=moment,
+            updated_at=moment,
+            published_at=moment if state == "published" else None,
+            population_id=author.population_id,
+            gender_form=author.gender_form,
+            age_band=author.age_band,
+            region_id=author.region_id,
+        )
+        db.session.add(contribution)
+        db.session.commit()
+        return contribution
+
+    return make
+
+
+@pytest.fixture
+def login():
+    """Sign a test client in as a user (through the real form)."""
+
+    def sign_in(client, user, password=PASSWORD):
+        response = client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return response
+
+    return sign_in
+
+
+# --- browser tests ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served on a free local port in a thread, for the browser."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{port}"
+    yield server
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright (no browser download)."""
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        pytest.fail("Chromium is not installed: run `bash tests/run.sh`, which installs it.")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser page (desktop width); `page.set_viewport_size` for a phone."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot():
+    """Save a full-page screenshot under test-output/ and return its path."""
+    OUTPUT_DIR.mkdir(exist_ok=True)
+
+    def take(page, name):
+        path = OUTPUT_DIR / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Install everything the tests need (Python packages in .venv, Debian's Chromium for browser
+# tests) and run the whole suite twice: on the embedded SQLite, then on the local PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "== Installing Debian's Chromium for the browser tests"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+fi
+
+echo "== Installing the Python packages (.venv)"
+python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
+.venv/bin/python -m pip install -q -e '.[test]'
+export PATH="$PWD/.venv/bin:$PATH"
+
+echo "== Test suite on SQLite"
+env -u DATABASE_URL python -m pytest "$@"
+
+PG_URL=${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  echo "== Starting PostgreSQL"
+  if ls /etc/postgresql >/dev/null 2>&1; then
+    as_root pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start || true
+  fi
+  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && break; sleep 1; done
+fi
+if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  echo "== Test suite on PostgreSQL ($PG_URL)"
+  DATABASE_URL="$PG_URL" python -m pytest "$@"
+elif [ "${CI:-}" = "true" ]; then
+  echo "PostgreSQL is not reachable on 127.0.0.1:5432: CI needs it." >&2
+  exit 1
+else
+  echo "== PostgreSQL is not reachable on 127.0.0.1:5432: the PostgreSQL run was skipped." >&2
+fi

@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 from flask import Flask, request
-from flask_babel import format_datetime
+from flask_babel import format_date, format_datetime, format_time
 from flask_wtf.csrf import generate_csrf
 
 from consult.config import Config, DevelopmentConfig
@@ -105,8 +105,14 @@ def _register_template_helpers(app: Flask) -> None:
     from consult.core.sanitize import rich
 
     def localdt(moment, fmt="medium"):
-        """Show a stored naive-UTC moment in Paris time, in the page's language."""
-        return format_datetime(to_local(moment), fmt) if moment else ""
+        """Show a stored naive-UTC moment in Paris time, e.g. "23 déc. 2026, 08:01"."""
+        if not moment:
+            return ""
+        local = to_local(moment)
+        if fmt == "short":
+            return format_datetime(local, "dd/MM/yyyy HH:mm")
+        day = format_date(local, "long" if fmt == "long" else "medium")
+        return f"{day}, {format_time(local, 'HH:mm')}"
 
     app.jinja_env.filters["rich"] = rich
     app.jinja_env.filters["localdt"] = localdt
@@ -116,7 +122,10 @@ def _register_template_helpers(app: Flask) -> None:
     def _globals():
         from flask_babel import get_locale
 
-        nav = [item for item in app.config["NAV"] if item.visible_to(current_user)]
+        nav = sorted(
+            (item for item in app.config["NAV"] if item.visible_to(current_user)),
+            key=lambda item: item.order,
+        )
         return {
             "Role": Role,
             "ROLE_LABELS": ROLE_LABELS,

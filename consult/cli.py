@@ -77,7 +77,11 @@ def serve(with_demo, host, port):
     if with_demo:
         for line in load_demo(reset=False, contributions=4000, only_if_empty=True):
             click.echo(line)
-    current_app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    # app.run() refuses to run inside a CLI command; run_simple is what it would call.
+    from werkzeug.serving import run_simple
+
+    click.echo(f"Serving consult on http://{host}:{port}/ (Ctrl+C to stop)")
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
 def register_commands(app, areas) -> None:

@@ -106,3 +106,26 @@ class PeopleFilterForm(FlaskForm):
     role = SelectField(
         _l("Role"), choices=[("", _l("Any role"))] + [(r.value, ROLE_LABELS[r]) for r in Role]
     )
+
+
+class PopulationForm(FlaskForm):
+    """A population that consultations invite, with the labels quotes use."""
+
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=40)],
+        description=_l("Used in CSV files: lower-case letters, digits and dashes."),
+    )
+    name = StringField(_l("Name (plural)"), validators=[DataRequired(), Length(max=120)])
+    label_feminine = StringField(_l("Label, feminine"), validators=[DataRequired(), Length(max=80)])
+    label_masculine = StringField(
+        _l("Label, masculine"), validators=[DataRequired(), Length(max=80)]
+    )
+    label_neutral = StringField(_l("Label, neutral"), validators=[DataRequired(), Length(max=80)])
+    internal = BooleanField(_l("Internal population (counted in the internal participation rate)"))
+
+
+class RegionForm(FlaskForm):
+    """A region of the configurable list."""
+
+    name = StringField(_l("Region name"), validators=[DataRequired(), Length(max=120)])

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
@@ -29,6 +30,14 @@ MAX_INVITATION_ROWS = 50_000
 
 CSV_COLUMNS = ("email", "category", "region", "age_band", "gender", "name")
 REQUIRED_COLUMNS = ("email", "category")
+
+
+_POPULATION_CODE = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
+
+
+def is_population_code(code: str) -> bool:
+    """True for a code usable in CSV files and URLs: lower-case letters, digits and dashes."""
+    return bool(_POPULATION_CODE.match(code or ""))
 
 
 def normalise_email(address: str) -> str:

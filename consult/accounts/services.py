@@ -245,3 +245,74 @@ class InvitationErrors(RuleError):
     def __init__(self, errors):
         super().__init__(_l("The file has %(n)d problem(s); nothing was imported.", n=len(errors)))
         self.errors = errors
+
+
+def save_population(
+    actor: User,
+    population: Population | None,
+    *,
+    code: str,
+    name: str,
+    label_feminine: str,
+    label_masculine: str,
+    label_neutral: str,
+    internal: bool,
+    now: datetime,
+) -> Population:
+    """Create or edit a population; its code is what CSV files and imports refer to."""
+    code = (code or "").strip().lower()
+    if not rules.is_population_code(code):
+        raise RuleError(
+            _l("The code uses lower-case letters, digits and dashes (e.g. “member”)."),
+            field="code",
+        )
+    clash = db.session.scalar(select(Population).where(Population.code == code))
+    if clash is not None and clash is not population:
+        raise RuleError(_l("Another population already uses this code."), field="code")
+    labels = {
+        "name": name,
+        "label_feminine": label_feminine,
+        "label_masculine": label_masculine,
+        "label_neutral": label_neutral,
+    }
+    for field, value in labels.items():
+        if not (value or "").strip():
+            raise RuleError(_l("This field is required."), field=field)
+    if population is None:
+        position = db.session.scalar(select(func.count()).select_from(Population))
+        population = Population(position=position)
+        db.session.add(population)
+    before = {"code": population.code, "name": population.name}
+    population.code = code
+    for field, value in labels.items():
+        setattr(population, field, value.strip())
+    population.internal = internal
+    db.session.flush()
+    audit.record(
+        actor,
+        "accounts.population",
+        population,
+        now=now,
+        before=before,
+        after={"code": code, "name": population.name},
+    )
+    return population
+
+
+def save_region(actor: User, region: Region | None, *, name: str, now: datetime) -> Region:
+    """Create or rename a region (names must be unique; reports may use pre-2016 names)."""
+    name = (name or "").strip()
+    if not name:
+        raise RuleError(_l("Give the region a name."), field="name")
+    clash = db.session.scalar(select(Region).where(func.lower(Region.name) == name.lower()))
+    if clash is not None and clash is not region:
+        raise RuleError(_l("This region already exists."), field="name")
+    if region is None:
+        position = db.session.scalar(select(func.count()).select_from(Region))
+        region = Region(position=position)
+        db.session.add(region)
+    before = {"name": region.name}
+    region.name = name[:120]
+    db.session.flush()
+    audit.record(actor, "accounts.region", region, now=now, before=before, after={"name": name})
+    return region

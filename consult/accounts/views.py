@@ -17,7 +17,9 @@ from consult.accounts.forms import (
     PasswordChoiceForm,
     PeopleFilterForm,
     PersonForm,
+    PopulationForm,
     ProfileForm,
+    RegionForm,
 )
 from consult.accounts.models import Population, Region, User, UserRole
 from consult.core.clock import utcnow
@@ -30,8 +32,11 @@ from consult.extensions import db, login_manager
 bp = Blueprint("accounts", __name__)
 
 NAV = [
-    NavItem("accounts.profile", _l("My profile")),
-    NavItem("accounts.people", _l("People"), roles=(Role.ORGANISER,)),
+    NavItem("accounts.profile", _l("My profile"), order=90),
+    NavItem("accounts.people", _l("People"), roles=(Role.ORGANISER,), order=80),
+    NavItem(
+        "accounts.populations", _l("Populations and regions"), roles=(Role.ADMINISTRATOR,), order=85
+    ),
 ]
 PER_PAGE = 50
 
@@ -281,3 +286,74 @@ def invite():
             return redirect(url_for("accounts.people"))
     status = 422 if form.is_submitted() else 200
     return render_template("accounts/invite.html", form=form, errors=errors), status
+
+
+# --- reference lists: populations and regions -------------------------------------------------
+
+
+def _save_form(form, save, redirect_to, template, **context):
+    """Validate a form, call the service, and either redirect or show the errors (422)."""
+    if form.validate_on_submit():
+        try:
+            save()
+        except RuleError as error:
+            field = form._fields.get(error.field or "")
+            (field.errors if field is not None else form.form_errors).append(error.message)
+        else:
+            flash(_("Changes saved."), "success")
+            return redirect(redirect_to)
+    status = 422 if form.is_submitted() else 200
+    return render_template(template, form=form, **context), status
+
+
+@bp.route("/admin/populations", methods=["GET", "POST"])
+@bp.route("/admin/populations/<int:population_id>", methods=["GET", "POST"])
+@role_required(Role.ADMINISTRATOR)
+def populations(population_id=None):
+    """The populations consultations invite (configurable), and a form to add or edit one."""
+    item = db.session.get(Population, population_id) if population_id else None
+    if population_id and item is None:
+        abort(404)
+    form = PopulationForm(obj=item)
+    listing = db.session.scalars(select(Population).order_by(Population.position)).all()
+
+    def save():
+        services.save_population(
+            current_user,
+            item,
+            code=form.code.data,
+            name=form.name.data,
+            label_feminine=form.label_feminine.data,
+            label_masculine=form.label_masculine.data,
+            label_neutral=form.label_neutral.data,
+            internal=form.internal.data,
+            now=utcnow(),
+        )
+
+    return _save_form(
+        form,
+        save,
+        url_for("accounts.populations"),
+        "accounts/populations.html",
+        populations=listing,
+        item=item,
+    )
+
+
+@bp.route("/admin/regions", methods=["GET", "POST"])
+@bp.route("/admin/regions/<int:region_id>", methods=["GET", "POST"])
+@role_required(Role.ADMINISTRATOR)
+def regions(region_id=None):
+    """The configurable list of regions, and a form to add or rename one."""
+    item = db.session.get(Region, region_id) if region_id else None
+    if region_id and item is None:
+        abort(404)
+    form = RegionForm(obj=item)
+    listing = db.session.scalars(select(Region).order_by(Region.position, Region.name)).all()
+
+    def save():
+        services.save_region(current_user, item, name=form.name.data, now=utcnow())
+
+    return _save_form(
+        form, save, url_for("accounts.regions"), "accounts/regions.html", regions=listing, item=item
+    )

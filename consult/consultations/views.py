@@ -26,9 +26,9 @@ from consult.extensions import db
 bp = Blueprint("consultations", __name__)
 
 NAV = [
-    NavItem("consultations.index", _l("Consultations"), public=True),
-    NavItem("consultations.mine", _l("My contributions"), roles=(Role.PARTICIPANT,)),
-    NavItem("consultations.organise", _l("Organise"), roles=(Role.ORGANISER,)),
+    NavItem("consultations.index", _l("Consultations"), public=True, order=10),
+    NavItem("consultations.mine", _l("My contributions"), roles=(Role.PARTICIPANT,), order=20),
+    NavItem("consultations.organise", _l("Organise"), roles=(Role.ORGANISER,), order=70),
 ]
 
 

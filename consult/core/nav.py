@@ -7,12 +7,17 @@ from consult.core.permissions import has_any_role
 
 @dataclass(frozen=True)
 class NavItem:
-    """A link in the main navigation; `roles` empty means every signed-in person."""
+    """A link in the main navigation; `roles` empty means every signed-in person.
+
+    `order` places it: 10 consultations, 20 own contributions, 30 moderation, 40 panels,
+    50 analysis, 60 assembly, 70 organising, 80 people and administration, 90 profile.
+    """
 
     endpoint: str
     label: object
     roles: tuple = field(default_factory=tuple)
     public: bool = False
+    order: int = 50
 
     def visible_to(self, user) -> bool:
         """True when this person may open the link."""

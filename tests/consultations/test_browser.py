@@ -1,0 +1,50 @@
+"""A participant, in headless Chromium, answers a question and finds it in "my contributions"."""
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("width", [390, 1280], ids=["phone", "desktop"])
+def test_participant_answers_and_finds_the_answer(
+    live_server, page, screenshot, make_user, make_consultation, width
+):
+    make_consultation(
+        questions=[
+            ("open", "Selon vous, pourquoi notre mutuelle existe-t-elle ?"),
+            ("words", "En un à trois mots, que signifie la santé pour vous ?"),
+        ]
+    )
+    user = make_user(email="claire@example.org")
+    page.set_viewport_size({"width": width, "height": 900})
+
+    page.goto(f"{live_server.url}/login")
+    page.get_by_label("Adresse e-mail").fill(user.email)
+    page.get_by_label("Mot de passe").fill("correct-horse-battery")
+    page.get_by_role("button", name="Se connecter").click()
+
+    page.get_by_role("link", name="Notre raison d'être").click()
+    question = page.locator("section.question").first
+    question.get_by_label("Votre réponse").fill(
+        "Pour que personne ne renonce à se soigner, quelle que soit sa situation."
+    )
+    question.get_by_role("button", name="Enregistrer ma réponse").click()
+    assert page.get_by_role("status").filter(has_text="Votre réponse est enregistrée").count()
+    screenshot(page, f"consultation-answered-{width}")
+
+    page.get_by_role("link", name="Mes contributions").click()
+    assert page.get_by_text("personne ne renonce à se soigner").is_visible()
+    assert page.get_by_text("Adhérente, 40-60 ans, Occitanie").is_visible()
+    screenshot(page, f"my-contributions-{width}")
+
+
+def test_an_empty_answer_is_refused_with_a_message(live_server, page, make_user, make_consultation):
+    make_consultation()
+    user = make_user()
+    page.goto(f"{live_server.url}/login")
+    page.get_by_label("Adresse e-mail").fill(user.email)
+    page.get_by_label("Mot de passe").fill("correct-horse-battery")
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("link", name="Notre raison d'être").click()
+    page.get_by_role("button", name="Enregistrer ma réponse").click()
+    assert page.get_by_role("alert").filter(has_text="Votre réponse est vide").is_visible()

@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import func, insert, select
 
 from consult.accounts import services as accounts
-from consult.accounts.models import Population, Region, User
+from consult.accounts.models import Population, Region, User, UserRole
 from consult.accounts.rules import AGE_BANDS
 from consult.consultations import services as consultations
 from consult.consultations.models import (
@@ -449,6 +449,16 @@ def _generate_answers(
             User.email.like(f"{prefix}%@participants.{DEMO_DOMAIN}")
         )
     ).all()
+    delegates = {p.id for p in invited if p.code == "delegate"}
+    db.session.execute(
+        insert(UserRole),
+        [{"user_id": u.id, "role": Role.PARTICIPANT.value} for u in users]
+        + [
+            {"user_id": u.id, "role": Role.DELEGATE.value}
+            for u in users
+            if u.population_id in delegates
+        ],
+    )
     choices = {q.id: [c.id for c in q.choices] for q in questions}
     rows, picks = [], []
     for user in users:

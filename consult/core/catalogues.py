@@ -103,6 +103,23 @@ def problems() -> list[str]:
             mo = po_path(area).with_suffix(".mo")
             if not mo.exists() or mo.read_bytes() != compiled(catalog):
                 found.append(f"{area}: {mo.name} is stale: run `consult i18n refresh`")
+    return found + conflicts()
+
+
+def conflicts() -> list[str]:
+    """Messages translated differently by two areas (Flask-Babel merges them: one would lose)."""
+    seen: dict[object, tuple[str, object]] = {}
+    found = []
+    for area in areas():
+        for message in load(area) or ():
+            if not message.id or not message.string:
+                continue
+            if message.id in seen and seen[message.id][1] != message.string:
+                found.append(
+                    f"{area}: {message.id!r} is translated differently in {seen[message.id][0]}:"
+                    " reword one of them or use the same translation"
+                )
+            seen.setdefault(message.id, (area, message.string))
     return found
 
 

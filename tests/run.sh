@@ -15,7 +15,10 @@ fi
 echo "== Installing the Python packages (.venv)"
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-.venv/bin/python -m pip install -q -e '.[test]'
+if ! .venv/bin/python -m pip install -q -e '.[test]' > .venv/pip-install.log 2>&1; then
+  cat .venv/pip-install.log >&2
+  exit 1
+fi
 export PATH="$PWD/.venv/bin:$PATH"
 
 echo "== Test suite on SQLite"

@@ -239,6 +239,17 @@ def invite_from_csv(
     return invited
 
 
+def reinvite(actor: User, user: User, *, now: datetime, valid_for: timedelta) -> str:
+    """A fresh invitation link for someone who never chose a password (the old link stops)."""
+    if user.password_hash is not None:
+        raise RuleError(_l("This person has already chosen a password."))
+    if not user.active:
+        raise RuleError(_l("This account is deactivated."))
+    token = issue_token(user, "invitation", now=now, valid_for=valid_for)
+    audit.record(actor, "accounts.reinvite", user, now=now)
+    return token
+
+
 class InvitationErrors(RuleError):
     """A CSV with problems: every (line, message) is reported and nothing is imported."""
 

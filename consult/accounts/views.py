@@ -23,7 +23,7 @@ from consult.accounts.forms import (
 )
 from consult.accounts.models import Population, Region, User, UserRole
 from consult.core.clock import utcnow
-from consult.core.errors import RuleError
+from consult.core.errors import RuleError, refuse
 from consult.core.mail import send_mail
 from consult.core.nav import NavItem
 from consult.core.permissions import Role, login_required, role_required
@@ -245,6 +245,42 @@ def person(user_id):
     return render_template("accounts/person.html", form=form, person=user), status
 
 
+def _send_invitation(user: User, token: str) -> None:
+    """E-mail a person the link that lets them choose a password."""
+    days = current_app.config["INVITATION_VALID_DAYS"]
+    link = url_for("accounts.accept_invitation", token=token, _external=True)
+    send_mail(
+        user.email,
+        _("You are invited to take part in a consultation"),
+        _(
+            "You are invited to give your opinion on consult.\n\nTo take part, choose "
+            "your password with this link (valid %(days)d days):\n\n%(link)s",
+            days=days,
+            link=link,
+        ),
+    )
+
+
+@bp.post("/admin/people/<int:user_id>/invite-again")
+@role_required(Role.ORGANISER)
+def invite_again(user_id):
+    """Send a new invitation link to someone who has not chosen a password yet."""
+    user = db.session.get(User, user_id) or abort(404)
+    try:
+        token = services.reinvite(
+            current_user,
+            user,
+            now=utcnow(),
+            valid_for=timedelta(days=current_app.config["INVITATION_VALID_DAYS"]),
+        )
+    except RuleError as error:
+        refuse(error)
+        return redirect(url_for("accounts.people"), 303)
+    _send_invitation(user, token)
+    flash(_("A new invitation was sent to %(email)s.", email=user.email), "success")
+    return redirect(url_for("accounts.people", q=user.email))
+
+
 @bp.route("/admin/people/invite", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def invite():
@@ -271,17 +307,7 @@ def invite():
             form.file.errors.append(error.message)
         else:
             for user, token in invited:
-                link = url_for("accounts.accept_invitation", token=token, _external=True)
-                send_mail(
-                    user.email,
-                    _("You are invited to take part in a consultation"),
-                    _(
-                        "You are invited to give your opinion on consult.\n\nTo take part, choose "
-                        "your password with this link (valid %(days)d days):\n\n%(link)s",
-                        days=days,
-                        link=link,
-                    ),
-                )
+                _send_invitation(user, token)
             flash(_("%(n)d invitation(s) sent.", n=len(invited)), "success")
             return redirect(url_for("accounts.people"))
     status = 422 if form.is_submitted() else 200

@@ -99,6 +99,7 @@ def parse_invitations(
 ) -> InvitationFile:
     """Read invitation rows; every problem is reported with its line number, nothing is guessed."""
     result = InvitationFile()
+    text = text.lstrip("\ufeff")  # a byte-order mark left in would hide the first column's name
     if not text.strip():
         result.errors.append((1, _l("The file is empty.")))
         return result
@@ -119,9 +120,10 @@ def parse_invitations(
         return result
     lower_regions = {r.lower(): r for r in regions}
     seen: dict[str, int] = {}
-    for index, record in enumerate(reader):
-        line = index + 2
-        if line - 1 > MAX_INVITATION_ROWS:
+    for count, record in enumerate(reader, start=1):
+        # The reader skips blank lines, so count lines as the file does, not records.
+        line = reader.line_num
+        if count > MAX_INVITATION_ROWS:
             result.errors.append(
                 (line, _l("Too many rows (at most %(n)d).", n=MAX_INVITATION_ROWS))
             )

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 PROJECT_DIR = PACKAGE_DIR.parent
@@ -11,6 +11,9 @@ PROJECT_DIR = PACKAGE_DIR.parent
 def select_locale() -> str:
     """The language chosen with the switch, else the browser's preference, else French."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        # CLI commands, background jobs and services called outside a request speak French.
+        return languages[0]
     chosen = session.get("lang")
     if chosen in languages:
         return chosen

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from conftest import PASSWORD
 from sqlalchemy import func, select
 
 from consult.accounts import services
@@ -10,7 +11,6 @@ from consult.accounts.models import AccountToken, User
 from consult.core.errors import RuleError
 from consult.core.models import AuditEvent
 from consult.extensions import db
-from tests.conftest import PASSWORD
 
 WEEK = timedelta(days=7)
 

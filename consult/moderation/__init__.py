@@ -1,0 +1,1 @@
+"""Moderation of contributions: state machine, personal data, flags, suspensions, audit."""

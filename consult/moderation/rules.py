@@ -68,6 +68,8 @@ ACTION_ACTOR = {
 TRANSITIONS: dict[tuple[State, Action], State] = {
     (State.PENDING, Action.APPROVE): State.PUBLISHED,
     (State.PENDING, Action.REJECT): State.REJECTED,
+    # Approving a published text keeps it up and answers its flags.
+    (State.PUBLISHED, Action.APPROVE): State.PUBLISHED,
     (State.PUBLISHED, Action.HIDE): State.HIDDEN,
     (State.PUBLISHED, Action.FLAG_THRESHOLD): State.HIDDEN,
     (State.HIDDEN, Action.HIDE): State.HIDDEN,

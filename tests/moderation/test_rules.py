@@ -47,7 +47,7 @@ for mode in Mode:
             (P, A.RESTORE, mode): Refusal.NOT_ALLOWED,
             (P, A.FLAG_THRESHOLD, mode): Refusal.NOT_ALLOWED,
             (P, A.RESUBMIT, mode): Refusal.NOT_ALLOWED,
-            (PUB, A.APPROVE, mode): Refusal.NOT_ALLOWED,
+            (PUB, A.APPROVE, mode): PUB,
             (PUB, A.REJECT, mode): Refusal.NOT_ALLOWED,
             (PUB, A.HIDE, mode): H,
             (PUB, A.RESTORE, mode): Refusal.NOT_ALLOWED,
@@ -104,7 +104,7 @@ def test_only_the_owner_of_an_action_may_take_it(state, action, actor):
 
 def test_actions_by_actor_for_a_published_text():
     """Moderators see only what applies; the author gets nothing on a published text."""
-    assert allowed_actions(PUB, Mode.POST, Actor.MODERATOR) == [A.HIDE]
+    assert allowed_actions(PUB, Mode.POST, Actor.MODERATOR) == [A.APPROVE, A.HIDE]
     assert allowed_actions(PUB, Mode.POST, Actor.SYSTEM) == [A.FLAG_THRESHOLD]
     assert allowed_actions(PUB, Mode.PRE, Actor.SYSTEM) == []
     assert allowed_actions(PUB, Mode.POST, Actor.AUTHOR) == []
@@ -138,7 +138,7 @@ def test_needs_review_after_each_transition():
     assert transition(R, A.RESUBMIT, actor=Actor.AUTHOR, **kw).needs_review is True
 
 
-@pytest.mark.parametrize(("state", "action"), [(P, A.APPROVE), (H, A.RESTORE)])
+@pytest.mark.parametrize(("state", "action"), [(P, A.APPROVE), (PUB, A.APPROVE), (H, A.RESTORE)])
 @pytest.mark.parametrize("mode", list(Mode))
 def test_personal_data_is_never_published_as_written(state, action, mode):
     """Approving or restoring text with personal data needs the masked version."""
@@ -333,16 +333,15 @@ def test_bulk_plan_applies_what_it_can_and_says_why_it_skips():
     """Bulk approve: pending items are published, others skipped with their refusal."""
     items = [(1, P, False), (2, PUB, False), (3, P, True), (4, R, False), (5, P, False)]
     plan = plan_bulk(items, A.APPROVE, mode_of=Mode.PRE)
-    assert set(plan.apply) == {1, 5}
+    assert set(plan.apply) == {1, 2, 5}
     assert plan.skip == {
-        2: Refusal.NOT_ALLOWED,
         3: Refusal.PERSONAL_DATA,
         4: Refusal.NOT_ALLOWED,
     }
     masked = plan_bulk(
         items, A.APPROVE, mode_of={i: Mode.POST for i in range(1, 6)}, publish_masked=True
     )
-    assert set(masked.apply) == {1, 3, 5}
+    assert set(masked.apply) == {1, 2, 3, 5}
 
 
 @given(st.lists(st.tuples(st.sampled_from(list(State)), st.booleans()), max_size=40))

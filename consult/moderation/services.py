@@ -1,0 +1,1121 @@
+"""Moderation services: load, call the pure rules, write; they take ``actor`` and ``now``.
+
+Decisions are guarded: each names the version of the item the moderator saw, and the write is a
+conditional UPDATE on that version, so of two simultaneous decisions exactly one lands.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, event, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from consult.accounts.models import User
+from consult.consultations import rules as consultation_rules
+from consult.consultations.models import Consultation, Contribution, ContributionRevision
+from consult.core import audit
+from consult.core.errors import RuleError
+from consult.core.mail import send_mail
+from consult.core.models import AuditEvent
+from consult.core.permissions import Role
+from consult.core.sanitize import clean_html, plain_text
+from consult.extensions import db
+from consult.moderation import pii, rules
+from consult.moderation.models import Flag, ModerationDecision, ModerationStatus, Suspension
+from consult.moderation.rules import Action, Actor, Mode, ModerationRefused, Refusal, State
+
+#: The built-in reason list; MODERATION_REASONS in the configuration may replace it.
+DEFAULT_REASON_LABELS = {
+    "off_topic": _l("Off-topic"),
+    "insulting": _l("Insulting or aggressive"),
+    "personal_data": _l("Personal data"),
+    "advertising": _l("Advertising"),
+    "duplicate": _l("Duplicate"),
+    "other": _l("Other (explain)"),
+}
+
+REFUSAL_MESSAGES = {
+    Refusal.NOT_ALLOWED: _l("This decision does not apply to a contribution in this state."),
+    Refusal.WRONG_ACTOR: _l("You cannot take this decision."),
+    Refusal.REASON_MISSING: _l("Choose a reason."),
+    Refusal.REASON_UNKNOWN: _l("Choose a reason from the list."),
+    Refusal.REASON_TEXT_MISSING: _l("Explain the reason in a few words."),
+    Refusal.REASON_TEXT_TOO_LONG: _l("The explanation is too long (500 characters at most)."),
+    Refusal.MODE_FORBIDS: _l("Flags do not hide contributions under pre-moderation."),
+    Refusal.PERSONAL_DATA: _l(
+        "This text contains personal data: publish the masked version, or reject it."
+    ),
+    Refusal.FLAG_NOT_PUBLISHED: _l("Only a published contribution can be flagged."),
+    Refusal.FLAG_OWN: _l("You cannot flag your own contribution."),
+    Refusal.FLAG_TWICE: _l("You have already flagged this contribution."),
+    Refusal.SUSPENSION_END_PAST: _l("The end of the suspension must be in the future."),
+    Refusal.SUSPENDED: _l("Your account is suspended from contributing."),
+    Refusal.STALE: _l(
+        "Another moderator decided on this contribution in the meantime: "
+        "its current state is shown below."
+    ),
+    Refusal.THRESHOLD_INVALID: _l("The flag threshold must be at least 1."),
+}
+
+STATE_LABELS = {
+    State.PENDING: _l("Awaiting moderation"),
+    State.PUBLISHED: _l("Published"),
+    State.REJECTED: _l("Rejected"),
+    State.HIDDEN: _l("Hidden"),
+}
+
+ACTION_LABELS = {
+    Action.APPROVE: _l("Approve"),
+    Action.REJECT: _l("Reject"),
+    Action.HIDE: _l("Hide"),
+    Action.RESTORE: _l("Restore"),
+    Action.FLAG_THRESHOLD: _l("Hidden by flags"),
+    Action.RESUBMIT: _l("Resubmitted by the author"),
+    "submit": _l("Submitted"),
+}
+
+PII_LABELS = {
+    pii.Kind.EMAIL: _l("e-mail address"),
+    pii.Kind.PHONE: _l("phone number"),
+    pii.Kind.NIR: _l("social security number"),
+    pii.Kind.ADDRESS: _l("postal address"),
+}
+
+
+def _mask_labels() -> dict[pii.Kind, str]:
+    """What replaces each kind of personal data in a published text, in the site's language."""
+    return {
+        pii.Kind.EMAIL: _("[e-mail removed]"),
+        pii.Kind.PHONE: _("[phone removed]"),
+        pii.Kind.NIR: _("[social security number removed]"),
+        pii.Kind.ADDRESS: _("[address removed]"),
+    }
+
+
+class StaleDecision(RuleError):
+    """Another moderator decided on the same item first (the view answers 409)."""
+
+
+def refusal(error: ModerationRefused) -> RuleError:
+    """Turn a rule's refusal into the user-facing error the views show."""
+    if error.code == Refusal.STALE:
+        return StaleDecision(REFUSAL_MESSAGES[error.code])
+    return RuleError(REFUSAL_MESSAGES[error.code])
+
+
+# --- configuration ---------------------------------------------------------------------------
+
+
+def reason_labels() -> dict[str, object]:
+    """The configured reasons, code -> label; "other" is always offered, last."""
+    configured = current_app.config.get("MODERATION_REASONS")
+    labels = dict(configured) if configured else dict(DEFAULT_REASON_LABELS)
+    labels.pop("other", None)
+    labels["other"] = DEFAULT_REASON_LABELS["other"]
+    return labels
+
+
+def reason_label(code: str | None) -> str:
+    """The label of a reason code, even one removed from the configuration since."""
+    if not code:
+        return ""
+    return str(reason_labels().get(code) or DEFAULT_REASON_LABELS.get(code) or code)
+
+
+def flag_threshold() -> int:
+    """How many flags hide a post-moderated contribution (MODERATION_FLAG_THRESHOLD, default 3)."""
+    return int(current_app.config.get("MODERATION_FLAG_THRESHOLD", rules.DEFAULT_FLAG_THRESHOLD))
+
+
+def mode_of(consultation: Consultation) -> Mode:
+    """The consultation's moderation mode."""
+    return Mode(consultation.moderation_mode)
+
+
+def set_mode(actor: User, consultation: Consultation, mode: str, *, now: datetime) -> None:
+    """The organiser chooses pre- or post-moderation; the change is logged."""
+    if mode not in {m.value for m in Mode}:
+        raise RuleError(_l("Choose pre- or post-moderation."), field="mode")
+    before = consultation.moderation_mode
+    if before == mode:
+        return
+    consultation.moderation_mode = mode
+    audit.record(
+        actor,
+        "moderation.mode",
+        consultation,
+        now=now,
+        before={"mode": before},
+        after={"mode": mode},
+    )
+
+
+# --- status rows -----------------------------------------------------------------------------
+
+
+def find_personal_data(body: str) -> list[pii.Span]:
+    """Personal-data spans in a stored body (sanitised HTML, or plain words)."""
+    return pii.detect_in_markup(body) if "<" in body else pii.detect(body)
+
+
+@event.listens_for(Contribution, "after_insert")
+def _create_status(mapper, connection, contribution):
+    """Every contribution gets its moderation row in the same flush, whoever creates it."""
+    found = find_personal_data(contribution.body or "")
+    connection.execute(
+        insert(ModerationStatus).values(
+            contribution_id=contribution.id,
+            version=0,
+            needs_review=contribution.state == State.PENDING,
+            flag_count=0,
+            personal_data=sorted({span.kind.value for span in found}),
+            has_personal_data=bool(found),
+            submitted_at=contribution.updated_at or contribution.created_at,
+        )
+    )
+
+
+def status_of(contribution: Contribution) -> ModerationStatus:
+    """The moderation row of a contribution (created for rows inserted outside the ORM)."""
+    status = db.session.get(ModerationStatus, contribution.id)
+    if status is None:
+        status = ModerationStatus(
+            contribution_id=contribution.id,
+            version=0,
+            needs_review=contribution.state == State.PENDING,
+            flag_count=0,
+            personal_data=[],
+            has_personal_data=False,
+            submitted_at=contribution.updated_at or contribution.created_at,
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(status)
+        except IntegrityError:
+            status = db.session.get(ModerationStatus, contribution.id, populate_existing=True)
+    return status
+
+
+# --- suspensions -----------------------------------------------------------------------------
+
+
+def active_suspension(user: User, now: datetime) -> Suspension | None:
+    """The suspension in force for this person now, if any."""
+    rows = db.session.scalars(
+        select(Suspension).where(Suspension.user_id == user.id, Suspension.ends_at > now)
+    ).all()
+    periods = {rules.Period(s.starts_at, s.ends_at, s.lifted_at): s for s in rows}
+    period = rules.active_suspension(periods, now)
+    return periods[period] if period else None
+
+
+def check_may_contribute(user: User, now: datetime) -> None:
+    """Refuse posting, editing or flagging from a suspended participant, saying until when."""
+    suspension = active_suspension(user, now)
+    if suspension is not None:
+        from consult.core.clock import to_local
+
+        raise RuleError(
+            _l(
+                "Your account is suspended from contributing until %(end)s (%(reason)s).",
+                end=to_local(suspension.ends_at).strftime("%d/%m/%Y %H:%M"),
+                reason=reason_label(suspension.reason_code),
+            )
+        )
+
+
+def suspend(
+    actor: User,
+    user: User,
+    *,
+    reason_code: str,
+    reason_text: str,
+    ends_at: datetime | None,
+    now: datetime,
+) -> Suspension:
+    """Bar a participant from contributing until ``ends_at``, for a stated reason."""
+    if ends_at is None:
+        raise RuleError(_l("Give the end date of the suspension."), field="ends_at")
+    if user.id == actor.id:
+        raise RuleError(_l("You cannot suspend yourself."))
+    try:
+        code, text = rules.validate_reason(
+            Action.REJECT, reason_code, reason_text, tuple(reason_labels())
+        )
+        rules.validate_suspension(now, ends_at)
+    except ModerationRefused as error:
+        raise refusal(error) from None
+    suspension = Suspension(
+        user_id=user.id,
+        reason_code=code,
+        reason_text=text,
+        starts_at=now,
+        ends_at=ends_at,
+        created_by_id=actor.id,
+    )
+    db.session.add(suspension)
+    db.session.flush()
+    audit.record(
+        actor,
+        "moderation.suspend",
+        ("user", user.id),
+        now=now,
+        after={"suspension": suspension.id, "ends_at": ends_at.isoformat()},
+        reason=_reason_for_log(code, text),
+    )
+    return suspension
+
+
+def lift(actor: User, suspension: Suspension, *, now: datetime) -> None:
+    """End a suspension early."""
+    if suspension.lifted_at is not None or suspension.ends_at <= now:
+        raise RuleError(_l("This suspension is already over."))
+    suspension.lifted_at = now
+    suspension.lifted_by_id = actor.id
+    audit.record(
+        actor,
+        "moderation.lift",
+        ("user", suspension.user_id),
+        now=now,
+        before={"suspension": suspension.id, "ends_at": suspension.ends_at.isoformat()},
+        after={"lifted_at": now.isoformat()},
+    )
+
+
+def suspensions(*, now: datetime, include_past: bool = False) -> list[Suspension]:
+    """Suspensions, current ones first."""
+    query = select(Suspension).options(selectinload(Suspension.user))
+    if not include_past:
+        query = query.where(Suspension.ends_at > now, Suspension.lifted_at.is_(None))
+    return list(db.session.scalars(query.order_by(Suspension.ends_at.desc())))
+
+
+# --- submission (called by consultations.answer) ----------------------------------------------
+
+
+def on_submit(author: User, contribution: Contribution, *, consultation: Consultation,
+              previous_state: str | None, now: datetime) -> str:
+    """Decide the state of a new or edited contribution; return it.
+
+    Personal data sends the text to the queue even under post-moderation; an edited rejected
+    text is a resubmission; a hidden text cannot be edited until a moderator restores it.
+    """
+    check_may_contribute(author, now)
+    if not contribution.body:
+        # Choice answers carry no text: nothing to moderate.
+        return State.PUBLISHED
+    if previous_state == State.HIDDEN:
+        raise RuleError(_l("This contribution was hidden by the moderators: it cannot be edited."))
+    mode = mode_of(consultation)
+    found = find_personal_data(contribution.body)
+    if previous_state == State.REJECTED:
+        outcome = rules.transition(State.REJECTED, Action.RESUBMIT, mode=mode, actor=Actor.AUTHOR)
+    else:
+        outcome = rules.initial_state(mode, bool(found))
+    if contribution.id is None:
+        # A new text: its status row is written with it (see _create_status).
+        return outcome.state
+    status = status_of(contribution)
+    status.version += 1
+    status.needs_review = outcome.needs_review
+    status.flag_count = 0
+    status.personal_data = sorted({span.kind.value for span in found})
+    status.has_personal_data = bool(found)
+    status.original_body = None
+    status.submitted_at = now
+    if previous_state == State.REJECTED:
+        decision = _record(
+            author, contribution, status, Action.RESUBMIT, State.REJECTED, outcome.state, now=now
+        )
+        status.last_decision = decision
+    return outcome.state
+
+
+# --- decisions -------------------------------------------------------------------------------
+
+
+def _reason_for_log(code: str | None, text: str) -> str | None:
+    """The reason as one line for the audit log."""
+    if not code:
+        return text or None
+    return f"{code}: {text}" if text else code
+
+
+def _record(actor, contribution, status, action, before, after, *, now, code=None, text="",
+            masked=False) -> ModerationDecision:
+    """Write the decision row and its audit event."""
+    decision = ModerationDecision(
+        contribution_id=contribution.id,
+        actor_id=getattr(actor, "id", None),
+        action=str(action),
+        from_state=str(before) if before else None,
+        to_state=str(after),
+        reason_code=code,
+        reason_text=text,
+        masked=masked,
+        decided_at=now,
+    )
+    db.session.add(decision)
+    db.session.flush()
+    audit.record(
+        actor,
+        f"moderation.{action}",
+        contribution,
+        now=now,
+        before={"state": str(before) if before else None, "version": status.version - 1},
+        after={"state": str(after), "version": status.version, "masked": masked},
+        reason=_reason_for_log(code, text),
+    )
+    return decision
+
+
+def _claim(contribution_id: int, expected_version: int) -> bool:
+    """Bump the version if it is still the one the moderator saw: the concurrency guard."""
+    result = db.session.execute(
+        update(ModerationStatus)
+        .where(
+            ModerationStatus.contribution_id == contribution_id,
+            ModerationStatus.version == expected_version,
+        )
+        .values(version=ModerationStatus.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _apply(contribution: Contribution, status: ModerationStatus, outcome: rules.Outcome,
+           action: Action, *, masked: bool, now: datetime) -> None:
+    """Write a transition's effects on the contribution and its status."""
+    contribution.state = outcome.state
+    status.needs_review = outcome.needs_review
+    if outcome.state == State.PUBLISHED:
+        if contribution.published_at is None:
+            contribution.published_at = now
+        # A restored or approved text starts afresh: earlier flags were answered.
+        status.flag_count = 0
+    if masked and status.has_personal_data:
+        spans = find_personal_data(contribution.body)
+        if spans:
+            status.original_body = status.original_body or contribution.body
+            if "<" in contribution.body:
+                masked_body = clean_html(pii.mask_markup(contribution.body, spans, _mask_labels()))
+            else:
+                masked_body = pii.mask(contribution.body, spans, _mask_labels())
+            contribution.body = masked_body
+        status.has_personal_data = False
+
+
+def decide(
+    actor: User,
+    contribution: Contribution,
+    action: str,
+    *,
+    expected_version: int,
+    reason_code: str | None = None,
+    reason_text: str | None = None,
+    publish_masked: bool = False,
+    now: datetime,
+) -> ModerationDecision:
+    """A moderator's decision on one contribution, refused if someone decided first."""
+    try:
+        action = Action(action)
+    except ValueError:
+        raise RuleError(_l("Choose a decision."), field="action") from None
+    status = status_of(contribution)
+    mode = mode_of(contribution.consultation)
+    before = State(contribution.state)
+    try:
+        rules.check_version(expected_version, status.version)
+        code, text = rules.validate_reason(action, reason_code, reason_text, tuple(reason_labels()))
+        outcome = rules.transition(
+            before,
+            action,
+            mode=mode,
+            actor=Actor.MODERATOR,
+            has_personal_data=status.has_personal_data,
+            publish_masked=publish_masked,
+        )
+    except ModerationRefused as error:
+        raise refusal(error) from None
+    if not _claim(contribution.id, expected_version):
+        raise refusal(ModerationRefused(Refusal.STALE))
+    db.session.refresh(status)
+    masked = publish_masked and status.has_personal_data and outcome.state == State.PUBLISHED
+    _apply(contribution, status, outcome, action, masked=masked, now=now)
+    decision = _record(
+        actor, contribution, status, action, before, outcome.state, now=now, code=code, text=text,
+        masked=masked,
+    )
+    status.last_decision = decision
+    db.session.flush()
+    _notify_author(contribution, decision)
+    return decision
+
+
+@dataclass
+class BulkResult:
+    """What a bulk decision did: ids decided, ids skipped with the reason."""
+
+    decided: list[int] = field(default_factory=list)
+    skipped: dict[int, str] = field(default_factory=dict)
+
+
+def decide_bulk(
+    actor: User,
+    selection: Sequence[tuple[int, int]],
+    action: str,
+    *,
+    reason_code: str | None = None,
+    reason_text: str | None = None,
+    publish_masked: bool = False,
+    now: datetime,
+) -> BulkResult:
+    """One decision on many ``(contribution id, version seen)`` items, guarded per item.
+
+    Set-based: one query loads the selection, one guarded UPDATE per version group claims it,
+    one UPDATE per target state writes it, and decisions and audit events are inserted in bulk.
+    """
+    try:
+        action = Action(action)
+    except ValueError:
+        raise RuleError(_l("Choose a decision."), field="action") from None
+    try:
+        code, text = rules.validate_reason(action, reason_code, reason_text, tuple(reason_labels()))
+    except ModerationRefused as error:
+        raise refusal(error) from None
+    seen = dict(selection)
+    result = BulkResult()
+    rows = db.session.execute(
+        select(Contribution.id, Contribution.state, Consultation.moderation_mode,
+               ModerationStatus.version, ModerationStatus.has_personal_data)
+        .join(Consultation, Consultation.id == Contribution.consultation_id)
+        .outerjoin(ModerationStatus, ModerationStatus.contribution_id == Contribution.id)
+        .where(Contribution.id.in_(list(seen)))
+    ).all()
+    found = {row.id: row for row in rows}
+    for missing in set(seen) - set(found):
+        result.skipped[missing] = str(_l("This contribution no longer exists."))
+    missing_status = [row.id for row in rows if row.version is None]
+    if missing_status:
+        for contribution in db.session.scalars(
+            select(Contribution).where(Contribution.id.in_(missing_status))
+        ):
+            status_of(contribution)
+        db.session.flush()
+    plan = rules.plan_bulk(
+        ((row.id, State(row.state), bool(row.has_personal_data)) for row in rows),
+        action,
+        mode_of={row.id: Mode(row.moderation_mode) for row in rows},
+        publish_masked=publish_masked,
+    )
+    for item_id, why in plan.skip.items():
+        result.skipped[item_id] = str(REFUSAL_MESSAGES[why])
+    by_version: dict[int, list[int]] = defaultdict(list)
+    for item_id in plan.apply:
+        current = found[item_id].version or 0
+        if seen[item_id] != current:
+            result.skipped[item_id] = str(REFUSAL_MESSAGES[Refusal.STALE])
+        else:
+            by_version[current].append(item_id)
+    claimed: list[int] = []
+    for version, ids in by_version.items():
+        for chunk in _chunks(ids, 500):
+            claimed.extend(
+                db.session.scalars(
+                    update(ModerationStatus)
+                    .where(
+                        ModerationStatus.contribution_id.in_(chunk),
+                        ModerationStatus.version == version,
+                    )
+                    .values(version=version + 1)
+                    .returning(ModerationStatus.contribution_id)
+                    .execution_options(synchronize_session=False)
+                )
+            )
+    lost = {i for ids in by_version.values() for i in ids} - set(claimed)
+    for item_id in lost:
+        result.skipped[item_id] = str(REFUSAL_MESSAGES[Refusal.STALE])
+    masked_ids = [i for i in claimed if publish_masked and found[i].has_personal_data]
+    plain_ids = [i for i in claimed if i not in set(masked_ids)]
+    by_outcome: dict[rules.Outcome, list[int]] = defaultdict(list)
+    for item_id in plain_ids:
+        by_outcome[plan.apply[item_id]].append(item_id)
+    for outcome, ids in by_outcome.items():
+        for chunk in _chunks(ids, 500):
+            values = {"state": str(outcome.state)}
+            if outcome.state == State.PUBLISHED:
+                db.session.execute(
+                    update(Contribution)
+                    .where(Contribution.id.in_(chunk), Contribution.published_at.is_(None))
+                    .values(published_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+            db.session.execute(
+                update(Contribution)
+                .where(Contribution.id.in_(chunk))
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            status_values = {"needs_review": outcome.needs_review}
+            if outcome.state == State.PUBLISHED:
+                status_values["flag_count"] = 0
+            db.session.execute(
+                update(ModerationStatus)
+                .where(ModerationStatus.contribution_id.in_(chunk))
+                .values(**status_values)
+                .execution_options(synchronize_session=False)
+            )
+    # The few texts with personal data are masked one by one (each needs its own spans).
+    for item_id in masked_ids:
+        contribution = db.session.get(Contribution, item_id)
+        status = db.session.get(ModerationStatus, item_id)
+        db.session.refresh(contribution)
+        db.session.refresh(status)
+        _apply(contribution, status, plan.apply[item_id], action, masked=True, now=now)
+    db.session.flush()
+    if claimed:
+        _record_bulk(actor, claimed, found, plan, action, code, text, masked_ids, now=now)
+    result.decided = sorted(claimed)
+    # The ORM's copies of these rows are out of date after the set-based updates.
+    db.session.expire_all()
+    for item_id in result.decided:
+        if plan.apply[item_id].state in (State.REJECTED, State.HIDDEN):
+            _notify_author(db.session.get(Contribution, item_id), None, action=action,
+                           reason=reason_label(code) + (f" — {text}" if text else ""))
+    return result
+
+
+def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
+    """Slices of a list, to keep IN (...) lists within every database's limits."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _record_bulk(actor, claimed, found, plan, action, code, text, masked_ids, *, now) -> None:
+    """Insert the decisions and audit events of a bulk decision in two statements."""
+    masked = set(masked_ids)
+    decisions = [
+        {
+            "contribution_id": item_id,
+            "actor_id": actor.id,
+            "action": str(action),
+            "from_state": found[item_id].state,
+            "to_state": str(plan.apply[item_id].state),
+            "reason_code": code,
+            "reason_text": text,
+            "masked": item_id in masked,
+            "decided_at": now,
+        }
+        for item_id in claimed
+    ]
+    db.session.execute(insert(ModerationDecision), decisions)
+    reason = _reason_for_log(code, text)
+    db.session.execute(
+        insert(AuditEvent),
+        [
+            {
+                "occurred_at": now,
+                "actor_id": actor.id,
+                "action": f"moderation.{action}",
+                "subject_type": "contribution",
+                "subject_id": item_id,
+                "before": {"state": found[item_id].state, "version": found[item_id].version or 0},
+                "after": {
+                    "state": str(plan.apply[item_id].state),
+                    "version": (found[item_id].version or 0) + 1,
+                    "masked": item_id in masked,
+                    "bulk": True,
+                },
+                "reason": reason,
+            }
+            for item_id in claimed
+        ],
+    )
+    # Point each status at its new decision in one statement.
+    latest = (
+        select(func.max(ModerationDecision.id))
+        .where(ModerationDecision.contribution_id == ModerationStatus.contribution_id)
+        .scalar_subquery()
+    )
+    for chunk in _chunks(claimed, 500):
+        db.session.execute(
+            update(ModerationStatus)
+            .where(ModerationStatus.contribution_id.in_(chunk))
+            .values(last_decision_id=latest)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _notify_author(contribution: Contribution, decision: ModerationDecision | None, *,
+                   action: Action | None = None, reason: str | None = None) -> None:
+    """Tell the author, in a plain-text e-mail, that their text was rejected or hidden, and why."""
+    action = Action(decision.action) if decision else action
+    if action not in (Action.REJECT, Action.HIDE):
+        return
+    if decision is not None:
+        reason = reason_label(decision.reason_code) + (
+            f" — {decision.reason_text}" if decision.reason_text else ""
+        )
+    author = contribution.author
+    if not author or not author.email:
+        return
+    excerpt = plain_text(contribution.body)
+    if len(excerpt) > 300:
+        excerpt = excerpt[:300] + "…"
+    subject = (
+        _("Your contribution was not published")
+        if action == Action.REJECT
+        else _("Your contribution was hidden")
+    )
+    body = _(
+        "Hello,\n\nYour contribution to the question \u201c%(question)s\u201d was %(what)s by the "
+        "moderators.\n\nReason: %(reason)s\n\nYour text:\n%(excerpt)s\n\n"
+        "You can see the state of your contributions, and edit a rejected one, on the platform.",
+        question=plain_text(contribution.question.prompt),
+        what=_("rejected") if action == Action.REJECT else _("hidden"),
+        reason=reason,
+        excerpt=excerpt,
+    )
+    send_mail(author.email, subject, body)
+
+
+# --- flags -----------------------------------------------------------------------------------
+
+
+def flag(user: User, contribution: Contribution, *, reason_code: str, reason_text: str,
+         now: datetime) -> Flag:
+    """A participant flags a published contribution, once; the threshold hides it (post)."""
+    check_may_contribute(user, now)
+    if contribution.withdrawn_at is not None:
+        raise RuleError(REFUSAL_MESSAGES[Refusal.FLAG_NOT_PUBLISHED])
+    status = status_of(contribution)
+    already = db.session.scalar(
+        select(func.count())
+        .select_from(Flag)
+        .where(Flag.contribution_id == contribution.id, Flag.user_id == user.id)
+    )
+    try:
+        code, text = rules.validate_reason(
+            Action.HIDE, reason_code, reason_text, tuple(reason_labels())
+        )
+        consequence = rules.flag_decision(
+            State(contribution.state),
+            mode_of(contribution.consultation),
+            flagger_is_author=contribution.author_id == user.id,
+            already_flagged=bool(already),
+            flags_before=status.flag_count,
+            threshold=flag_threshold(),
+        )
+    except ModerationRefused as error:
+        raise refusal(error) from None
+    new_flag = Flag(
+        contribution_id=contribution.id,
+        user_id=user.id,
+        reason_code=code,
+        reason_text=text,
+        created_at=now,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(new_flag)
+            db.session.flush()
+    except IntegrityError:
+        # The same person flagged from two windows at once: the unique constraint answers.
+        raise refusal(ModerationRefused(Refusal.FLAG_TWICE)) from None
+    # Counted in the database so simultaneous flags are all counted.
+    db.session.execute(
+        update(ModerationStatus)
+        .where(ModerationStatus.contribution_id == contribution.id)
+        .values(
+            flag_count=ModerationStatus.flag_count + 1,
+            needs_review=or_(
+                ModerationStatus.needs_review,
+                ModerationStatus.flag_count + 1 >= flag_threshold(),
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(status)
+    audit.record(user, "moderation.flag", contribution, now=now, reason=_reason_for_log(code, text))
+    if consequence == Action.FLAG_THRESHOLD or (
+        mode_of(contribution.consultation) == Mode.POST
+        and status.flag_count >= flag_threshold()
+        and contribution.state == State.PUBLISHED
+    ):
+        _hide_by_flags(contribution, status, now=now)
+    return new_flag
+
+
+def _hide_by_flags(contribution: Contribution, status: ModerationStatus, *, now: datetime) -> None:
+    """The platform hides a post-moderated text at the threshold, until a moderator decides."""
+    if not _claim(contribution.id, status.version):
+        return  # a moderator decided at the same instant; their decision stands
+    db.session.refresh(status)
+    outcome = rules.transition(
+        State.PUBLISHED, Action.FLAG_THRESHOLD, mode=Mode.POST, actor=Actor.SYSTEM
+    )
+    _apply(contribution, status, outcome, Action.FLAG_THRESHOLD, masked=False, now=now)
+    decision = _record(
+        None, contribution, status, Action.FLAG_THRESHOLD, State.PUBLISHED, outcome.state,
+        now=now, code=None, text=str(status.flag_count),
+    )
+    status.last_decision = decision
+
+
+def flags_of(contribution: Contribution) -> list[Flag]:
+    """The flags on a contribution, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Flag).where(Flag.contribution_id == contribution.id).order_by(Flag.id)
+        )
+    )
+
+
+def has_flagged(user: User, contribution: Contribution) -> bool:
+    """True when this person already flagged this contribution."""
+    return bool(
+        db.session.scalar(
+            select(func.count())
+            .select_from(Flag)
+            .where(Flag.contribution_id == contribution.id, Flag.user_id == user.id)
+        )
+    )
+
+
+# --- the queue -------------------------------------------------------------------------------
+
+
+@dataclass
+class QueueFilters:
+    """What the moderator narrowed the queue to."""
+
+    consultation_id: int | None = None
+    question_id: int | None = None
+    state: str | None = "review"
+    min_flags: int | None = None
+    personal_data: bool = False
+    submitted_from: datetime | None = None
+    submitted_to: datetime | None = None
+
+    def as_args(self) -> dict:
+        """The filters as query-string arguments (for links and pagination)."""
+        args = {
+            "consultation": self.consultation_id,
+            "question": self.question_id,
+            "state": self.state,
+            "min_flags": self.min_flags,
+            "personal_data": "1" if self.personal_data else None,
+            "from": self.submitted_from.date().isoformat() if self.submitted_from else None,
+            "to": self.submitted_to.date().isoformat() if self.submitted_to else None,
+        }
+        return {k: v for k, v in args.items() if v not in (None, "")}
+
+
+def _queue_conditions(filters: QueueFilters) -> list:
+    """The WHERE clauses of a filtered queue."""
+    conditions = [Contribution.withdrawn_at.is_(None), Contribution.body != ""]
+    if filters.consultation_id:
+        conditions.append(Contribution.consultation_id == filters.consultation_id)
+    if filters.question_id:
+        conditions.append(Contribution.question_id == filters.question_id)
+    if filters.state == "review":
+        conditions.append(ModerationStatus.needs_review.is_(True))
+    elif filters.state in {s.value for s in State}:
+        conditions.append(Contribution.state == filters.state)
+    if filters.min_flags:
+        conditions.append(ModerationStatus.flag_count >= filters.min_flags)
+    if filters.personal_data:
+        conditions.append(ModerationStatus.has_personal_data.is_(True))
+    if filters.submitted_from:
+        conditions.append(ModerationStatus.submitted_at >= filters.submitted_from)
+    if filters.submitted_to:
+        conditions.append(ModerationStatus.submitted_at < filters.submitted_to)
+    return conditions
+
+
+def queue(filters: QueueFilters, *, page: int = 1, per_page: int = 50):
+    """One page of the moderation queue, oldest first (most flagged first among flagged)."""
+    conditions = _queue_conditions(filters)
+    base = select(ModerationStatus).join(ModerationStatus.contribution).where(and_(*conditions))
+    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    items = db.session.scalars(
+        base.options(
+            selectinload(ModerationStatus.contribution).selectinload(Contribution.question),
+            selectinload(ModerationStatus.contribution).selectinload(Contribution.population),
+            selectinload(ModerationStatus.contribution).selectinload(Contribution.region),
+            selectinload(ModerationStatus.contribution).selectinload(Contribution.consultation),
+            selectinload(ModerationStatus.last_decision),
+        )
+        .order_by(
+            ModerationStatus.flag_count.desc(),
+            ModerationStatus.submitted_at,
+            ModerationStatus.contribution_id,
+        )
+        .limit(per_page)
+        .offset((max(page, 1) - 1) * per_page)
+    ).all()
+    return items, total
+
+
+def queue_selection(filters: QueueFilters, limit: int = 5000) -> list[tuple[int, int]]:
+    """(id, version) of every item matching the filters: "apply to all" in one go."""
+    return [
+        (row.contribution_id, row.version)
+        for row in db.session.execute(
+            select(ModerationStatus.contribution_id, ModerationStatus.version)
+            .join(ModerationStatus.contribution)
+            .where(and_(*_queue_conditions(filters)))
+            .order_by(ModerationStatus.contribution_id)
+            .limit(limit)
+        )
+    ]
+
+
+def queue_counts() -> dict[str, int]:
+    """How many items await review, and how many are flagged."""
+    visible = and_(Contribution.withdrawn_at.is_(None), Contribution.body != "")
+    review = db.session.scalar(
+        select(func.count())
+        .select_from(ModerationStatus)
+        .join(ModerationStatus.contribution)
+        .where(visible, ModerationStatus.needs_review.is_(True))
+    )
+    flagged = db.session.scalar(
+        select(func.count())
+        .select_from(ModerationStatus)
+        .join(ModerationStatus.contribution)
+        .where(visible, ModerationStatus.flag_count > 0)
+    )
+    return {"review": review or 0, "flagged": flagged or 0}
+
+
+def decisions_of(contribution: Contribution) -> list[ModerationDecision]:
+    """Every decision on a contribution, oldest first."""
+    return list(
+        db.session.scalars(
+            select(ModerationDecision)
+            .where(ModerationDecision.contribution_id == contribution.id)
+            .options(selectinload(ModerationDecision.actor))
+            .order_by(ModerationDecision.id)
+        )
+    )
+
+
+def may_see_author(user: User) -> bool:
+    """Only administrators see who wrote a contribution; moderators see the profile."""
+    return user.has_role(Role.ADMINISTRATOR)
+
+
+def queue_csv(filters: QueueFilters, *, show_author: bool) -> str:
+    """The filtered queue as CSV (plain text of each contribution, formulas neutralised)."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    header = ["id", "consultation", "question", "state", "flags", "personal_data", "submitted_at"]
+    header += ["author"] if show_author else []
+    writer.writerow([*header, "text"])
+    items, _total = queue(filters, page=1, per_page=10_000)
+    for status in items:
+        c = status.contribution
+        row = [
+            c.id,
+            c.consultation.title,
+            plain_text(c.question.prompt),
+            c.state,
+            status.flag_count,
+            ",".join(status.personal_data or []),
+            status.submitted_at.isoformat(timespec="minutes"),
+        ]
+        row += [c.author.email] if show_author else []
+        writer.writerow([spreadsheet_safe(v) for v in [*row, plain_text(c.body)]])
+    return out.getvalue()
+
+
+def spreadsheet_safe(value) -> object:
+    """Neutralise a cell a spreadsheet would run as a formula (=, +, -, @, tab, CR)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+# --- authors ---------------------------------------------------------------------------------
+
+
+def authored(user: User) -> list[ModerationStatus]:
+    """The statuses of this person's texts, newest first, with their last decision."""
+    return list(
+        db.session.scalars(
+            select(ModerationStatus)
+            .join(ModerationStatus.contribution)
+            .where(
+                Contribution.author_id == user.id,
+                Contribution.withdrawn_at.is_(None),
+                Contribution.body != "",
+            )
+            .options(
+                selectinload(ModerationStatus.last_decision),
+                selectinload(ModerationStatus.contribution).selectinload(Contribution.question),
+                selectinload(ModerationStatus.contribution).selectinload(
+                    Contribution.consultation
+                ),
+            )
+            .order_by(ModerationStatus.submitted_at.desc(), ModerationStatus.contribution_id.desc())
+        )
+    )
+
+
+def resubmit(author: User, contribution: Contribution, text: str, *, now: datetime) -> str:
+    """The author edits a rejected text; it goes back to the moderators' queue."""
+    if contribution.author_id != author.id:
+        raise RuleError(_l("You can only edit your own contributions."))
+    if contribution.state != State.REJECTED:
+        raise RuleError(_l("Only a rejected contribution can be edited and resubmitted here."))
+    consultation = contribution.consultation
+    phase = consultation_rules.phase(
+        consultation.status, consultation.opens_at, consultation.closes_at, now
+    )
+    if phase != consultation_rules.OPEN:
+        raise RuleError(_l("This consultation is closed: answers can no longer be changed."))
+    question = contribution.question
+    if question.kind == "words":
+        body = consultation_rules.parse_words(text, question.max_words)
+    else:
+        body = consultation_rules.clean_open_answer(
+            text, current_app.config["MAX_CONTRIBUTION_LENGTH"]
+        )
+    previous = contribution.state
+    status = status_of(contribution)
+    contribution.revisions.append(
+        ContributionRevision(
+            body=status.original_body or contribution.body, replaced_at=now, reason="edit"
+        )
+    )
+    contribution.body = body
+    contribution.updated_at = now
+    new_state = on_submit(
+        author, contribution, consultation=consultation, previous_state=previous, now=now
+    )
+    contribution.state = new_state
+    db.session.flush()
+    return new_state
+
+
+# --- audit log -------------------------------------------------------------------------------
+
+
+@dataclass
+class AuditFilters:
+    """What an administrator narrowed the moderation log to."""
+
+    action: str | None = None
+    actor_id: int | None = None
+    contribution_id: int | None = None
+    occurred_from: datetime | None = None
+    occurred_to: datetime | None = None
+
+    def as_args(self) -> dict:
+        """The filters as query-string arguments."""
+        args = {
+            "action": self.action,
+            "actor": self.actor_id,
+            "contribution": self.contribution_id,
+            "from": self.occurred_from.date().isoformat() if self.occurred_from else None,
+            "to": self.occurred_to.date().isoformat() if self.occurred_to else None,
+        }
+        return {k: v for k, v in args.items() if v not in (None, "")}
+
+
+def _audit_query(filters: AuditFilters):
+    """Moderation events matching the filters, newest first."""
+    query = select(AuditEvent).where(AuditEvent.action.like("moderation.%"))
+    if filters.action:
+        query = query.where(AuditEvent.action == f"moderation.{filters.action}")
+    if filters.actor_id:
+        query = query.where(AuditEvent.actor_id == filters.actor_id)
+    if filters.contribution_id:
+        query = query.where(
+            AuditEvent.subject_type == "contribution",
+            AuditEvent.subject_id == filters.contribution_id,
+        )
+    if filters.occurred_from:
+        query = query.where(AuditEvent.occurred_at >= filters.occurred_from)
+    if filters.occurred_to:
+        query = query.where(AuditEvent.occurred_at < filters.occurred_to)
+    return query.order_by(AuditEvent.id.desc())
+
+
+def audit_log(filters: AuditFilters, *, page: int = 1, per_page: int = 50):
+    """One page of the moderation log, with the actors' names; returns (rows, total)."""
+    query = _audit_query(filters)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    events = db.session.scalars(query.limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
+    names = _actor_names(e.actor_id for e in events)
+    return [(e, names.get(e.actor_id)) for e in events], total
+
+
+def _actor_names(ids: Iterable[int | None]) -> dict[int, str]:
+    """Display names (or e-mails) of the people who acted."""
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    return {
+        u.id: u.display_name or u.email
+        for u in db.session.scalars(select(User).where(User.id.in_(wanted)))
+    }
+
+
+def audit_csv(filters: AuditFilters) -> str:
+    """The moderation log as CSV, every column a spreadsheet cannot run."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(
+        ["id", "occurred_at", "actor", "action", "subject", "subject_id", "before", "after",
+         "reason"]
+    )
+    events = db.session.scalars(_audit_query(filters)).all()
+    names = _actor_names(e.actor_id for e in events)
+    for e in events:
+        row = [
+            e.id,
+            e.occurred_at.isoformat(timespec="seconds"),
+            names.get(e.actor_id, ""),
+            e.action,
+            e.subject_type,
+            e.subject_id,
+            _compact(e.before),
+            _compact(e.after),
+            e.reason or "",
+        ]
+        writer.writerow([spreadsheet_safe(v) for v in row])
+    return out.getvalue()
+
+
+def _compact(value: dict | None) -> str:
+    """A small JSON object as "key=value" pairs."""
+    if not value:
+        return ""
+    return ", ".join(f"{k}={v}" for k, v in value.items())
+
+
+def moderators_and_admins() -> list[User]:
+    """People who can act in the moderation log (for the actor filter)."""
+    from consult.accounts.models import UserRole
+
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(UserRole)
+            .where(UserRole.role.in_([Role.MODERATOR, Role.ADMINISTRATOR]))
+            .order_by(User.display_name, User.email)
+            .distinct()
+        )
+    )

@@ -44,6 +44,18 @@ class Config:
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     INVITATION_VALID_DAYS = 30
     PASSWORD_RESET_VALID_HOURS = 2
+    # --- moderation ---
+    #: Flags that hide a post-moderated contribution until a moderator decides.
+    MODERATION_FLAG_THRESHOLD = int(os.environ.get("MODERATION_FLAG_THRESHOLD", "3"))
+    #: Decision reasons, code -> label; None keeps the built-in list ("other" is always added).
+    MODERATION_REASONS = None
+    #: POST rate limits per endpoint (Flask-Limiter syntax), stored in RATELIMIT_STORAGE_URI.
+    RATE_LIMITS = {
+        "accounts.login": "10 per minute; 100 per day",
+        "consultations.answer": "20 per minute; 300 per day",
+        "moderation.resubmit": "20 per minute; 300 per day",
+        "moderation.flag": "10 per minute; 100 per day",
+    }
 
 
 class DevelopmentConfig(Config):
@@ -62,6 +74,8 @@ class TestConfig(DevelopmentConfig):
     WTF_CSRF_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
+    #: Generous limits so that suites sign in many times; tests of the limits lower them.
+    RATE_LIMITS = {endpoint: "1000 per minute" for endpoint in Config.RATE_LIMITS}
     #: A cheap hash keeps the suite fast; production uses werkzeug's default (scrypt).
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name, not a secret
     SERVER_NAME = None

@@ -247,6 +247,9 @@ def load_demo(
         rng, open_one, populations, regions, 150, now, prefix="raison", days_back=2
     )
     _generate_reactions(rng, open_one, now)
+    from consult.moderation.services import backfill_statuses
+
+    backfill_statuses()  # bulk inserts skip the ORM event that writes moderation rows
     db.session.commit()
     lines = [
         f"Open consultation: {open_one.title} ({len(open_one.questions)} questions, "

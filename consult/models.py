@@ -12,3 +12,9 @@ from consult.consultations.models import (  # noqa: F401
     Theme,
 )
 from consult.core.models import AuditEvent  # noqa: F401
+from consult.moderation.models import (  # noqa: F401
+    Flag,
+    ModerationDecision,
+    ModerationStatus,
+    Suspension,
+)

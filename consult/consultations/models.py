@@ -27,6 +27,7 @@ class Consultation(db.Model):
     __tablename__ = "consultation"
     __table_args__ = (
         CheckConstraint("status IN ('draft', 'published', 'closed')", name="status"),
+        CheckConstraint("moderation_mode IN ('pre', 'post')", name="moderation_mode"),
         CheckConstraint("closes_at > opens_at", name="window"),
     )
 
@@ -40,6 +41,8 @@ class Consultation(db.Model):
     #: draft (organisers only) → published (open within its window) → closed (early close).
     status: Mapped[str] = mapped_column(String(20), default="draft")
     closed_at: Mapped[datetime | None]
+    #: "pre": nothing shows before a moderator approves it; "post": shows at once, can be hidden.
+    moderation_mode: Mapped[str] = mapped_column(String(4), default="pre", server_default="pre")
     created_at: Mapped[datetime]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 

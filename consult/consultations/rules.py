@@ -119,8 +119,3 @@ def next_reaction(current: int | None, requested: int) -> int | None:
     if requested not in (-1, 1):
         raise RuleError(_l("Unknown reaction."))
     return None if current == requested else requested
-
-
-def state_on_submit() -> str:
-    """The state a new or edited contribution starts in (moderation decides what follows)."""
-    return "published"

@@ -25,6 +25,7 @@ from consult.core import audit
 from consult.core.errors import RuleError
 from consult.core.permissions import Role
 from consult.extensions import db
+from consult.moderation import services as moderation
 
 
 def phase_of(consultation: Consultation, now: datetime) -> str:
@@ -293,6 +294,7 @@ def answer(
             Contribution.question_id == question.id, Contribution.author_id == user.id
         )
     )
+    previous_state = contribution.state if contribution is not None else None
     if contribution is None:
         contribution = Contribution(
             consultation_id=consultation.id,
@@ -320,7 +322,10 @@ def answer(
     contribution.gender_form = user.gender_form
     contribution.age_band = user.age_band
     contribution.region_id = user.region_id
-    contribution.state = rules.state_on_submit()
+    # Moderation decides: suspension, pre/post mode, personal data, resubmission.
+    contribution.state = moderation.on_submit(
+        user, contribution, consultation=consultation, previous_state=previous_state, now=now
+    )
     contribution.published_at = now if contribution.state == "published" else None
     try:
         with db.session.begin_nested():

@@ -3,7 +3,9 @@
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from wtforms import DateTimeLocalField, SelectMultipleField, StringField
+from wtforms.validators import StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 
@@ -39,3 +41,24 @@ class LocalDateTimeField(DateTimeLocalField):
 
 class HoneypotField(StringField):
     """A field hidden from people: bots fill it in, and the form is then refused."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        render_kw = {
+            "autocomplete": "off",
+            "tabindex": "-1",
+            "class": "honeypot-input",
+            **kwargs.pop("render_kw", {}),
+        }
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+
+    def __call__(self, **kwargs):
+        """Render label and input inside a wrapper that the stylesheet moves off screen."""
+        return Markup(  # noqa: S704 - our own markup around WTForms' escaped output
+            f'<div class="honeypot" aria-hidden="true">{self.label()}{super().__call__(**kwargs)}'
+            "</div>"
+        )
+
+    def pre_validate(self, form):
+        """A person never sees the field, so anything in it comes from a robot."""
+        if self.data:
+            raise StopValidation(_l("This form could not be sent. Please try again."))

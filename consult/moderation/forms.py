@@ -12,6 +12,7 @@ from wtforms import (
     SelectField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from consult.core.forms import HoneypotField
@@ -49,8 +50,8 @@ class BulkDecisionForm(FlaskForm):
     scope = RadioField(
         _l("Apply to"),
         choices=[
-            ("selected", _l("the ticked contributions")),
-            ("all", _l("every contribution matching the filters")),
+            SelectChoice("selected", _l("the ticked contributions")),
+            SelectChoice("all", _l("every contribution matching the filters")),
         ],
         default="selected",
     )
@@ -95,7 +96,9 @@ class ResubmitForm(FlaskForm):
 class SuspensionForm(FlaskForm):
     """Suspend a participant from contributing until a date."""
 
-    email = EmailField(_l("Participant's e-mail address"), validators=[DataRequired(), Length(max=254)])
+    email = EmailField(
+        _l("Participant's e-mail address"), validators=[DataRequired(), Length(max=254)]
+    )
     reason_code, reason_text = _reason_fields()
     ends_on = DateField(_l("Suspended until (end of the day before)"), validators=[DataRequired()])
 
@@ -107,8 +110,8 @@ class ModeForm(FlaskForm):
     mode = RadioField(
         _l("Moderation"),
         choices=[
-            ("pre", _l("Pre-moderation: nothing shows before a moderator approves it")),
-            ("post", _l("Post-moderation: shows at once, can be hidden later")),
+            SelectChoice("pre", _l("Pre-moderation: nothing shows before a moderator approves it")),
+            SelectChoice("post", _l("Post-moderation: shows at once, can be hidden later")),
         ],
         validators=[InputRequired()],
     )
@@ -126,3 +129,7 @@ class AuditFilterForm(FlaskForm):
     from_ = DateField(_l("From"), validators=[Optional()], name="from")
     to = DateField(_l("Until (inclusive)"), validators=[Optional()])
 
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as the option objects WTForms expects."""
+    return [SelectChoice(value, label) for value, label in pairs]

@@ -22,7 +22,7 @@ ACTIONS_SQL = "('approve', 'reject', 'hide', 'restore', 'flag_threshold', 'resub
 
 
 class ModerationStatus(db.Model):
-    """What moderators need to know about one contribution, and the guard against double decisions."""
+    """What moderators know about one contribution, and the guard against double decisions."""
 
     __tablename__ = "moderation_status"
     __table_args__ = (
@@ -73,9 +73,7 @@ class ModerationDecision(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    contribution_id: Mapped[int] = mapped_column(
-        ForeignKey("contribution.id", ondelete="CASCADE")
-    )
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contribution.id", ondelete="CASCADE"))
     #: The moderator, the author (resubmit) or None for the platform (flag threshold).
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     #: One of consult.moderation.rules.Action, or "submit" for the first state.

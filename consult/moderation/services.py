@@ -303,8 +303,14 @@ def suspensions(*, now: datetime, include_past: bool = False) -> list[Suspension
 # --- submission (called by consultations.answer) ----------------------------------------------
 
 
-def on_submit(author: User, contribution: Contribution, *, consultation: Consultation,
-              previous_state: str | None, now: datetime) -> str:
+def on_submit(
+    author: User,
+    contribution: Contribution,
+    *,
+    consultation: Consultation,
+    previous_state: str | None,
+    now: datetime,
+) -> str:
     """Decide the state of a new or edited contribution; return it.
 
     Personal data sends the text to the queue even under post-moderation; an edited rejected
@@ -326,6 +332,11 @@ def on_submit(author: User, contribution: Contribution, *, consultation: Consult
         # A new text: its status row is written with it (see _create_status).
         return outcome.state
     status = status_of(contribution)
+    if status.original_body:
+        # The unmasked text was only in the moderation row: keep it with the revisions.
+        contribution.revisions.append(
+            ContributionRevision(body=status.original_body, replaced_at=now, reason="original")
+        )
     status.version += 1
     status.needs_review = outcome.needs_review
     status.flag_count = 0
@@ -351,8 +362,9 @@ def _reason_for_log(code: str | None, text: str) -> str | None:
     return f"{code}: {text}" if text else code
 
 
-def _record(actor, contribution, status, action, before, after, *, now, code=None, text="",
-            masked=False) -> ModerationDecision:
+def _record(
+    actor, contribution, status, action, before, after, *, now, code=None, text="", masked=False
+) -> ModerationDecision:
     """Write the decision row and its audit event."""
     decision = ModerationDecision(
         contribution_id=contribution.id,
@@ -393,8 +405,15 @@ def _claim(contribution_id: int, expected_version: int) -> bool:
     return result.rowcount == 1
 
 
-def _apply(contribution: Contribution, status: ModerationStatus, outcome: rules.Outcome,
-           action: Action, *, masked: bool, now: datetime) -> None:
+def _apply(
+    contribution: Contribution,
+    status: ModerationStatus,
+    outcome: rules.Outcome,
+    action: Action,
+    *,
+    masked: bool,
+    now: datetime,
+) -> None:
     """Write a transition's effects on the contribution and its status."""
     contribution.state = outcome.state
     status.needs_review = outcome.needs_review
@@ -453,7 +472,15 @@ def decide(
     masked = publish_masked and status.has_personal_data and outcome.state == State.PUBLISHED
     _apply(contribution, status, outcome, action, masked=masked, now=now)
     decision = _record(
-        actor, contribution, status, action, before, outcome.state, now=now, code=code, text=text,
+        actor,
+        contribution,
+        status,
+        action,
+        before,
+        outcome.state,
+        now=now,
+        code=code,
+        text=text,
         masked=masked,
     )
     status.last_decision = decision
@@ -496,8 +523,13 @@ def decide_bulk(
     seen = dict(selection)
     result = BulkResult()
     rows = db.session.execute(
-        select(Contribution.id, Contribution.state, Consultation.moderation_mode,
-               ModerationStatus.version, ModerationStatus.has_personal_data)
+        select(
+            Contribution.id,
+            Contribution.state,
+            Consultation.moderation_mode,
+            ModerationStatus.version,
+            ModerationStatus.has_personal_data,
+        )
         .join(Consultation, Consultation.id == Contribution.consultation_id)
         .outerjoin(ModerationStatus, ModerationStatus.contribution_id == Contribution.id)
         .where(Contribution.id.in_(list(seen)))
@@ -590,8 +622,12 @@ def decide_bulk(
     db.session.expire_all()
     for item_id in result.decided:
         if plan.apply[item_id].state in (State.REJECTED, State.HIDDEN):
-            _notify_author(db.session.get(Contribution, item_id), None, action=action,
-                           reason=reason_label(code) + (f" — {text}" if text else ""))
+            _notify_author(
+                db.session.get(Contribution, item_id),
+                None,
+                action=action,
+                reason=reason_label(code) + (f" — {text}" if text else ""),
+            )
     return result
 
 
@@ -656,8 +692,13 @@ def _record_bulk(actor, claimed, found, plan, action, code, text, masked_ids, *,
         )
 
 
-def _notify_author(contribution: Contribution, decision: ModerationDecision | None, *,
-                   action: Action | None = None, reason: str | None = None) -> None:
+def _notify_author(
+    contribution: Contribution,
+    decision: ModerationDecision | None,
+    *,
+    action: Action | None = None,
+    reason: str | None = None,
+) -> None:
     """Tell the author, in a plain-text e-mail, that their text was rejected or hidden, and why."""
     action = Action(decision.action) if decision else action
     if action not in (Action.REJECT, Action.HIDE):
@@ -692,8 +733,9 @@ def _notify_author(contribution: Contribution, decision: ModerationDecision | No
 # --- flags -----------------------------------------------------------------------------------
 
 
-def flag(user: User, contribution: Contribution, *, reason_code: str, reason_text: str,
-         now: datetime) -> Flag:
+def flag(
+    user: User, contribution: Contribution, *, reason_code: str, reason_text: str, now: datetime
+) -> Flag:
     """A participant flags a published contribution, once; the threshold hides it (post)."""
     check_may_contribute(user, now)
     if contribution.withdrawn_at is not None:
@@ -766,8 +808,15 @@ def _hide_by_flags(contribution: Contribution, status: ModerationStatus, *, now:
     )
     _apply(contribution, status, outcome, Action.FLAG_THRESHOLD, masked=False, now=now)
     decision = _record(
-        None, contribution, status, Action.FLAG_THRESHOLD, State.PUBLISHED, outcome.state,
-        now=now, code=None, text=str(status.flag_count),
+        None,
+        contribution,
+        status,
+        Action.FLAG_THRESHOLD,
+        State.PUBLISHED,
+        outcome.state,
+        now=now,
+        code=None,
+        text=str(status.flag_count),
     )
     status.last_decision = decision
 
@@ -964,9 +1013,7 @@ def authored(user: User) -> list[ModerationStatus]:
             .options(
                 selectinload(ModerationStatus.last_decision),
                 selectinload(ModerationStatus.contribution).selectinload(Contribution.question),
-                selectinload(ModerationStatus.contribution).selectinload(
-                    Contribution.consultation
-                ),
+                selectinload(ModerationStatus.contribution).selectinload(Contribution.consultation),
             )
             .order_by(ModerationStatus.submitted_at.desc(), ModerationStatus.contribution_id.desc())
         )
@@ -993,11 +1040,8 @@ def resubmit(author: User, contribution: Contribution, text: str, *, now: dateti
             text, current_app.config["MAX_CONTRIBUTION_LENGTH"]
         )
     previous = contribution.state
-    status = status_of(contribution)
     contribution.revisions.append(
-        ContributionRevision(
-            body=status.original_body or contribution.body, replaced_at=now, reason="edit"
-        )
+        ContributionRevision(body=contribution.body, replaced_at=now, reason="edit")
     )
     contribution.body = body
     contribution.updated_at = now
@@ -1078,8 +1122,17 @@ def audit_csv(filters: AuditFilters) -> str:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     writer.writerow(
-        ["id", "occurred_at", "actor", "action", "subject", "subject_id", "before", "after",
-         "reason"]
+        [
+            "id",
+            "occurred_at",
+            "actor",
+            "action",
+            "subject",
+            "subject_id",
+            "before",
+            "after",
+            "reason",
+        ]
     )
     events = db.session.scalars(_audit_query(filters)).all()
     names = _actor_names(e.actor_id for e in events)
@@ -1119,3 +1172,37 @@ def moderators_and_admins() -> list[User]:
             .distinct()
         )
     )
+
+
+def backfill_statuses(batch: int = 2000) -> int:
+    """Create the missing moderation rows of contributions inserted in bulk (imports, demo).
+
+    Bulk inserts skip ORM events, so their rows are written here, personal data included.
+    """
+    created = 0
+    while True:
+        rows = db.session.execute(
+            select(Contribution.id, Contribution.body, Contribution.state, Contribution.updated_at)
+            .outerjoin(ModerationStatus, ModerationStatus.contribution_id == Contribution.id)
+            .where(ModerationStatus.contribution_id.is_(None))
+            .order_by(Contribution.id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return created
+        values = []
+        for row in rows:
+            found = find_personal_data(row.body or "")
+            values.append(
+                {
+                    "contribution_id": row.id,
+                    "version": 0,
+                    "needs_review": row.state == State.PENDING,
+                    "flag_count": 0,
+                    "personal_data": sorted({span.kind.value for span in found}),
+                    "has_personal_data": bool(found),
+                    "submitted_at": row.updated_at,
+                }
+            )
+        db.session.execute(insert(ModerationStatus), values)
+        created += len(values)

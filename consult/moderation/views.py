@@ -38,6 +38,7 @@ from consult.moderation.forms import (
     QueueFilterForm,
     ResubmitForm,
     SuspensionForm,
+    choices,
 )
 from consult.moderation.models import ModerationStatus, Suspension
 from consult.moderation.rules import Action, Actor, State, allowed_actions
@@ -55,10 +56,10 @@ PER_PAGE = 50
 # --- shared helpers --------------------------------------------------------------------------
 
 
-def _reason_choices(blank: bool = True) -> list[tuple[str, str]]:
+def _reason_choices(blank: bool = True) -> list:
     """The reason list for a select, with an empty first entry when a reason is optional."""
-    choices = [(code, str(label)) for code, label in services.reason_labels().items()]
-    return ([("", _("— choose —"))] if blank else []) + choices
+    pairs = [(code, str(label)) for code, label in services.reason_labels().items()]
+    return choices(([("", _("— choose —"))] if blank else []) + pairs)
 
 
 def _day_start(day) -> datetime | None:
@@ -102,25 +103,30 @@ def _queue_filters() -> tuple[QueueFilterForm, services.QueueFilters]:
     """Read the queue's filters from the query string; invalid ones are ignored with a message."""
     form = QueueFilterForm(request.args)
     consultations = db.session.scalars(select(Consultation).order_by(Consultation.title)).all()
-    form.consultation.choices = [(0, _("All"))] + [(c.id, c.title) for c in consultations]
+    form.consultation.choices = choices([(0, _("All"))] + [(c.id, c.title) for c in consultations])
     questions = []
     if form.consultation.data:
         questions = db.session.scalars(
             select(Question)
-            .where(Question.consultation_id == form.consultation.data, Question.kind.in_(("open", "words")))
+            .where(
+                Question.consultation_id == form.consultation.data,
+                Question.kind.in_(("open", "words")),
+            )
             .order_by(Question.position)
         ).all()
-    form.question.choices = [(0, _("All"))] + [
-        (q.id, plain_text(q.prompt)[:80]) for q in questions
-    ]
-    form.state.choices = [("review", _("To review")), ("", _("All"))] + [
-        (s.value, str(services.STATE_LABELS[s])) for s in State
-    ]
+    form.question.choices = choices(
+        [(0, _("All"))] + [(q.id, plain_text(q.prompt)[:80]) for q in questions]
+    )
+    form.state.choices = choices(
+        [("review", _("To review")), ("", _("All"))]
+        + [(s.value, str(services.STATE_LABELS[s])) for s in State]
+    )
     if "state" not in request.args:
         form.state.data = "review"
     valid = form.validate() if request.args else True
     if not valid:
         flash(_("Some filters were not understood and are ignored."), "warning")
+
     def ok(field):
         return field.data if not field.errors else None
 
@@ -139,10 +145,13 @@ def _queue_filters() -> tuple[QueueFilterForm, services.QueueFilters]:
 def _bulk_form() -> BulkDecisionForm:
     """The bulk decision form with its choices."""
     form = BulkDecisionForm()
-    form.action.choices = [("", _("— choose —"))] + [
-        (a.value, str(services.ACTION_LABELS[a]))
-        for a in (Action.APPROVE, Action.REJECT, Action.HIDE, Action.RESTORE)
-    ]
+    form.action.choices = choices(
+        [("", _("— choose —"))]
+        + [
+            (a.value, str(services.ACTION_LABELS[a]))
+            for a in (Action.APPROVE, Action.REJECT, Action.HIDE, Action.RESTORE)
+        ]
+    )
     form.reason_code.choices = _reason_choices()
     return form
 
@@ -218,8 +227,11 @@ def bulk():
     if result.skipped:
         reasons = sorted(set(result.skipped.values()))
         flash(
-            _("%(n)d contributions left as they were: %(why)s", n=len(result.skipped),
-              why=" ".join(reasons)),
+            _(
+                "%(n)d contributions left as they were: %(why)s",
+                n=len(result.skipped),
+                why=" ".join(reasons),
+            ),
             "warning",
         )
     return redirect(back, 303)
@@ -247,7 +259,7 @@ def _decision_form(contribution: Contribution, status: ModerationStatus) -> Deci
     actions = allowed_actions(
         State(contribution.state), services.mode_of(contribution.consultation), Actor.MODERATOR
     )
-    form.action.choices = [(a.value, str(services.ACTION_LABELS[a])) for a in actions]
+    form.action.choices = choices([(a.value, str(services.ACTION_LABELS[a])) for a in actions])
     form.reason_code.choices = _reason_choices()
     if not form.is_submitted():
         form.version.data = status.version
@@ -295,6 +307,13 @@ def item(contribution_id):
     contribution = db.session.get(Contribution, contribution_id) or abort(404)
     status = services.status_of(contribution)
     form = _decision_form(contribution, status)
+    if form.is_submitted() and form.version.data != str(status.version):
+        # Someone decided since this page was loaded: say so before anything else.
+        fresh = _decision_form(contribution, status)
+        fresh.version.data = status.version
+        fresh.action.data = None
+        fresh.form_errors.append(services.REFUSAL_MESSAGES[services.Refusal.STALE])
+        return _item_page(contribution, fresh, 409)
     if form.validate_on_submit():
         try:
             services.decide(
@@ -334,14 +353,18 @@ def flag(contribution_id):
         abort(404)
     from consult.consultations import services as consultation_services
 
-    if consultation_services.get_consultation(
-        contribution.consultation_id, current_user, now=utcnow()
-    ) is None:
+    if (
+        consultation_services.get_consultation(
+            contribution.consultation_id, current_user, now=utcnow()
+        )
+        is None
+    ):
         abort(404)
     form = FlagForm()
     form.reason_code.choices = _reason_choices()
     back = url_for(
-        "consultations.contributions", question_id=contribution.question_id,
+        "consultations.contributions",
+        question_id=contribution.question_id,
         _anchor=f"c{contribution.id}",
     )
     already = services.has_flagged(current_user, contribution)
@@ -362,7 +385,10 @@ def flag(contribution_id):
     status = 422 if form.is_submitted() else 200
     return (
         render_template(
-            "moderation/flag.html", form=form, contribution=contribution, back=back,
+            "moderation/flag.html",
+            form=form,
+            contribution=contribution,
+            back=back,
             already=already,
         ),
         status,
@@ -424,7 +450,9 @@ def suspensions():
     form.reason_code.choices = _reason_choices()
     now = utcnow()
     if form.validate_on_submit():
-        person = db.session.scalar(select(User).where(User.email == form.email.data.strip().lower()))
+        person = db.session.scalar(
+            select(User).where(User.email == form.email.data.strip().lower())
+        )
         if person is None:
             form.email.errors = [*form.email.errors, _("Nobody has this e-mail address.")]
         else:
@@ -492,8 +520,10 @@ def settings():
             except RuleError as error:
                 refuse(error)
             else:
-                flash(_("Moderation mode saved for \u201c%(title)s\u201d.", title=consultation.title),
-                      "success")
+                flash(
+                    _("Moderation mode saved for \u201c%(title)s\u201d.", title=consultation.title),
+                    "success",
+                )
             return redirect(url_for(".settings"), 303)
         flash(_("Choose pre- or post-moderation."), "error")
         return redirect(url_for(".settings"), 303)
@@ -508,17 +538,28 @@ def settings():
 
 # --- administrators: the log -----------------------------------------------------------------
 
-AUDIT_ACTIONS = ("approve", "reject", "hide", "restore", "flag_threshold", "resubmit", "flag",
-                 "suspend", "lift", "mode")
+AUDIT_ACTIONS = (
+    "approve",
+    "reject",
+    "hide",
+    "restore",
+    "flag_threshold",
+    "resubmit",
+    "flag",
+    "suspend",
+    "lift",
+    "mode",
+)
 
 
 def _audit_filters() -> tuple[AuditFilterForm, services.AuditFilters]:
     """Read the log's filters from the query string."""
     form = AuditFilterForm(request.args)
-    form.action.choices = [("", _("All"))] + [(a, a) for a in AUDIT_ACTIONS]
-    form.actor.choices = [(0, _("Anyone"))] + [
-        (u.id, u.display_name or u.email) for u in services.moderators_and_admins()
-    ]
+    form.action.choices = choices([("", _("All"))] + [(a, a) for a in AUDIT_ACTIONS])
+    form.actor.choices = choices(
+        [(0, _("Anyone"))]
+        + [(u.id, u.display_name or u.email) for u in services.moderators_and_admins()]
+    )
     if request.args and not form.validate():
         flash(_("Some filters were not understood and are ignored."), "warning")
 
@@ -543,7 +584,12 @@ def audit():
     page = max(request.args.get("page", 1, type=int), 1)
     rows, total = services.audit_log(filters, page=page, per_page=PER_PAGE)
     return render_template(
-        "moderation/audit.html", form=form, filters=filters, rows=rows, total=total, page=page,
+        "moderation/audit.html",
+        form=form,
+        filters=filters,
+        rows=rows,
+        total=total,
+        page=page,
         per_page=PER_PAGE,
     )
 

@@ -139,7 +139,7 @@ def test_item_page_highlights_personal_data(
     login(client, moderator)
     page = client.get(f"/moderation/items/{contribution.id}").get_data(as_text=True)
     assert '<mark class="pii"' in page and "1 85 05 78 006 084 91</mark>" in page
-    assert "retiré]" in page or "removed]" in page
+    assert "[numéro de sécurité sociale retiré]" in page
 
 
 def test_decide_from_the_item_page(client, login, moderator, author, pre_consultation, write):
@@ -168,9 +168,7 @@ def test_second_moderator_is_told(
         data={"action": "reject", "reason_code": "off_topic", "version": seen},
     )
     assert response.status_code == 409
-    assert "entre-temps" in response.get_data(as_text=True) or "meantime" in response.get_data(
-        as_text=True
-    )
+    assert "entre-temps" in response.get_data(as_text=True)
     assert db.session.get(Contribution, contribution.id).state == "published"
 
 
@@ -249,7 +247,7 @@ def test_queue_filters_from_the_query_string(
         response = client.get("/moderation/" + junk)
         assert response.status_code == 200, junk
     page = client.get("/moderation/?personal_data=y").get_data(as_text=True)
-    assert "Rien à modérer" in page or "Nothing to moderate" in page
+    assert "Rien à modérer" in page
 
 
 # --- flags -----------------------------------------------------------------------------------

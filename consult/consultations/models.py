@@ -42,7 +42,7 @@ class Consultation(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="draft")
     closed_at: Mapped[datetime | None]
     #: "pre": nothing shows before a moderator approves it; "post": shows at once, can be hidden.
-    moderation_mode: Mapped[str] = mapped_column(String(4), default="pre", server_default="pre")
+    moderation_mode: Mapped[str] = mapped_column(String(4), default="post", server_default="post")
     created_at: Mapped[datetime]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 

@@ -95,7 +95,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_moderation_status_submitted_at'), ['submitted_at'], unique=False)
 
     with op.batch_alter_table('consultation', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('moderation_mode', sa.String(length=4), server_default='pre', nullable=False))
+        batch_op.add_column(sa.Column('moderation_mode', sa.String(length=4), server_default='post', nullable=False))
         batch_op.create_check_constraint(op.f('ck_consultation_moderation_mode'), "moderation_mode IN ('pre', 'post')")
 
     # Contributions written before moderation existed get their status row.

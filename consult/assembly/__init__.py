@@ -1,0 +1,1 @@
+"""General assembly: roll, proxies, resolutions, secret ballots, tally and minutes."""

@@ -1,0 +1,68 @@
+"""Forms of the assembly officer (the delegates' ballots are plain radio groups)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+KIND_LABELS = {
+    "motion": _l("For / against / abstention / blank"),
+    "wordings": _l("Choice among wordings (majority judgment)"),
+}
+
+
+class AssemblyForm(FlaskForm):
+    """A new general assembly."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    held_on = DateField(_l("Date"), validators=[InputRequired()])
+    convocation = SelectField(
+        _l("Convocation"),
+        choices=[(1, _l("First convocation")), (2, _l("Second convocation"))],
+        coerce=int,
+    )
+    proxy_cap = IntegerField(
+        _l("Proxies a delegate may carry"),
+        default=1,
+        validators=[InputRequired(), NumberRange(min=0, max=10)],
+    )
+    allow_vote_change = BooleanField(
+        _l("Delegates may change their vote until the close (the last one counts)"), default=True
+    )
+
+
+class RollForm(FlaskForm):
+    """The roll of delegates as a CSV file."""
+
+    file = FileField(
+        _l("Roll (CSV)"),
+        validators=[FileRequired(_l("Choose a CSV file."))],
+        description=_l(
+            "Columns: identifier, name, email, section, and weight if the statutes weight votes."
+        ),
+    )
+
+
+class ResolutionForm(FlaskForm):
+    """A text put on the agenda."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    body = TextAreaField(_l("Text put to the vote"), validators=[DataRequired(), Length(max=20000)])
+    category = SelectField(
+        _l("Category"),
+        choices=[("statutory", _l("Statutory (category I)")), ("ordinary", _l("Ordinary"))],
+    )
+    kind = SelectField(_l("Kind of vote"), choices=list(KIND_LABELS.items()))
+    wordings = TextAreaField(
+        _l("Alternative wordings, separated by an empty line"),
+        validators=[Length(max=40000)],
+        description=_l("Only for a choice among wordings: between 2 and 8."),
+    )
+
+
+class ProxyForm(FlaskForm):
+    """A proxy from one delegate to another, by roll identifier."""
+
+    giver = StringField(_l("Identifier of the delegate giving the proxy"), validators=[DataRequired()])
+    holder = StringField(_l("Identifier of the delegate carrying it"), validators=[DataRequired()])

@@ -1,0 +1,897 @@
+"""General assembly: roll, proxies, resolutions, secret ballots, tally, minutes and audit chain.
+
+Services take the acting user and ``now``, flush and never commit (the request commits once).
+"""
+
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from consult.accounts.models import User, UserRole
+from consult.accounts.services import create_user, find_user_by_email
+from consult.assembly import rules
+from consult.assembly.models import (
+    Assembly,
+    AssemblyLogEntry,
+    Ballot,
+    Delegate,
+    Participation,
+    Proxy,
+    Resolution,
+    Wording,
+)
+from consult.core import audit
+from consult.core.errors import RuleError
+from consult.core.permissions import Role
+from consult.extensions import db
+
+#: Majority-judgment grades, best first (the scale French civic practice uses).
+GRADES = (
+    _l("Very good"),
+    _l("Good"),
+    _l("Fairly good"),
+    _l("Passable"),
+    _l("Insufficient"),
+    _l("To reject"),
+)
+
+CHOICE_LABELS = {
+    rules.Choice.FOR: _l("For"),
+    rules.Choice.AGAINST: _l("Against"),
+    rules.Choice.ABSTENTION: _l("Abstention"),
+    rules.Choice.BLANK: _l("Blank"),
+}
+
+OUTCOME_LABELS = {
+    rules.Outcome.ADOPTED: _l("Adopted"),
+    rules.Outcome.REJECTED: _l("Rejected"),
+    rules.Outcome.NO_QUORUM: _l("Quorum not reached"),
+}
+
+CATEGORY_LABELS = {
+    rules.Category.STATUTORY: _l("Statutory (category I)"),
+    rules.Category.ORDINARY: _l("Ordinary"),
+}
+
+PRESENCE_LABELS = {
+    rules.Presence.ABSENT: _l("Absent"),
+    rules.Presence.PRESENT: _l("Present"),
+    rules.Presence.REMOTE: _l("Remote"),
+    rules.Presence.REPRESENTED: _l("Represented"),
+}
+
+PROXY_MESSAGES = {
+    rules.ProxyProblem.SELF: _l("A delegate cannot give a proxy to themselves."),
+    rules.ProxyProblem.ALREADY_GIVEN: _l("This delegate has already given a proxy."),
+    rules.ProxyProblem.HOLDER_GAVE: _l(
+        "The holder has given their own proxy and cannot carry one."
+    ),
+    rules.ProxyProblem.GIVER_HOLDS: _l(
+        "This delegate carries proxies and cannot give their own (no chains)."
+    ),
+    rules.ProxyProblem.CAP_REACHED: _l("The holder already carries the most proxies allowed."),
+    rules.ProxyProblem.GIVER_TAKES_PART: _l(
+        "This delegate takes part in the assembly: record them absent first."
+    ),
+}
+
+MAX_RESOLUTIONS = 50
+MAX_WORDINGS = 8
+MAX_TEXT = 20_000
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def organisation_rules() -> rules.RuleSet:
+    """The organisation's voting rules: ``ASSEMBLY_RULES`` in the configuration, or L114-12."""
+    configured = current_app.config.get("ASSEMBLY_RULES")
+    return rules.RuleSet.from_dict(configured) if configured else rules.DEFAULT_RULES
+
+
+def rule_set(assembly: Assembly) -> rules.RuleSet:
+    """The rules snapshotted into this assembly."""
+    return rules.RuleSet.from_dict(json.loads(assembly.rules_json))
+
+
+# --------------------------------------------------------------------------- hash-chained log
+
+
+def _lock_assembly(assembly: Assembly) -> None:
+    """Serialise writers of this assembly's chain (a row lock on PostgreSQL)."""
+    db.session.execute(
+        select(Assembly.id).where(Assembly.id == assembly.id).with_for_update()
+    ).scalar_one()
+
+
+def append_log(assembly: Assembly, action: str, *, now: datetime, **fields) -> AssemblyLogEntry:
+    """Append one entry to the assembly's hash chain (never a ballot's content)."""
+    _lock_assembly(assembly)
+    last = db.session.execute(
+        select(AssemblyLogEntry.seq, AssemblyLogEntry.hash)
+        .where(AssemblyLogEntry.assembly_id == assembly.id)
+        .order_by(AssemblyLogEntry.seq.desc())
+        .limit(1)
+    ).first()
+    seq, previous = (last.seq + 1, last.hash) if last else (1, rules.GENESIS_HASH)
+    payload = {"action": action, "at": now.isoformat(timespec="microseconds"), "seq": seq}
+    payload.update(fields)
+    entry = AssemblyLogEntry(
+        assembly_id=assembly.id,
+        seq=seq,
+        payload=rules.canonical_json(payload),
+        previous_hash=previous,
+        hash=rules.chain_hash(previous, payload),
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def log_entries(assembly: Assembly) -> list[AssemblyLogEntry]:
+    """The chain in order."""
+    return list(
+        db.session.scalars(
+            select(AssemblyLogEntry)
+            .where(AssemblyLogEntry.assembly_id == assembly.id)
+            .order_by(AssemblyLogEntry.seq)
+        )
+    )
+
+
+# --------------------------------------------------------------------------- assemblies
+
+
+def create_assembly(
+    actor: User,
+    *,
+    title: str,
+    held_on: date,
+    convocation: int,
+    proxy_cap: int,
+    allow_vote_change: bool,
+    now: datetime,
+) -> Assembly:
+    """Create an assembly with the organisation's current rules."""
+    title = (title or "").strip()
+    if not title or len(title) > 200:
+        raise RuleError(_l("Give the assembly a title (200 characters at most)."), field="title")
+    if convocation not in (1, 2):
+        raise RuleError(_l("The convocation is the first or the second."), field="convocation")
+    if not 0 <= proxy_cap <= 10:
+        raise RuleError(_l("The proxy cap is between 0 and 10."), field="proxy_cap")
+    assembly = Assembly(
+        title=title,
+        held_on=held_on,
+        convocation=convocation,
+        proxy_cap=proxy_cap,
+        allow_vote_change=allow_vote_change,
+        rules_json=rules.canonical_json(organisation_rules().to_dict()),
+        created_at=now,
+        created_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(assembly)
+    db.session.flush()
+    audit.record(actor, "assembly.create", assembly, now=now, after={"title": title})
+    append_log(assembly, "create", now=now, title=title, rules=json.loads(assembly.rules_json))
+    return assembly
+
+
+def _refuse_if_frozen(assembly: Assembly) -> None:
+    """The roll and the texts cannot change once voting has opened."""
+    if assembly.frozen_at is not None:
+        raise RuleError(_l("Voting has opened: the roll and the texts are frozen."))
+
+
+ROLL_PROBLEMS = {
+    "empty": _l("The file holds no delegate."),
+    "missing_columns": _l("Columns missing from the header: %(detail)s."),
+    "extra_cells": _l("Line %(line)s has more cells than the header."),
+    "missing_value": _l("Line %(line)s: the identifier and the name are required."),
+    "bad_email": _l("Line %(line)s: %(detail)s is not an e-mail address."),
+    "bad_weight": _l("Line %(line)s: the weight %(detail)s is not a whole number from 1."),
+    "duplicate_identifier": _l("Line %(line)s: the identifier %(detail)s appears twice."),
+    "duplicate_email": _l("Line %(line)s: the e-mail address %(detail)s appears twice."),
+}
+
+
+class RollErrors(RuleError):
+    """Every problem of a roll file, so the officer fixes them all at once."""
+
+    def __init__(self, messages: list[str]):
+        super().__init__("\n".join(messages))
+        self.messages = messages
+
+
+def import_roll(actor: User, assembly: Assembly, raw: bytes, *, now: datetime) -> int:
+    """Replace the roll with the CSV's delegates; accounts are found or created by e-mail."""
+    _refuse_if_frozen(assembly)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise RuleError(_l("The file must be UTF-8 encoded CSV."), field="file") from None
+    parsed = rules.parse_roll(text)
+    if parsed.problems:
+        raise RollErrors(
+            [
+                str(ROLL_PROBLEMS[code] % {"line": line, "detail": detail})
+                for line, code, detail in parsed.problems[:50]
+            ]
+        )
+    db.session.execute(delete(Proxy).where(Proxy.assembly_id == assembly.id))
+    db.session.execute(delete(Delegate).where(Delegate.assembly_id == assembly.id))
+    db.session.expire(assembly, ["delegates"])
+    for row in parsed.rows:
+        user = find_user_by_email(row.email)
+        if user is None:
+            user = create_user(row.email, now=now, roles=(Role.DELEGATE,), display_name=row.name)
+        elif Role.DELEGATE not in user.role_names:
+            user.roles.append(UserRole(role=str(Role.DELEGATE)))
+        db.session.add(
+            Delegate(
+                assembly_id=assembly.id,
+                user_id=user.id,
+                identifier=row.identifier,
+                name=row.name,
+                email=row.email,
+                section=row.section,
+                weight=row.weight,
+            )
+        )
+    db.session.flush()
+    audit.record(actor, "assembly.roll", assembly, now=now, after={"delegates": len(parsed.rows)})
+    append_log(assembly, "roll", now=now, delegates=len(parsed.rows))
+    return len(parsed.rows)
+
+
+def add_resolution(
+    actor: User,
+    assembly: Assembly,
+    *,
+    title: str,
+    body: str,
+    category: str,
+    kind: str,
+    wordings: list[str],
+    now: datetime,
+) -> Resolution:
+    """Put a text on the agenda; a 'wordings' resolution needs two alternatives or more."""
+    _refuse_if_frozen(assembly)
+    title, body = (title or "").strip(), (body or "").strip()
+    if not title or len(title) > 200:
+        raise RuleError(_l("Give the resolution a title (200 characters at most)."), field="title")
+    if not body or len(body) > MAX_TEXT:
+        raise RuleError(_l("Write the text put to the vote."), field="body")
+    if category not in set(rules.Category) or kind not in ("motion", "wordings"):
+        raise RuleError(_l("Choose a category and a kind of vote."), field="category")
+    wordings = [w.strip() for w in wordings if w.strip()]
+    if kind == "wordings" and not 2 <= len(wordings) <= MAX_WORDINGS:
+        raise RuleError(
+            _l("Give between 2 and 8 alternative wordings, one per paragraph."), field="wordings"
+        )
+    if kind == "motion":
+        wordings = []
+    if len(assembly.resolutions) >= MAX_RESOLUTIONS:
+        raise RuleError(_l("An assembly holds 50 resolutions at most."))
+    position = max((r.position for r in assembly.resolutions), default=0) + 1
+    resolution = Resolution(
+        assembly=assembly,
+        position=position,
+        title=title,
+        body=body,
+        category=category,
+        kind=kind,
+        wordings=[Wording(position=i, body=w[:MAX_TEXT]) for i, w in enumerate(wordings, 1)],
+    )
+    db.session.add(resolution)
+    db.session.flush()
+    audit.record(actor, "assembly.resolution_add", resolution, now=now, after={"title": title})
+    return resolution
+
+
+def remove_resolution(actor: User, resolution: Resolution, *, now: datetime) -> None:
+    """Take a draft resolution off the agenda before the freeze."""
+    _refuse_if_frozen(resolution.assembly)
+    audit.record(actor, "assembly.resolution_remove", resolution, now=now)
+    resolution.assembly.resolutions.remove(resolution)
+    db.session.flush()
+
+
+def frozen_document(assembly: Assembly) -> tuple[list[dict], list[dict], dict]:
+    """What the freeze hash covers: the roll, the texts and the rules."""
+    roll = [
+        {
+            "identifier": d.identifier,
+            "name": d.name,
+            "email": d.email,
+            "section": d.section,
+            "weight": d.weight,
+        }
+        for d in assembly.delegates
+    ]
+    texts = [
+        {
+            "id": r.id,
+            "position": r.position,
+            "title": r.title,
+            "body": r.body,
+            "category": r.category,
+            "kind": r.kind,
+            "wordings": [w.body for w in r.wordings],
+        }
+        for r in assembly.resolutions
+    ]
+    return roll, texts, json.loads(assembly.rules_json)
+
+
+def compute_freeze_hash(assembly: Assembly) -> str:
+    """SHA-256 of the roll, texts and rules as they stand."""
+    return rules.freeze_digest(*frozen_document(assembly))
+
+
+def _freeze(actor: User, assembly: Assembly, now: datetime) -> None:
+    """Freeze the roll and the texts and publish their hash (first opening only)."""
+    if assembly.frozen_at is not None:
+        return
+    if not assembly.delegates:
+        raise RuleError(_l("Import the roll before opening the vote."))
+    assembly.frozen_at = now
+    assembly.freeze_hash = compute_freeze_hash(assembly)
+    audit.record(actor, "assembly.freeze", assembly, now=now, after={"hash": assembly.freeze_hash})
+    append_log(
+        assembly,
+        "freeze",
+        now=now,
+        hash=assembly.freeze_hash,
+        delegates=len(assembly.delegates),
+        resolutions=len(assembly.resolutions),
+    )
+
+
+def _lock_resolution(resolution: Resolution, *, exclusive: bool) -> Resolution:
+    """Re-read the resolution under a row lock: casts share it, opening and closing take it."""
+    return db.session.execute(
+        select(Resolution)
+        .where(Resolution.id == resolution.id)
+        .with_for_update(read=not exclusive)
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def open_resolution(actor: User, resolution: Resolution, *, now: datetime) -> None:
+    """Open the vote on one resolution; the first opening freezes roll and texts."""
+    resolution = _lock_resolution(resolution, exclusive=True)
+    if resolution.status != "draft":
+        raise RuleError(_l("This resolution has already been opened."))
+    assembly = resolution.assembly
+    _freeze(actor, assembly, now)
+    resolution.status = "open"
+    resolution.opened_at = now
+    audit.record(actor, "assembly.open", resolution, now=now)
+    append_log(assembly, "open", now=now, resolution=resolution.id, position=resolution.position)
+
+
+def open_all(actor: User, assembly: Assembly, *, now: datetime) -> int:
+    """Open every resolution still in draft."""
+    drafts = [r for r in assembly.resolutions if r.status == "draft"]
+    if not drafts:
+        raise RuleError(_l("No resolution is waiting to be opened."))
+    for resolution in drafts:
+        open_resolution(actor, resolution, now=now)
+    return len(drafts)
+
+
+def close_all(actor: User, assembly: Assembly, *, now: datetime) -> int:
+    """Close every open resolution."""
+    opened = [r for r in assembly.resolutions if r.status == "open"]
+    if not opened:
+        raise RuleError(_l("No resolution is open."))
+    for resolution in opened:
+        close_resolution(actor, resolution, now=now)
+    return len(opened)
+
+
+# --------------------------------------------------------------------------- roll and proxies
+
+
+def active_proxies(assembly: Assembly) -> list[Proxy]:
+    """Proxies in force, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Proxy)
+            .where(Proxy.assembly_id == assembly.id, Proxy.revoked_at.is_(None))
+            .order_by(Proxy.given_at, Proxy.id)
+        )
+    )
+
+
+def _proxy_map(assembly: Assembly) -> dict[int, int]:
+    """giver id → holder id for the proxies in force."""
+    return {p.giver_id: p.holder_id for p in active_proxies(assembly)}
+
+
+def _take_back(delegate: Delegate, reason: str, *, actor, now: datetime) -> None:
+    """End the proxy a delegate gave, because they now take part themselves."""
+    for proxy in db.session.scalars(
+        select(Proxy).where(Proxy.giver_id == delegate.id, Proxy.revoked_at.is_(None))
+    ):
+        proxy.revoked_at = now
+        proxy.revoked_reason = reason
+        audit.record(actor, "assembly.proxy_taken_back", proxy, now=now, reason=reason)
+
+
+def record_presence(actor: User, delegate: Delegate, presence: str, *, now: datetime) -> None:
+    """Record a delegate absent, present or remote; taking part takes back a proxy given."""
+    if presence not in ("absent", "present", "remote"):
+        raise RuleError(_l("Choose absent, present or remote."), field="presence")
+    if delegate.assembly.closed_at is not None:
+        raise RuleError(_l("The assembly is closed."))
+    before = delegate.presence
+    delegate.presence = presence
+    delegate.presence_at = now
+    if presence != "absent":
+        _take_back(delegate, "present", actor=actor, now=now)
+    db.session.flush()
+    audit.record(
+        actor, "assembly.presence", delegate, now=now, before={"presence": before},
+        after={"presence": presence},
+    )
+
+
+def find_delegate(assembly: Assembly, identifier: str) -> Delegate | None:
+    """A delegate of this assembly by roll identifier."""
+    return db.session.scalar(
+        select(Delegate).where(
+            Delegate.assembly_id == assembly.id, Delegate.identifier == (identifier or "").strip()
+        )
+    )
+
+
+def give_proxy(
+    actor: User, assembly: Assembly, giver: Delegate, holder: Delegate, *, now: datetime
+) -> Proxy:
+    """Record a proxy within the statutes' cap; no chains, no proxy from a delegate taking part."""
+    if assembly.closed_at is not None:
+        raise RuleError(_l("The assembly is closed."))
+    # Lock the holder so two proxies given at once cannot both pass the cap.
+    db.session.execute(
+        select(Delegate.id).where(Delegate.id == holder.id).with_for_update()
+    ).scalar_one()
+    voted_self = db.session.scalar(
+        select(func.count()).select_from(Participation).where(
+            Participation.delegate_id == giver.id, Participation.cast_by_id == giver.id
+        )
+    )
+    problem = rules.proxy_problem(
+        giver.id,
+        holder.id,
+        _proxy_map(assembly),
+        assembly.proxy_cap,
+        giver_takes_part=giver.presence != "absent" or bool(voted_self),
+    )
+    if problem:
+        raise RuleError(PROXY_MESSAGES[problem])
+    proxy = Proxy(assembly_id=assembly.id, giver_id=giver.id, holder_id=holder.id, given_at=now)
+    try:
+        with db.session.begin_nested():
+            db.session.add(proxy)
+            db.session.flush()
+    except IntegrityError:
+        raise RuleError(PROXY_MESSAGES[rules.ProxyProblem.ALREADY_GIVEN]) from None
+    audit.record(
+        actor, "assembly.proxy", proxy, now=now,
+        after={"giver": giver.identifier, "holder": holder.identifier},
+    )
+    append_log(assembly, "proxy", now=now, giver=giver.identifier, holder=holder.identifier)
+    return proxy
+
+
+def revoke_proxy(actor: User, proxy: Proxy, *, now: datetime) -> None:
+    """End a proxy at the officer's request."""
+    if proxy.revoked_at is not None:
+        raise RuleError(_l("This proxy has already ended."))
+    proxy.revoked_at = now
+    proxy.revoked_reason = "officer"
+    audit.record(actor, "assembly.proxy_revoke", proxy, now=now)
+    append_log(
+        db.session.get(Assembly, proxy.assembly_id),
+        "proxy_revoke",
+        now=now,
+        giver=proxy.giver.identifier,
+        holder=proxy.holder.identifier,
+    )
+
+
+# --------------------------------------------------------------------------- voting
+
+
+def delegate_for(user, assembly: Assembly) -> Delegate | None:
+    """The roll line of this signed-in person in this assembly."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalar(
+        select(Delegate).where(Delegate.assembly_id == assembly.id, Delegate.user_id == user.id)
+    )
+
+
+@dataclass
+class Mandate:
+    """A vote a delegate casts: their own or one they carry by proxy."""
+
+    delegate: Delegate
+    by_proxy: bool
+    #: resolution id → who cast the counted ballot (True: the delegate themselves), if any.
+    cast: dict[int, bool]
+
+
+def mandates_of(delegate: Delegate) -> list[Mandate]:
+    """Every vote this delegate casts, their own first, then once per proxy carried."""
+    assembly = delegate.assembly
+    proxies = _proxy_map(assembly)
+    ids = rules.mandates(delegate.id, proxies)
+    if delegate.id not in ids:
+        ids = [delegate.id, *ids]  # shown, so they can take their vote back by voting
+    delegates = {d.id: d for d in db.session.scalars(select(Delegate).where(Delegate.id.in_(ids)))}
+    cast: dict[int, dict[int, bool]] = {i: {} for i in ids}
+    for row in db.session.execute(
+        select(Participation.delegate_id, Participation.resolution_id, Participation.cast_by_id)
+        .join(Resolution, Resolution.id == Participation.resolution_id)
+        .where(Resolution.assembly_id == assembly.id, Participation.delegate_id.in_(ids))
+    ):
+        cast[row.delegate_id][row.resolution_id] = row.cast_by_id == row.delegate_id
+    return [Mandate(delegates[i], i != delegate.id, cast[i]) for i in ids]
+
+
+def _seal(resolution_id: int, delegate_id: int) -> str:
+    """The keyed link between a ballot and its voter while the vote is open."""
+    key = str(current_app.secret_key).encode()
+    message = f"assembly-seal:{resolution_id}:{delegate_id}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _parse_grades(resolution: Resolution, grades) -> str:
+    """Check one grade per wording and return them as canonical JSON."""
+    if grades is None or len(grades) != len(resolution.wordings):
+        raise RuleError(_l("Give a grade to every wording."), field="grades")
+    try:
+        values = [int(g) for g in grades]
+    except (TypeError, ValueError):
+        raise RuleError(_l("Give a grade to every wording."), field="grades") from None
+    if any(not 0 <= g < len(GRADES) for g in values):
+        raise RuleError(_l("Give a grade to every wording."), field="grades")
+    return json.dumps(values, separators=(",", ":"))
+
+
+def cast(
+    actor: User,
+    resolution: Resolution,
+    mandate: Delegate,
+    *,
+    choice: str | None = None,
+    grades=None,
+    now: datetime,
+) -> str:
+    """Record a secret ballot for a mandate and return its tracking code."""
+    assembly = resolution.assembly
+    caster = delegate_for(actor, assembly)
+    if caster is None or mandate.assembly_id != assembly.id:
+        raise RuleError(_l("You are not on the roll of this assembly."))
+    resolution = _lock_resolution(resolution, exclusive=False)
+    if resolution.status != "open":
+        raise RuleError(
+            _l("Voting on this resolution is closed.")
+            if resolution.status == "closed"
+            else _l("Voting on this resolution has not opened yet.")
+        )
+    by_self = mandate.id == caster.id
+    if not by_self and _proxy_map(assembly).get(mandate.id) != caster.id:
+        raise RuleError(_l("You do not carry a proxy from this delegate."))
+    if resolution.kind == "motion":
+        if choice not in set(rules.Choice):
+            raise RuleError(_l("Choose for, against, abstention or blank."), field="choice")
+        grades_json = None
+    else:
+        grades_json, choice = _parse_grades(resolution, grades), None
+    existing = db.session.execute(
+        select(Participation)
+        .where(Participation.resolution_id == resolution.id, Participation.delegate_id == mandate.id)
+        .with_for_update()
+    ).scalar_one_or_none()
+    decision = rules.cast_decision(
+        None if existing is None else existing.cast_by_id == existing.delegate_id,
+        by_self,
+        assembly.allow_vote_change,
+    )
+    if decision is rules.CastDecision.ALREADY_VOTED:
+        raise RuleError(_l("A ballot is already counted for this vote; it cannot be changed."))
+    if decision is rules.CastDecision.PROXY_TAKEN_BACK:
+        raise RuleError(_l("This delegate has voted in person: the proxy no longer applies."))
+    if by_self:
+        _take_back(mandate, "voted", actor=actor, now=now)
+    seal = _seal(resolution.id, mandate.id)
+    code = rules.format_tracking_code(secrets.token_bytes(rules.CODE_BYTES))
+    weight = mandate.weight
+    try:
+        with db.session.begin_nested():
+            if existing is None:
+                db.session.add(
+                    Participation(
+                        resolution_id=resolution.id,
+                        delegate_id=mandate.id,
+                        cast_by_id=caster.id,
+                        cast_at=now,
+                    )
+                )
+            else:
+                db.session.execute(
+                    delete(Ballot).where(Ballot.resolution_id == resolution.id, Ballot.seal == seal)
+                )
+                existing.cast_by_id = caster.id
+                existing.cast_at = now
+                existing.changes += 1
+            db.session.add(
+                Ballot(
+                    code=code,
+                    resolution_id=resolution.id,
+                    choice=choice,
+                    grades=grades_json,
+                    weight=weight,
+                    seal=seal,
+                )
+            )
+            db.session.flush()
+    except IntegrityError:
+        raise RuleError(
+            _l(
+                "Another ballot for this vote was recorded at the same moment; yours was not"
+                " counted. Reload the page to see the vote that counts."
+            )
+        ) from None
+    append_log(
+        assembly,
+        "cast",
+        now=now,
+        resolution=resolution.id,
+        delegate=mandate.identifier,
+        by=caster.identifier,
+        replaces=existing is not None,
+    )
+    return code
+
+
+# --------------------------------------------------------------------------- tally
+
+
+def ballots_of(resolution: Resolution) -> list[Ballot]:
+    """The counted ballots, ordered by tracking code (which hides the casting order)."""
+    return list(
+        db.session.scalars(
+            select(Ballot).where(Ballot.resolution_id == resolution.id).order_by(Ballot.code)
+        )
+    )
+
+
+def published_list(ballots) -> list[dict]:
+    """The public form of ballots: tracking code, choice or grades, weight."""
+    return [
+        {
+            "code": b.code,
+            "choice": b.choice,
+            "grades": json.loads(b.grades) if b.grades else None,
+            "weight": b.weight,
+        }
+        for b in ballots
+    ]
+
+
+def ballots_digest(published: list[dict]) -> str:
+    """SHA-256 of the published ballot list, written in the chain at the tally."""
+    ordered = sorted(published, key=lambda b: b["code"])
+    return hashlib.sha256(rules.canonical_json(ordered).encode()).hexdigest()
+
+
+def attendance_of(resolution: Resolution) -> rules.Attendance:
+    """The roll as it stands for this resolution (weighted)."""
+    assembly = resolution.assembly
+    proxies = _proxy_map(assembly)
+    voted_self = set(
+        db.session.scalars(
+            select(Participation.delegate_id).where(
+                Participation.resolution_id == resolution.id,
+                Participation.cast_by_id == Participation.delegate_id,
+            )
+        )
+    )
+    return rules.attendance(
+        (d.weight, rules.delegate_presence(d.presence, d.id in proxies, d.id in voted_self))
+        for d in assembly.delegates
+    )
+
+
+def compute_result(resolution: Resolution, published: list[dict], roll: rules.Attendance) -> dict:
+    """The tally of a resolution from its published ballots: pure given its inputs."""
+    assembly = resolution.assembly
+    ruleset = rule_set(assembly)
+    rule = ruleset.rule_for(resolution.category, assembly.convocation)
+    result = {"attendance": roll.as_dict(), "ballots": len(published)}
+    if resolution.kind == "motion":
+        counts = rules.tally((b["choice"], b["weight"]) for b in published)
+        decision = rules.decide(
+            counts, roll, rule, ruleset.majority_base, ruleset.cast_choices
+        )
+        result.update(counts=counts.as_dict(), decision=decision.as_dict())
+        result["outcome"] = decision.outcome.value
+        return result
+    # Alternative wordings: majority judgment, each ballot weighing its delegate's weight.
+    profiles = {
+        w.position: [0] * len(GRADES) for w in resolution.wordings
+    }
+    for ballot in published:
+        for wording, grade in zip(resolution.wordings, ballot["grades"], strict=True):
+            profiles[wording.position][grade] += ballot["weight"]
+    reached = rules.quorum_reached(roll.participating, roll.in_office, rule.quorum)
+    ranking = rules.mj_rank(profiles) if published else []
+    winners = [r.key for r in ranking if r.rank == 1]
+    result["profiles"] = {str(k): v for k, v in profiles.items()}
+    result["ranking"] = [
+        {"wording": r.key, "rank": r.rank, "grade": r.gauge.grade, "above": r.gauge.above,
+         "below": r.gauge.below}
+        for r in ranking
+    ]
+    result["quorum_reached"] = reached
+    result["quorum"] = str(rule.quorum) if rule.quorum else None
+    result["quorum_required"] = rule.quorum.ceil_of(roll.in_office) if rule.quorum else 0
+    if not reached:
+        result["outcome"] = rules.Outcome.NO_QUORUM.value
+    elif len(winners) == 1:
+        result["outcome"] = rules.Outcome.ADOPTED.value
+        result["chosen"] = winners[0]
+    else:
+        result["outcome"] = rules.Outcome.REJECTED.value  # no ballot, or a perfect tie
+    return result
+
+
+def close_resolution(actor: User, resolution: Resolution, *, now: datetime) -> dict:
+    """Close the vote, tally it, erase the ballot seals and chain the result."""
+    resolution = _lock_resolution(resolution, exclusive=True)
+    if resolution.status != "open":
+        raise RuleError(_l("This resolution is not open."))
+    assembly = resolution.assembly
+    resolution.status = "closed"
+    resolution.closed_at = now
+    # From now on no one can link a ballot to its voter, not even with the secret key.
+    db.session.execute(
+        update(Ballot).where(Ballot.resolution_id == resolution.id).values(seal=None)
+    )
+    published = published_list(ballots_of(resolution))
+    result = compute_result(resolution, published, attendance_of(resolution))
+    resolution.result_json = rules.canonical_json(result)
+    resolution.outcome = result["outcome"]
+    audit.record(actor, "assembly.close", resolution, now=now, after={"outcome": result["outcome"]})
+    append_log(assembly, "close", now=now, resolution=resolution.id)
+    append_log(
+        assembly,
+        "tally",
+        now=now,
+        resolution=resolution.id,
+        ballots_digest=ballots_digest(published),
+        result=result,
+    )
+    if all(r.status == "closed" for r in assembly.resolutions):
+        assembly.closed_at = now
+        append_log(assembly, "assembly_closed", now=now)
+    return result
+
+
+def is_public(assembly: Assembly) -> bool:
+    """Results, minutes and tracking codes are public once the assembly is closed."""
+    return assembly.closed_at is not None
+
+
+def results(assembly: Assembly) -> dict:
+    """Everything the minutes, the CSV and the JSON API publish."""
+    ruleset = rule_set(assembly)
+    return {
+        "assembly": {
+            "id": assembly.id,
+            "title": assembly.title,
+            "held_on": assembly.held_on.isoformat(),
+            "convocation": assembly.convocation,
+            "freeze_hash": assembly.freeze_hash,
+            "frozen_at": assembly.frozen_at.isoformat() if assembly.frozen_at else None,
+            "closed_at": assembly.closed_at.isoformat() if assembly.closed_at else None,
+            "majority_base": ruleset.majority_base.value,
+            "proxy_cap": assembly.proxy_cap,
+        },
+        "resolutions": [
+            {
+                "position": r.position,
+                "title": r.title,
+                "text": r.body,
+                "category": r.category,
+                "kind": r.kind,
+                "status": r.status,
+                "wordings": [{"position": w.position, "text": w.body} for w in r.wordings],
+                "result": json.loads(r.result_json) if r.result_json else None,
+            }
+            for r in assembly.resolutions
+        ],
+    }
+
+
+def tracking_codes(assembly: Assembly) -> list[tuple[Resolution, list[dict]]]:
+    """The published ballots of each closed resolution."""
+    return [
+        (r, published_list(ballots_of(r))) for r in assembly.resolutions if r.status == "closed"
+    ]
+
+
+def find_code(assembly: Assembly, text: str) -> tuple[Resolution, Ballot] | None:
+    """The ballot behind a tracking code, once its resolution is closed."""
+    code = rules.normalize_tracking_code(text or "")
+    if code is None:
+        return None
+    ballot = db.session.get(Ballot, code)
+    if ballot is None:
+        return None
+    resolution = db.session.get(Resolution, ballot.resolution_id)
+    if resolution.assembly_id != assembly.id or resolution.status != "closed":
+        return None
+    return resolution, ballot
+
+
+# --------------------------------------------------------------------------- verification
+
+
+def verify(assembly: Assembly) -> list[str]:
+    """Recompute every tally from the published ballots and check the chain; [] when sound."""
+    problems: list[str] = []
+    entries = log_entries(assembly)
+    payloads = [json.loads(e.payload) for e in entries]
+    broken = rules.first_broken_link(
+        (p, e.previous_hash, e.hash) for p, e in zip(payloads, entries, strict=True)
+    )
+    if broken is not None:
+        problems.append(f"chain broken at entry {entries[broken].seq}")
+    if [e.seq for e in entries] != list(range(1, len(entries) + 1)):
+        problems.append("chain has gaps in its sequence numbers")
+    freezes = [p for p in payloads if p.get("action") == "freeze"]
+    if assembly.frozen_at is not None:
+        if compute_freeze_hash(assembly) != assembly.freeze_hash:
+            problems.append("roll or texts changed after the freeze")
+        if not freezes or freezes[-1].get("hash") != assembly.freeze_hash:
+            problems.append("freeze hash differs from the chain")
+    tallies = {p["resolution"]: p for p in payloads if p.get("action") == "tally"}
+    for resolution in assembly.resolutions:
+        if resolution.status != "closed":
+            continue
+        published = published_list(ballots_of(resolution))
+        entry = tallies.get(resolution.id)
+        label = f"resolution {resolution.position}"
+        if entry is None:
+            problems.append(f"{label}: no tally in the chain")
+            continue
+        if entry["ballots_digest"] != ballots_digest(published):
+            problems.append(f"{label}: published ballots differ from those tallied")
+        roll = rules.Attendance(**entry["result"]["attendance"])
+        recomputed = compute_result(resolution, published, roll)
+        if recomputed != entry["result"]:
+            problems.append(f"{label}: recount differs from the chained tally")
+        if resolution.result_json != rules.canonical_json(entry["result"]):
+            problems.append(f"{label}: stored result differs from the chained tally")
+        casts = {
+            p["delegate"]
+            for p in payloads
+            if p.get("action") == "cast" and p.get("resolution") == resolution.id
+        }
+        if len(casts) != len(published):
+            problems.append(f"{label}: {len(casts)} voters in the chain, {len(published)} ballots")
+    return problems

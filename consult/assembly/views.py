@@ -1,0 +1,553 @@
+"""Assembly pages: the officer's roll, agenda and vote windows; delegates' ballots; the minutes."""
+
+import csv
+import io
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from consult.assembly import rules, services
+from consult.assembly.api import api_bp
+from consult.assembly.forms import KIND_LABELS, AssemblyForm, ProxyForm, ResolutionForm, RollForm
+from consult.assembly.models import Assembly, Delegate, Proxy, Resolution
+from consult.core.clock import utcnow
+from consult.core.errors import RuleError, refuse
+from consult.core.nav import NavItem
+from consult.core.permissions import Role, has_any_role, role_required
+from consult.extensions import db
+
+bp = Blueprint("assembly", __name__, url_prefix="/assemblies")
+# The public JSON results live in their own blueprint under /api/v1/assemblies.
+bp.record_once(lambda state: state.app.register_blueprint(api_bp))
+
+NAV = [NavItem("assembly.index", _l("General assembly"), roles=(Role.DELEGATE, Role.ORGANISER))]
+
+#: Tracking codes shown back to the voter in this browser (session), most recent last.
+RECEIPTS_KEY = "assembly_receipts"
+MAX_RECEIPTS = 60
+
+
+def _assembly(assembly_id: int) -> Assembly:
+    """The assembly or 404."""
+    return db.session.get(Assembly, assembly_id) or abort(404)
+
+
+def _resolution(assembly: Assembly, resolution_id: int) -> Resolution:
+    """A resolution of this assembly or 404."""
+    resolution = db.session.get(Resolution, resolution_id)
+    if resolution is None or resolution.assembly_id != assembly.id:
+        abort(404)
+    return resolution
+
+
+def _is_officer() -> bool:
+    """Organisers (and administrators) run assemblies."""
+    return has_any_role(current_user, (Role.ORGANISER,))
+
+
+def _guard_results(assembly: Assembly):
+    """Results are public after the close; before, only officers see them."""
+    if services.is_public(assembly) or _is_officer():
+        return None
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+    abort(403)
+
+
+def _back(assembly: Assembly, endpoint: str = ".manage"):
+    """Redirect after a POST (303 so the browser follows with GET)."""
+    return redirect(url_for(endpoint, assembly_id=assembly.id), 303)
+
+
+# --------------------------------------------------------------------------- lists
+
+
+@bp.get("/")
+@role_required(Role.DELEGATE, Role.ORGANISER)
+def index():
+    """Officers see every assembly and create one; delegates see those they are on the roll of."""
+    form = AssemblyForm()
+    return _index(form)
+
+
+def _index(form, status=200):
+    """Render the list with a (possibly invalid) creation form."""
+    if _is_officer():
+        assemblies = db.session.scalars(select(Assembly).order_by(Assembly.held_on.desc())).all()
+    else:
+        assemblies = db.session.scalars(
+            select(Assembly)
+            .join(Delegate, Delegate.assembly_id == Assembly.id)
+            .where(Delegate.user_id == current_user.id)
+            .order_by(Assembly.held_on.desc())
+        ).all()
+    return render_template(
+        "assembly/index.html", assemblies=assemblies, form=form, officer=_is_officer()
+    ), status
+
+
+@bp.post("/")
+@role_required(Role.ORGANISER)
+def create():
+    """Create an assembly with the organisation's rules."""
+    form = AssemblyForm()
+    if not form.validate_on_submit():
+        return _index(form, 422)
+    try:
+        assembly = services.create_assembly(
+            current_user,
+            title=form.title.data,
+            held_on=form.held_on.data,
+            convocation=form.convocation.data,
+            proxy_cap=form.proxy_cap.data,
+            allow_vote_change=form.allow_vote_change.data,
+            now=utcnow(),
+        )
+    except RuleError as error:
+        getattr(form, error.field or "title").errors.append(error.message)
+        return _index(form, 422)
+    flash(_("The assembly is created. Import the roll and add the resolutions."), "success")
+    return _back(assembly)
+
+
+# --------------------------------------------------------------------------- officer
+
+
+def _manage(assembly, *, roll_form=None, resolution_form=None, status=200, roll_errors=()):
+    """The officer's page: freeze, agenda, windows."""
+    return render_template(
+        "assembly/manage.html",
+        assembly=assembly,
+        roll_form=roll_form or RollForm(),
+        resolution_form=resolution_form or ResolutionForm(),
+        roll_errors=roll_errors,
+        ruleset=services.rule_set(assembly),
+        labels=_labels(),
+        kind_labels=KIND_LABELS,
+    ), status
+
+
+def _labels() -> dict:
+    """Labels the templates share."""
+    return {
+        "choice": services.CHOICE_LABELS,
+        "outcome": services.OUTCOME_LABELS,
+        "category": services.CATEGORY_LABELS,
+        "presence": services.PRESENCE_LABELS,
+        "grades": services.GRADES,
+    }
+
+
+@bp.get("/<int:assembly_id>")
+@role_required(Role.ORGANISER)
+def manage(assembly_id):
+    """The officer's view of one assembly."""
+    return _manage(_assembly(assembly_id))
+
+
+@bp.post("/<int:assembly_id>/roll")
+@role_required(Role.ORGANISER)
+def import_roll(assembly_id):
+    """Replace the roll from a CSV file; every problem is listed and nothing changes."""
+    assembly = _assembly(assembly_id)
+    form = RollForm()
+    if not form.validate_on_submit():
+        return _manage(assembly, roll_form=form, status=422)
+    try:
+        count = services.import_roll(current_user, assembly, form.file.data.read(), now=utcnow())
+    except services.RollErrors as error:
+        db.session.rollback()
+        return _manage(assembly, roll_form=form, status=422, roll_errors=error.messages)
+    except RuleError as error:
+        db.session.rollback()
+        form.file.errors.append(error.message)
+        return _manage(assembly, roll_form=form, status=422)
+    flash(_("%(count)d delegates on the roll.", count=count), "success")
+    return _back(assembly)
+
+
+def _wordings(text: str) -> list[str]:
+    """Paragraphs of a textarea (separated by empty lines)."""
+    blocks, current = [], []
+    for line in (text or "").replace("\r\n", "\n").split("\n"):
+        if line.strip():
+            current.append(line.strip())
+        elif current:
+            blocks.append(" ".join(current))
+            current = []
+    if current:
+        blocks.append(" ".join(current))
+    return blocks
+
+
+@bp.post("/<int:assembly_id>/resolutions")
+@role_required(Role.ORGANISER)
+def add_resolution(assembly_id):
+    """Add a resolution to the agenda before the freeze."""
+    assembly = _assembly(assembly_id)
+    form = ResolutionForm()
+    if not form.validate_on_submit():
+        return _manage(assembly, resolution_form=form, status=422)
+    try:
+        services.add_resolution(
+            current_user,
+            assembly,
+            title=form.title.data,
+            body=form.body.data,
+            category=form.category.data,
+            kind=form.kind.data,
+            wordings=_wordings(form.wordings.data),
+            now=utcnow(),
+        )
+    except RuleError as error:
+        db.session.rollback()
+        field = getattr(form, error.field or "", None)
+        (field.errors if field is not None else form.form_errors).append(error.message)
+        return _manage(_assembly(assembly_id), resolution_form=form, status=422)
+    flash(_("The resolution is on the agenda."), "success")
+    return _back(assembly)
+
+
+def _officer_action(assembly_id, action, success, resolution_id=None):
+    """Run one officer action on the assembly or one resolution, then go back."""
+    assembly = _assembly(assembly_id)
+    target = _resolution(assembly, resolution_id) if resolution_id else assembly
+    try:
+        action(current_user, target, now=utcnow())
+    except RuleError as error:
+        refuse(error)
+        return _back(assembly)
+    flash(success, "success")
+    return _back(assembly)
+
+
+@bp.post("/<int:assembly_id>/resolutions/<int:resolution_id>/remove")
+@role_required(Role.ORGANISER)
+def remove_resolution(assembly_id, resolution_id):
+    """Take a resolution off the agenda before the freeze."""
+    return _officer_action(
+        assembly_id, services.remove_resolution, _("The resolution is removed."), resolution_id
+    )
+
+
+@bp.post("/<int:assembly_id>/resolutions/<int:resolution_id>/open")
+@role_required(Role.ORGANISER)
+def open_resolution(assembly_id, resolution_id):
+    """Open the vote on one resolution (the first opening freezes the roll and texts)."""
+    return _officer_action(
+        assembly_id, services.open_resolution, _("The vote is open."), resolution_id
+    )
+
+
+@bp.post("/<int:assembly_id>/resolutions/<int:resolution_id>/close")
+@role_required(Role.ORGANISER)
+def close_resolution(assembly_id, resolution_id):
+    """Close the vote on one resolution and tally it."""
+    return _officer_action(
+        assembly_id, services.close_resolution, _("The vote is closed and tallied."), resolution_id
+    )
+
+
+@bp.post("/<int:assembly_id>/open-all")
+@role_required(Role.ORGANISER)
+def open_all(assembly_id):
+    """Open every resolution still in draft."""
+    return _officer_action(assembly_id, services.open_all, _("The vote is open."))
+
+
+@bp.post("/<int:assembly_id>/close-all")
+@role_required(Role.ORGANISER)
+def close_all(assembly_id):
+    """Close and tally every open resolution."""
+    return _officer_action(assembly_id, services.close_all, _("The vote is closed and tallied."))
+
+
+# --------------------------------------------------------------------------- roll, presence, proxies
+
+
+def _roll(assembly, proxy_form=None, status=200):
+    """The roll with presence and proxies."""
+    proxies = services.active_proxies(assembly)
+    given = {p.giver_id: p for p in proxies}
+    return render_template(
+        "assembly/roll.html",
+        assembly=assembly,
+        proxies=proxies,
+        given=given,
+        proxy_form=proxy_form or ProxyForm(),
+        labels=_labels(),
+    ), status
+
+
+@bp.get("/<int:assembly_id>/roll")
+@role_required(Role.ORGANISER)
+def roll(assembly_id):
+    """The roll: record who is present, remote or represented."""
+    return _roll(_assembly(assembly_id))
+
+
+@bp.post("/<int:assembly_id>/delegates/<int:delegate_id>/presence")
+@role_required(Role.ORGANISER)
+def presence(assembly_id, delegate_id):
+    """Record one delegate's presence."""
+    assembly = _assembly(assembly_id)
+    delegate = db.session.get(Delegate, delegate_id)
+    if delegate is None or delegate.assembly_id != assembly.id:
+        abort(404)
+    try:
+        services.record_presence(
+            current_user, delegate, request.form.get("presence", ""), now=utcnow()
+        )
+    except RuleError as error:
+        refuse(error)
+        return _back(assembly, ".roll")
+    flash(_("%(name)s: presence recorded.", name=delegate.name), "success")
+    return redirect(url_for(".roll", assembly_id=assembly.id, _anchor=f"d{delegate.id}"), 303)
+
+
+@bp.post("/<int:assembly_id>/proxies")
+@role_required(Role.ORGANISER)
+def give_proxy(assembly_id):
+    """Record a proxy given by one delegate to another."""
+    assembly = _assembly(assembly_id)
+    form = ProxyForm()
+    if not form.validate_on_submit():
+        return _roll(assembly, form, 422)
+    giver = services.find_delegate(assembly, form.giver.data)
+    holder = services.find_delegate(assembly, form.holder.data)
+    if giver is None:
+        form.giver.errors.append(_("No delegate has this identifier."))
+    if holder is None:
+        form.holder.errors.append(_("No delegate has this identifier."))
+    if giver is None or holder is None:
+        return _roll(assembly, form, 422)
+    try:
+        services.give_proxy(current_user, assembly, giver, holder, now=utcnow())
+    except RuleError as error:
+        db.session.rollback()
+        form.form_errors.append(error.message)
+        return _roll(_assembly(assembly_id), form, 422)
+    flash(_("The proxy is recorded."), "success")
+    return _back(assembly, ".roll")
+
+
+@bp.post("/<int:assembly_id>/proxies/<int:proxy_id>/revoke")
+@role_required(Role.ORGANISER)
+def revoke_proxy(assembly_id, proxy_id):
+    """End a proxy."""
+    assembly = _assembly(assembly_id)
+    proxy = db.session.get(Proxy, proxy_id)
+    if proxy is None or proxy.assembly_id != assembly.id:
+        abort(404)
+    try:
+        services.revoke_proxy(current_user, proxy, now=utcnow())
+    except RuleError as error:
+        refuse(error)
+        return _back(assembly, ".roll")
+    flash(_("The proxy has ended."), "success")
+    return _back(assembly, ".roll")
+
+
+# --------------------------------------------------------------------------- voting
+
+
+def _receipts() -> dict:
+    """Tracking codes this browser received, keyed "resolution:delegate"."""
+    return session.get(RECEIPTS_KEY, {})
+
+
+def _remember(resolution: Resolution, mandate: Delegate, code: str) -> None:
+    """Keep the tracking code so the voter sees it again in this browser."""
+    receipts = dict(_receipts())
+    key = f"{resolution.id}:{mandate.id}"
+    receipts.pop(key, None)
+    receipts[key] = code
+    session[RECEIPTS_KEY] = dict(list(receipts.items())[-MAX_RECEIPTS:])
+
+
+def _ballot_page(assembly, delegate, status=200, errors=None):
+    """The delegate's voting page."""
+    return render_template(
+        "assembly/vote.html",
+        assembly=assembly,
+        delegate=delegate,
+        mandates=services.mandates_of(delegate),
+        receipts=_receipts(),
+        errors=errors or {},
+        labels=_labels(),
+        choices=list(rules.Choice),
+        cast_decision=lambda existing, by_self, allow: rules.cast_decision(
+            existing, by_self, allow
+        ).value,
+    ), status
+
+
+def _delegate(assembly: Assembly) -> Delegate:
+    """The current person's roll line, or 403."""
+    delegate = services.delegate_for(current_user, assembly)
+    if delegate is None:
+        abort(403)
+    return delegate
+
+
+@bp.get("/<int:assembly_id>/vote")
+@role_required(Role.DELEGATE)
+def vote(assembly_id):
+    """The ballots open to this delegate: their own vote and each proxy they carry."""
+    assembly = _assembly(assembly_id)
+    return _ballot_page(assembly, _delegate(assembly))
+
+
+@bp.post("/<int:assembly_id>/resolutions/<int:resolution_id>/vote")
+@role_required(Role.DELEGATE)
+def cast(assembly_id, resolution_id):
+    """Cast one ballot for one mandate; the page shows the tracking code."""
+    assembly = _assembly(assembly_id)
+    resolution = _resolution(assembly, resolution_id)
+    delegate = _delegate(assembly)
+    mandate_id = request.form.get("mandate", "")
+    mandate = db.session.get(Delegate, int(mandate_id)) if mandate_id.isdigit() else None
+    if mandate is None or mandate.assembly_id != assembly.id:
+        abort(404)
+    grades = None
+    if resolution.kind == "wordings":
+        grades = [request.form.get(f"grade-{w.id}", "") for w in resolution.wordings]
+        if not all(g.isdigit() for g in grades):
+            grades = []
+    try:
+        code = services.cast(
+            current_user,
+            resolution,
+            mandate,
+            choice=request.form.get("choice"),
+            grades=grades,
+            now=utcnow(),
+        )
+    except RuleError as error:
+        db.session.rollback()
+        return _ballot_page(
+            _assembly(assembly_id), delegate, 422, {(resolution.id, mandate.id): error.message}
+        )
+    _remember(resolution, mandate, code)
+    flash(_("Your vote is counted. Tracking code: %(code)s", code=code), "success")
+    return redirect(
+        url_for(".vote", assembly_id=assembly.id, _anchor=f"r{resolution.id}-m{mandate.id}"), 303
+    )
+
+
+# --------------------------------------------------------------------------- results
+
+
+@bp.get("/<int:assembly_id>/codes")
+def codes(assembly_id):
+    """The published tracking codes of closed resolutions, with a look-up (public after close)."""
+    assembly = _assembly(assembly_id)
+    refused = _guard_results(assembly)
+    if refused is not None:
+        return refused
+    query = request.args.get("code", "").strip()
+    found = services.find_code(assembly, query) if query else None
+    return render_template(
+        "assembly/codes.html",
+        assembly=assembly,
+        published=services.tracking_codes(assembly),
+        query=query,
+        found=found,
+        labels=_labels(),
+    )
+
+
+@bp.get("/<int:assembly_id>/minutes")
+def minutes(assembly_id):
+    """The minutes (procès-verbal): public after the close, printable."""
+    assembly = _assembly(assembly_id)
+    refused = _guard_results(assembly)
+    if refused is not None:
+        return refused
+    return render_template(
+        "assembly/minutes.html",
+        assembly=assembly,
+        results=services.results(assembly),
+        ruleset=services.rule_set(assembly),
+        labels=_labels(),
+        log_length=len(services.log_entries(assembly)),
+    )
+
+
+CSV_COLUMNS = [
+    "position",
+    "title",
+    "category",
+    "kind",
+    "status",
+    "in_office",
+    "present",
+    "represented",
+    "remote",
+    "quorum",
+    "quorum_required",
+    "quorum_reached",
+    "for",
+    "against",
+    "abstention",
+    "blank",
+    "majority_base",
+    "majority_base_value",
+    "majority",
+    "required_for",
+    "chosen_wording",
+    "outcome",
+]
+
+
+@bp.get("/<int:assembly_id>/results.csv")
+def results_csv(assembly_id):
+    """One line per resolution, the figures of the minutes."""
+    assembly = _assembly(assembly_id)
+    refused = _guard_results(assembly)
+    if refused is not None:
+        return refused
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, delimiter=";")
+    writer.writeheader()
+    for item in services.results(assembly)["resolutions"]:
+        result = item["result"] or {}
+        decision = result.get("decision", {})
+        writer.writerow(
+            {
+                "position": item["position"],
+                "title": item["title"],
+                "category": item["category"],
+                "kind": item["kind"],
+                "status": item["status"],
+                **result.get("attendance", {}),
+                "quorum": decision.get("quorum", result.get("quorum")),
+                "quorum_required": decision.get("quorum_required", result.get("quorum_required")),
+                "quorum_reached": decision.get("quorum_reached", result.get("quorum_reached")),
+                **result.get("counts", {}),
+                "majority_base": decision.get("majority_base"),
+                "majority_base_value": decision.get("majority_base_value"),
+                "majority": decision.get("majority"),
+                "required_for": decision.get("required_for"),
+                "chosen_wording": result.get("chosen"),
+                "outcome": result.get("outcome"),
+            }
+        )
+    return Response(
+        "\ufeff" + out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=assembly-{assembly.id}.csv"},
+    )

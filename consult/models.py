@@ -1,6 +1,16 @@
 """Every area's models, imported in one place so that Alembic sees the whole schema."""
 
 from consult.accounts.models import AccountToken, Population, Region, User, UserRole  # noqa: F401
+from consult.assembly.models import (  # noqa: F401
+    Assembly,
+    AssemblyLogEntry,
+    Ballot,
+    Delegate,
+    Participation,
+    Proxy,
+    Resolution,
+    Wording,
+)
 from consult.consultations.models import (  # noqa: F401
     Choice,
     Consultation,

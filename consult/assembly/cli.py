@@ -32,9 +32,7 @@ def verify(assembly_id):
     for resolution in assembly.resolutions:
         if resolution.status == "closed":
             ballots = len(services.ballots_of(resolution))
-            click.echo(
-                f"Resolution {resolution.position}: {ballots} ballots, {resolution.outcome}"
-            )
+            click.echo(f"Resolution {resolution.position}: {ballots} ballots, {resolution.outcome}")
     for problem in problems:
         click.echo(f"PROBLEM: {problem}")
     if problems:

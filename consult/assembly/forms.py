@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 KIND_LABELS = {
@@ -19,7 +20,10 @@ class AssemblyForm(FlaskForm):
     held_on = DateField(_l("Date"), validators=[InputRequired()])
     convocation = SelectField(
         _l("Convocation"),
-        choices=[(1, _l("First convocation")), (2, _l("Second convocation"))],
+        choices=[
+            SelectChoice(1, _l("First convocation")),
+            SelectChoice(2, _l("Second convocation")),
+        ],
         coerce=int,
     )
     proxy_cap = IntegerField(
@@ -51,9 +55,14 @@ class ResolutionForm(FlaskForm):
     body = TextAreaField(_l("Text put to the vote"), validators=[DataRequired(), Length(max=20000)])
     category = SelectField(
         _l("Category"),
-        choices=[("statutory", _l("Statutory (category I)")), ("ordinary", _l("Ordinary"))],
+        choices=[
+            SelectChoice("statutory", _l("Statutory (category I)")),
+            SelectChoice("ordinary", _l("Ordinary")),
+        ],
     )
-    kind = SelectField(_l("Kind of vote"), choices=list(KIND_LABELS.items()))
+    kind = SelectField(
+        _l("Kind of vote"), choices=[SelectChoice(k, label) for k, label in KIND_LABELS.items()]
+    )
     wordings = TextAreaField(
         _l("Alternative wordings, separated by an empty line"),
         validators=[Length(max=40000)],
@@ -64,5 +73,7 @@ class ResolutionForm(FlaskForm):
 class ProxyForm(FlaskForm):
     """A proxy from one delegate to another, by roll identifier."""
 
-    giver = StringField(_l("Identifier of the delegate giving the proxy"), validators=[DataRequired()])
+    giver = StringField(
+        _l("Identifier of the delegate giving the proxy"), validators=[DataRequired()]
+    )
     holder = StringField(_l("Identifier of the delegate carrying it"), validators=[DataRequired()])

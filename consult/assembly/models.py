@@ -193,13 +193,9 @@ class Participation(db.Model):
         ForeignKey("resolution.id", ondelete="CASCADE"), index=True
     )
     #: The delegate whose vote was cast.
-    delegate_id: Mapped[int] = mapped_column(
-        ForeignKey("assembly_delegate.id", ondelete="CASCADE")
-    )
+    delegate_id: Mapped[int] = mapped_column(ForeignKey("assembly_delegate.id", ondelete="CASCADE"))
     #: Who cast it: the delegate, or the holder of their proxy.
-    cast_by_id: Mapped[int] = mapped_column(
-        ForeignKey("assembly_delegate.id", ondelete="CASCADE")
-    )
+    cast_by_id: Mapped[int] = mapped_column(ForeignKey("assembly_delegate.id", ondelete="CASCADE"))
     #: When the counted ballot was cast, and how many times it was replaced.
     cast_at: Mapped[datetime]
     changes: Mapped[int] = mapped_column(default=0)

@@ -52,7 +52,7 @@ CHOICE_LABELS = {
 
 OUTCOME_LABELS = {
     rules.Outcome.ADOPTED: _l("Adopted"),
-    rules.Outcome.REJECTED: _l("Rejected"),
+    rules.Outcome.REJECTED: _l("Rejected by the assembly"),
     rules.Outcome.NO_QUORUM: _l("Quorum not reached"),
 }
 
@@ -441,7 +441,11 @@ def record_presence(actor: User, delegate: Delegate, presence: str, *, now: date
         _take_back(delegate, "present", actor=actor, now=now)
     db.session.flush()
     audit.record(
-        actor, "assembly.presence", delegate, now=now, before={"presence": before},
+        actor,
+        "assembly.presence",
+        delegate,
+        now=now,
+        before={"presence": before},
         after={"presence": presence},
     )
 
@@ -466,9 +470,9 @@ def give_proxy(
         select(Delegate.id).where(Delegate.id == holder.id).with_for_update()
     ).scalar_one()
     voted_self = db.session.scalar(
-        select(func.count()).select_from(Participation).where(
-            Participation.delegate_id == giver.id, Participation.cast_by_id == giver.id
-        )
+        select(func.count())
+        .select_from(Participation)
+        .where(Participation.delegate_id == giver.id, Participation.cast_by_id == giver.id)
     )
     problem = rules.proxy_problem(
         giver.id,
@@ -487,7 +491,10 @@ def give_proxy(
     except IntegrityError:
         raise RuleError(PROXY_MESSAGES[rules.ProxyProblem.ALREADY_GIVEN]) from None
     audit.record(
-        actor, "assembly.proxy", proxy, now=now,
+        actor,
+        "assembly.proxy",
+        proxy,
+        now=now,
         after={"giver": giver.identifier, "holder": holder.identifier},
     )
     append_log(assembly, "proxy", now=now, giver=giver.identifier, holder=holder.identifier)
@@ -602,7 +609,9 @@ def cast(
         grades_json, choice = _parse_grades(resolution, grades), None
     existing = db.session.execute(
         select(Participation)
-        .where(Participation.resolution_id == resolution.id, Participation.delegate_id == mandate.id)
+        .where(
+            Participation.resolution_id == resolution.id, Participation.delegate_id == mandate.id
+        )
         .with_for_update()
     ).scalar_one_or_none()
     decision = rules.cast_decision(
@@ -724,16 +733,12 @@ def compute_result(resolution: Resolution, published: list[dict], roll: rules.At
     result = {"attendance": roll.as_dict(), "ballots": len(published)}
     if resolution.kind == "motion":
         counts = rules.tally((b["choice"], b["weight"]) for b in published)
-        decision = rules.decide(
-            counts, roll, rule, ruleset.majority_base, ruleset.cast_choices
-        )
+        decision = rules.decide(counts, roll, rule, ruleset.majority_base, ruleset.cast_choices)
         result.update(counts=counts.as_dict(), decision=decision.as_dict())
         result["outcome"] = decision.outcome.value
         return result
     # Alternative wordings: majority judgment, each ballot weighing its delegate's weight.
-    profiles = {
-        w.position: [0] * len(GRADES) for w in resolution.wordings
-    }
+    profiles = {w.position: [0] * len(GRADES) for w in resolution.wordings}
     for ballot in published:
         for wording, grade in zip(resolution.wordings, ballot["grades"], strict=True):
             profiles[wording.position][grade] += ballot["weight"]
@@ -742,8 +747,13 @@ def compute_result(resolution: Resolution, published: list[dict], roll: rules.At
     winners = [r.key for r in ranking if r.rank == 1]
     result["profiles"] = {str(k): v for k, v in profiles.items()}
     result["ranking"] = [
-        {"wording": r.key, "rank": r.rank, "grade": r.gauge.grade, "above": r.gauge.above,
-         "below": r.gauge.below}
+        {
+            "wording": r.key,
+            "rank": r.rank,
+            "grade": r.gauge.grade,
+            "above": r.gauge.above,
+            "below": r.gauge.below,
+        }
         for r in ranking
     ]
     result["quorum_reached"] = reached

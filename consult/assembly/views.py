@@ -389,9 +389,9 @@ def _ballot_page(assembly, delegate, status=200, errors=None):
         errors=errors or {},
         labels=_labels(),
         choices=list(rules.Choice),
-        cast_decision=lambda existing, by_self, allow: rules.cast_decision(
-            existing, by_self, allow
-        ).value,
+        cast_decision=lambda existing, by_self, allow: (
+            rules.cast_decision(existing, by_self, allow).value
+        ),
     ), status
 
 
@@ -438,6 +438,8 @@ def cast(assembly_id, resolution_id):
         )
     except RuleError as error:
         db.session.rollback()
+        if db.session.get(Resolution, resolution_id).status != "open":
+            flash(error.message, "error")  # the ballot is no longer on the page
         return _ballot_page(
             _assembly(assembly_id), delegate, 422, {(resolution.id, mandate.id): error.message}
         )

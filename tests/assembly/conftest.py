@@ -13,7 +13,9 @@ def roll_csv(count: int, weights=None, prefix: str = "D") -> bytes:
     lines = ["identifier;name;email;section;weight"]
     for i in range(1, count + 1):
         weight = weights[i - 1] if weights else 1
-        lines.append(f"{prefix}{i:03d};Délégué {i};delegate{i}@example.org;Section {i % 3};{weight}")
+        lines.append(
+            f"{prefix}{i:03d};Délégué {i};delegate{i}@example.org;Section {i % 3};{weight}"
+        )
     return ("\n".join(lines) + "\n").encode()
 
 

@@ -16,8 +16,8 @@ from consult.extensions import db
 
 @pytest.fixture(autouse=True)
 def _request_context(app):
-    """Refusals carry translated messages, which need a request (as in the views)."""
-    with app.test_request_context():
+    """Refusals carry translated messages, which need a request (as in the views): English."""
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         yield
 
 
@@ -48,7 +48,9 @@ def test_roll_import_creates_delegate_accounts_with_weights(make_assembly):
 
 def test_roll_import_reports_every_problem_and_changes_nothing(make_assembly, officer, now):
     assembly = make_assembly(delegates=2)
-    bad = b"identifier;name;email;section\nX1;A;a@example.org;S\nX1;B;b@example.org;S\nX3;C;nope;S\n"
+    bad = (
+        b"identifier;name;email;section\nX1;A;a@example.org;S\nX1;B;b@example.org;S\nX3;C;nope;S\n"
+    )
     with pytest.raises(services.RollErrors) as caught:
         services.import_roll(officer, assembly, bad, now=now)
     assert len(caught.value.messages) == 2
@@ -70,18 +72,32 @@ def test_wordings_resolution_needs_two_wordings(make_assembly, officer, now):
     assembly = make_assembly()
     with pytest.raises(RuleError):
         services.add_resolution(
-            officer, assembly, title="T", body="B", category="statutory", kind="wordings",
-            wordings=["only one"], now=now,
+            officer,
+            assembly,
+            title="T",
+            body="B",
+            category="statutory",
+            kind="wordings",
+            wordings=["only one"],
+            now=now,
         )
     with pytest.raises(RuleError):
         services.add_resolution(
-            officer, assembly, title="", body="B", category="statutory", kind="motion",
-            wordings=[], now=now,
+            officer,
+            assembly,
+            title="",
+            body="B",
+            category="statutory",
+            kind="motion",
+            wordings=[],
+            now=now,
         )
 
 
 def test_first_opening_freezes_roll_and_texts(make_assembly, make_roll, officer, now):
-    assembly = make_assembly(resolutions=(("Raison d'être", "statutory"), ("Objectif 1", "statutory")))
+    assembly = make_assembly(
+        resolutions=(("Raison d'être", "statutory"), ("Objectif 1", "statutory"))
+    )
     first, second = assembly.resolutions
     services.open_resolution(officer, first, now=now)
     db.session.commit()
@@ -92,8 +108,14 @@ def test_first_opening_freezes_roll_and_texts(make_assembly, make_roll, officer,
         services.import_roll(officer, assembly, make_roll(3), now=now)
     with pytest.raises(RuleError, match="frozen"):
         services.add_resolution(
-            officer, assembly, title="T", body="B", category="ordinary", kind="motion",
-            wordings=[], now=now,
+            officer,
+            assembly,
+            title="T",
+            body="B",
+            category="ordinary",
+            kind="motion",
+            wordings=[],
+            now=now,
         )
     with pytest.raises(RuleError, match="frozen"):
         services.remove_resolution(officer, second, now=now)
@@ -128,9 +150,7 @@ def open_assembly(make_assembly, officer, now):
 def test_cast_keeps_who_apart_from_what(open_assembly, delegate_user, now):
     assembly = open_assembly()
     resolution = assembly.resolutions[0]
-    code = services.cast(
-        delegate_user(1), resolution, delegate(assembly, 1), choice="for", now=now
-    )
+    code = services.cast(delegate_user(1), resolution, delegate(assembly, 1), choice="for", now=now)
     db.session.commit()
     assert rules.normalize_tracking_code(code) == code
     participation = db.session.scalar(select(Participation))
@@ -249,7 +269,9 @@ def test_holder_votes_once_per_mandate_and_giver_takes_back(
 
 def test_presence_takes_back_the_proxy(make_assembly, officer, now):
     assembly = make_assembly(delegates=3)
-    proxy = services.give_proxy(officer, assembly, delegate(assembly, 2), delegate(assembly, 1), now=now)
+    proxy = services.give_proxy(
+        officer, assembly, delegate(assembly, 2), delegate(assembly, 1), now=now
+    )
     services.record_presence(officer, delegate(assembly, 2), "present", now=now)
     assert proxy.revoked_at == now and proxy.revoked_reason == "present"
     with pytest.raises(RuleError):
@@ -335,7 +357,9 @@ def test_majority_judgment_on_wordings(open_assembly, officer, delegate_user, no
     for n, given in grades.items():
         services.cast(delegate_user(n), resolution, delegate(assembly, n), grades=given, now=now)
     with pytest.raises(RuleError, match="every wording"):
-        services.cast(delegate_user(1), resolution, delegate(assembly, 1), grades=[0, 9, 1], now=now)
+        services.cast(
+            delegate_user(1), resolution, delegate(assembly, 1), grades=[0, 9, 1], now=now
+        )
     result = services.close_resolution(officer, resolution, now=now)
     assert result["profiles"]["1"] == [1, 2, 0, 0, 0, 0]
     assert result["ranking"][0]["wording"] == 1

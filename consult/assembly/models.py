@@ -129,7 +129,7 @@ class Proxy(db.Model):
 
 
 class Resolution(db.Model):
-    """A text put to the vote: for/against (motion) or a choice among wordings (majority judgment)."""
+    """A text put to the vote: for/against (motion) or a choice of wordings (majority judgment)."""
 
     __tablename__ = "resolution"
     __table_args__ = (

@@ -275,7 +275,7 @@ def close_all(assembly_id):
     return _officer_action(assembly_id, services.close_all, _("The vote is closed and tallied."))
 
 
-# --------------------------------------------------------------------------- roll, presence, proxies
+# ------------------------------------------------------------------- roll, presence, proxies
 
 
 def _roll(assembly, proxy_form=None, status=200):

@@ -1,7 +1,7 @@
 """assembly: roll, proxies, resolutions, secret ballots, hash chain
 
 Revision ID: cfdd08e9e472
-Revises: dcbf30b67107
+Revises: fec34143a8fe
 Create Date: 2026-11-21 07:06:46.729142
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'cfdd08e9e472'
-down_revision = 'dcbf30b67107'
+down_revision = 'fec34143a8fe'
 branch_labels = None
 depends_on = None
 

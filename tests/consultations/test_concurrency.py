@@ -1,0 +1,111 @@
+"""Two requests at the same instant, on separate PostgreSQL connections with real commits.
+
+Each thread stops right after its service has looked for an existing row and before it writes, so
+both believe they are first: only the database's unique constraint can then keep one row. Each test
+fails when that constraint is dropped.
+"""
+
+import os
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from consult.consultations import rules, services
+from consult.consultations.models import Contribution, Question, Reaction
+from consult.core.errors import RuleError
+from consult.extensions import db
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        not os.environ.get("DATABASE_URL"), reason="needs PostgreSQL (set DATABASE_URL)"
+    ),
+]
+
+
+def run_together(app, monkeypatch, hook: str, work, ids) -> list:
+    """Run `work(id)` in one thread per id, each in its own app context (session, connection).
+
+    `hook` names a rule the service calls between its look-up and its write: it waits there until
+    every thread has arrived. Returns what each thread returned or raised.
+    """
+    arrived = threading.Barrier(len(ids), timeout=10)
+    original = getattr(rules, hook)
+
+    def wait_then(*args, **kwargs):
+        arrived.wait()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(rules, hook, wait_then)
+    results = [None] * len(ids)
+
+    def thread_main(index, item_id):
+        with app.app_context():
+            try:
+                results[index] = work(item_id)
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 - reported to the test
+                db.session.rollback()
+                results[index] = error
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=thread_main, args=(i, x)) for i, x in enumerate(ids)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not any(t.is_alive() for t in threads), "a thread is stuck"
+    return results
+
+
+def test_two_first_answers_at_once_store_one_contribution(
+    app, monkeypatch, make_user, make_consultation, now
+):
+    question_id = make_consultation().questions[0].id
+    user_id = make_user().id
+    db.session.remove()
+
+    def answer(text):
+        from consult.accounts.models import User
+
+        user = db.session.get(User, user_id)
+        question = db.session.get(Question, question_id)
+        contribution = services.answer(user, question, text=text, now=now)
+        # The request renders the page after the service: the session must still answer.
+        services.own_answers(user, question.consultation)
+        return contribution.id
+
+    results = run_together(
+        app, monkeypatch, "state_on_submit", answer, ["Depuis un onglet", "Depuis un autre"]
+    )
+    stored = db.session.scalars(select(Contribution)).all()
+    assert len(stored) == 1
+    assert sorted(type(r).__name__ for r in results) == ["RuleError", "int"]
+    refusal = next(r for r in results if isinstance(r, RuleError))
+    assert "autre fenêtre" in str(refusal.message)
+
+
+def test_two_first_reactions_at_once_store_one_reaction(
+    app, monkeypatch, make_user, make_consultation, make_contribution, now
+):
+    question = make_consultation().questions[0]
+    contribution_id = make_contribution(question, make_user()).id
+    reader_id = make_user().id
+    db.session.remove()
+
+    def react(value):
+        from consult.accounts.models import User
+
+        user = db.session.get(User, reader_id)
+        contribution = db.session.get(Contribution, contribution_id)
+        result = services.react(user, contribution, value, now=now)
+        services.published(contribution.question, user, page=1)
+        return result
+
+    results = run_together(app, monkeypatch, "next_reaction", react, [1, 1])
+    assert db.session.scalar(select(func.count()).select_from(Reaction)) == 1
+    assert sorted(type(r).__name__ for r in results) == ["RuleError", "int"]
+    refusal = next(r for r in results if isinstance(r, RuleError))
+    assert "déjà enregistrée" in str(refusal.message)

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from consult.accounts.rules import AGE_BAND_LABELS, AGE_BANDS, GENDER_FORM_LABELS, GENDER_FORMS
@@ -33,13 +34,14 @@ class ProfileForm(FlaskForm):
     population = SelectField(_l("You answer as"), coerce=int, validators=[InputRequired()])
     gender_form = RadioField(
         _l("How should we write your category?"),
-        choices=[(g, GENDER_FORM_LABELS[g]) for g in GENDER_FORMS],
+        choices=[SelectChoice(g, GENDER_FORM_LABELS[g]) for g in GENDER_FORMS],
         validators=[InputRequired()],
         default="n",
     )
     age_band = SelectField(
         _l("Age band"),
-        choices=[("", _l("I prefer not to say"))] + [(a, AGE_BAND_LABELS[a]) for a in AGE_BANDS],
+        choices=[SelectChoice("", _l("I prefer not to say"))]
+        + [SelectChoice(a, AGE_BAND_LABELS[a]) for a in AGE_BANDS],
     )
     region = SelectField(_l("Region"), coerce=int)
     consent = BooleanField(
@@ -92,7 +94,9 @@ class InvitationUploadForm(FlaskForm):
 class PersonForm(FlaskForm):
     """An administrator changes a person's roles or deactivates the account."""
 
-    roles = MultiCheckboxField(_l("Roles"), choices=[(r.value, ROLE_LABELS[r]) for r in Role])
+    roles = MultiCheckboxField(
+        _l("Roles"), choices=[SelectChoice(r.value, ROLE_LABELS[r]) for r in Role]
+    )
     active = BooleanField(_l("Account active"))
 
 
@@ -104,7 +108,10 @@ class PeopleFilterForm(FlaskForm):
 
     q = StringField(_l("E-mail or name contains"), validators=[Length(max=100)])
     role = SelectField(
-        _l("Role"), choices=[("", _l("Any role"))] + [(r.value, ROLE_LABELS[r]) for r in Role]
+        _l("Role"),
+        choices=[SelectChoice("", _l("Any role"))]
+        + [SelectChoice(r.value, ROLE_LABELS[r]) for r in Role],
+        default="",  # a link with only ?q=... must still search
     )
 
 

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, or_, select
+from wtforms.fields.choices import SelectChoice
 
 from consult.accounts import services
 from consult.accounts.forms import (
@@ -91,11 +92,11 @@ def logout():
 def _fill_profile_choices(form: ProfileForm) -> None:
     """Populations and regions come from the database (configurable lists)."""
     form.population.choices = [
-        (p.id, p.name)
+        SelectChoice(p.id, p.name)
         for p in db.session.scalars(select(Population).order_by(Population.position, Population.id))
     ]
-    form.region.choices = [(0, _("I prefer not to say"))] + [
-        (r.id, r.name)
+    form.region.choices = [SelectChoice(0, _("I prefer not to say"))] + [
+        SelectChoice(r.id, r.name)
         for r in db.session.scalars(select(Region).order_by(Region.position, Region.name))
     ]
 

@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from consult.core.forms import LocalDateTimeField
@@ -43,7 +44,10 @@ class ThemeForm(FlaskForm):
 class QuestionForm(FlaskForm):
     """A question of a consultation."""
 
-    kind = SelectField(_l("Kind of question"), choices=list(QUESTION_KIND_LABELS.items()))
+    kind = SelectField(
+        _l("Kind of question"),
+        choices=[SelectChoice(k, label) for k, label in QUESTION_KIND_LABELS.items()],
+    )
     prompt = TextAreaField(_l("Question"), validators=[DataRequired(), Length(max=2000)])
     help_text = TextAreaField(_l("Help for participants"), validators=[Length(max=2000)])
     theme_id = SelectField(_l("Theme"), coerce=int)

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms import IntegerField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange
 
 from consult.consultations import services
@@ -364,7 +365,9 @@ def question(consultation_id, question_id=None):
     if question_id and (item is None or item.consultation_id != consultation.id):
         abort(404)
     form = QuestionForm(obj=item)
-    form.theme_id.choices = [(0, _("No theme"))] + [(t.id, t.title) for t in consultation.themes]
+    form.theme_id.choices = [SelectChoice(0, _("No theme"))] + [
+        SelectChoice(t.id, t.title) for t in consultation.themes
+    ]
     if request.method == "GET" and item is not None:
         form.theme_id.data = item.theme_id or 0
         form.choices.data = "\n".join(c.label for c in item.choices)

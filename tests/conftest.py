@@ -314,3 +314,58 @@ def screenshot():
         return path
 
     return take
+
+
+# --- permission matrices ----------------------------------------------------------------------
+
+#: Who a permission matrix tries: anonymous (None), then one account per role.
+EVERY_ROLE = (None, "participant", "delegate", "moderator", "analyst", "organiser", "administrator")
+
+
+@pytest.fixture
+def sign_in_as(client, make_user, login):
+    """Sign the client in with a fresh account holding one role; None stays anonymous."""
+
+    def sign_in(role, **profile):
+        if role is None:
+            return None
+        user = make_user(roles=(role,), **profile)
+        login(client, user)
+        return user
+
+    return sign_in
+
+
+@pytest.fixture
+def check_access():
+    """Assert a response obeys a route's rule: `allowed` is None (public), () (any signed-in
+    person) or the roles that may open it (administrators pass every role check)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    def check(response, role, allowed, path, ok=(200, 302, 303)):
+        status = response.status_code
+        if allowed is not None and role is None:
+            location = urlsplit(response.headers.get("Location", ""))
+            assert status == 302 and location.path == "/login", (path, status)
+            assert parse_qs(location.query)["next"] == [path.rstrip("?")]
+        elif allowed and role != "administrator" and role not in allowed:
+            assert status == 403, (path, role, status)
+        else:
+            assert status in ok, (path, role, status, response.get_data(as_text=True)[:300])
+
+    return check
+
+
+@pytest.fixture
+def table_counts(app):
+    """Return a function counting the rows of every table (a refusal must change nothing)."""
+    from sqlalchemy import func, select
+
+    def counts():
+        db.session.expire_all()
+        return {
+            table.name: db.session.scalar(select(func.count()).select_from(table))
+            for table in db.metadata.sorted_tables
+        }
+
+    return counts

@@ -1,6 +1,7 @@
 """The one allow-list for user rich text: applied when text is stored and again when rendered."""
 
 import html as html_lib
+import re
 
 import bleach
 from bleach.linkifier import Linker
@@ -10,6 +11,15 @@ ALLOWED_TAGS = frozenset({"p", "br", "strong", "em", "ul", "ol", "li", "a"})
 ALLOWED_ATTRIBUTES = {"a": ["href", "title"]}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow noopener"
+#: Characters that are invisible or reorder text: control codes (but tab and line breaks), DEL
+#: and C1 codes, bidirectional overrides and isolates ("facture\u202egnp.exe" shows as
+#: "factureexe.png"), and byte-order marks. Removed before anything else looks at the text.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def strip_invisible(text: str) -> str:
+    """Remove control and bidirectional-override characters a person cannot see."""
+    return _INVISIBLE.sub("", text)
 
 
 def _set_rel(attrs, new=False):
@@ -32,7 +42,7 @@ def clean_html(text: str | None) -> str:
     """Return the text with every tag, attribute and protocol outside the allow-list removed."""
     if not text:
         return ""
-    cleaned = _cleaner.clean(text)
+    cleaned = _cleaner.clean(strip_invisible(text))
     # Linkify also passes existing <a> through the callback, so every link gets our rel.
     return _linker.linkify(cleaned)
 
@@ -41,7 +51,8 @@ def text_to_html(text: str | None) -> str:
     """Turn plain text (line breaks, no markup) into safe paragraphs."""
     if not text:
         return ""
-    paragraphs = [p.strip() for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
+    text = strip_invisible(text.replace("\r\n", "\n"))
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
     escaped = (bleach.clean(p, tags=set(), strip=False) for p in paragraphs)
     return clean_html("".join(f"<p>{p.replace(chr(10), '<br>')}</p>" for p in escaped))
 

@@ -750,7 +750,7 @@ def flag(
         code, text = rules.validate_reason(
             Action.HIDE, reason_code, reason_text, tuple(reason_labels())
         )
-        consequence = rules.flag_decision(
+        rules.flag_decision(
             State(contribution.state),
             mode_of(contribution.consultation),
             flagger_is_author=contribution.author_id == user.id,
@@ -788,8 +788,11 @@ def flag(
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(status)
+    db.session.refresh(contribution)
     audit.record(user, "moderation.flag", contribution, now=now, reason=_reason_for_log(code, text))
-    if consequence == Action.FLAG_THRESHOLD or (
+    # Decided on the counts and state read after our own increment (under its row lock), so
+    # simultaneous flags hide the text exactly once.
+    if (
         mode_of(contribution.consultation) == Mode.POST
         and status.flag_count >= flag_threshold()
         and contribution.state == State.PUBLISHED

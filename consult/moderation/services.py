@@ -506,8 +506,12 @@ def decide_bulk(
     reason_text: str | None = None,
     publish_masked: bool = False,
     now: datetime,
+    notify=None,
 ) -> BulkResult:
     """One decision on many ``(contribution id, version seen)`` items, guarded per item.
+
+    Authors of rejected or hidden texts are told by ``notify(ids, action, reason)`` —
+    ``notify_authors`` at once by default; the view passes one that sends after the response.
 
     Set-based: one query loads the selection, one guarded UPDATE per version group claims it,
     one UPDATE per target state writes it, and decisions and audit events are inserted in bulk.
@@ -608,27 +612,44 @@ def decide_bulk(
                 .execution_options(synchronize_session=False)
             )
     # The few texts with personal data are masked one by one (each needs its own spans).
-    for item_id in masked_ids:
-        contribution = db.session.get(Contribution, item_id)
-        status = db.session.get(ModerationStatus, item_id)
-        db.session.refresh(contribution)
-        db.session.refresh(status)
-        _apply(contribution, status, plan.apply[item_id], action, masked=True, now=now)
+    for chunk in _chunks(masked_ids, 500):
+        fresh = {"populate_existing": True}
+        contributions = db.session.scalars(
+            select(Contribution).where(Contribution.id.in_(chunk)).execution_options(**fresh)
+        ).all()
+        statuses = {
+            s.contribution_id: s
+            for s in db.session.scalars(
+                select(ModerationStatus)
+                .where(ModerationStatus.contribution_id.in_(chunk))
+                .execution_options(**fresh)
+            )
+        }
+        for contribution in contributions:
+            status = statuses[contribution.id]
+            _apply(contribution, status, plan.apply[contribution.id], action, masked=True, now=now)
     db.session.flush()
     if claimed:
         _record_bulk(actor, claimed, found, plan, action, code, text, masked_ids, now=now)
     result.decided = sorted(claimed)
     # The ORM's copies of these rows are out of date after the set-based updates.
     db.session.expire_all()
-    for item_id in result.decided:
-        if plan.apply[item_id].state in (State.REJECTED, State.HIDDEN):
-            _notify_author(
-                db.session.get(Contribution, item_id),
-                None,
-                action=action,
-                reason=reason_label(code) + (f" — {text}" if text else ""),
-            )
+    notified = [i for i in result.decided if plan.apply[i].state in (State.REJECTED, State.HIDDEN)]
+    if notified:
+        reason = reason_label(code) + (f" — {text}" if text else "")
+        (notify or notify_authors)(notified, action, reason)
     return result
+
+
+def notify_authors(contribution_ids: list[int], action: Action, reason: str) -> None:
+    """E-mail the authors of these contributions that their text was rejected or hidden."""
+    for chunk in _chunks(contribution_ids, 500):
+        for contribution in db.session.scalars(
+            select(Contribution)
+            .where(Contribution.id.in_(chunk))
+            .options(selectinload(Contribution.author), selectinload(Contribution.question))
+        ):
+            _notify_author(contribution, None, action=action, reason=reason)
 
 
 def _chunks(items: list[int], size: int) -> Iterable[list[int]]:

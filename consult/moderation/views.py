@@ -7,6 +7,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    after_this_request,
     current_app,
     flash,
     redirect,
@@ -218,6 +219,7 @@ def bulk():
             reason_text=form.reason_text.data,
             publish_masked=form.publish_masked.data,
             now=utcnow(),
+            notify=_notify_after_response,
         )
     except RuleError as error:
         refuse(error)
@@ -235,6 +237,20 @@ def bulk():
             "warning",
         )
     return redirect(back, 303)
+
+
+def _notify_after_response(contribution_ids, action, reason) -> None:
+    """Send a bulk decision's e-mails once the response is sent, so the page stays fast."""
+    app = current_app._get_current_object()
+
+    @after_this_request
+    def _schedule(response):
+        def send():
+            with app.app_context():
+                services.notify_authors(contribution_ids, action, reason)
+
+        response.call_on_close(send)
+        return response
 
 
 @bp.get("/queue.csv")

@@ -449,3 +449,21 @@ def test_rate_limits_on_flag_post_and_sign_in(
         assert codes[-1] == 429 and 429 not in codes[:2]
     finally:
         app.config["RATE_LIMITS"] = limits
+
+
+def test_bulk_mails_leave_after_the_response(
+    client, login, moderator, participants, pre_consultation, write
+):
+    """A bulk rejection answers first; the authors' e-mails go once the response is closed."""
+    from consult.core import mail
+
+    for person in participants(3):
+        write(person, pre_consultation)
+    login(client, moderator)
+    response = client.post(
+        "/moderation/bulk", data={"action": "reject", "reason_code": "duplicate", "scope": "all"}
+    )
+    assert response.status_code == 303 and mail.outbox == []
+    response.close()
+    assert len(mail.outbox) == 3
+    assert all(m.get_content_type() == "text/plain" for m in mail.outbox)

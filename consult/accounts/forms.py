@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from consult.accounts.rules import AGE_BAND_LABELS, AGE_BANDS, GENDER_FORM_LABELS, GENDER_FORMS
-from consult.core.forms import MultiCheckboxField
+from consult.core.forms import HoneypotField, MultiCheckboxField
 from consult.core.permissions import ROLE_LABELS, Role
 
 
@@ -26,6 +26,7 @@ class LoginForm(FlaskForm):
         render_kw={"autocomplete": "current-password"},
     )
     remember = BooleanField(_l("Stay signed in on this device"))
+    website = HoneypotField(_l("Leave this field empty"))
 
 
 class ProfileForm(FlaskForm):
@@ -76,6 +77,7 @@ class ForgottenPasswordForm(FlaskForm):
         validators=[DataRequired(), Length(max=254)],
         render_kw={"autocomplete": "email"},
     )
+    website = HoneypotField(_l("Leave this field empty"))
 
 
 class InvitationUploadForm(FlaskForm):

@@ -20,6 +20,7 @@ from consult.consultations.forms import (
 from consult.consultations.models import Consultation, Contribution, Question, Theme
 from consult.core.clock import parse_local, to_local, utcnow
 from consult.core.errors import RuleError, refuse
+from consult.core.forms import HONEYPOT_MESSAGE, honeypot_filled
 from consult.core.nav import NavItem
 from consult.core.permissions import Role, login_required, role_required
 from consult.extensions import db
@@ -84,6 +85,8 @@ def answer(question_id):
             url_for("accounts.profile", next=url_for(".show", consultation_id=consultation.id))
         )
     try:
+        if honeypot_filled(request.form):
+            raise RuleError(HONEYPOT_MESSAGE)
         services.answer(
             current_user,
             question,

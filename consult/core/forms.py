@@ -39,6 +39,16 @@ class LocalDateTimeField(DateTimeLocalField):
         raise ValueError(_l("Enter a date and time like 2026-03-01T09:00."))
 
 
+#: The name of the hidden field robots fill in, and what a refused form says.
+HONEYPOT_NAME = "website"
+HONEYPOT_MESSAGE = _l("This form could not be sent. Please try again.")
+
+
+def honeypot_filled(formdata) -> bool:
+    """True when the hidden field of a hand-written form (see the `honeypot` macro) is filled."""
+    return bool((formdata.get(HONEYPOT_NAME) or "").strip())
+
+
 class HoneypotField(StringField):
     """A field hidden from people: bots fill it in, and the form is then refused."""
 
@@ -61,4 +71,4 @@ class HoneypotField(StringField):
     def pre_validate(self, form):
         """A person never sees the field, so anything in it comes from a robot."""
         if self.data:
-            raise StopValidation(_l("This form could not be sent. Please try again."))
+            raise StopValidation(HONEYPOT_MESSAGE)

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from conftest import PASSWORD
 from sqlalchemy import func, select
 
 from consult.consultations.models import Contribution
@@ -467,3 +468,41 @@ def test_bulk_mails_leave_after_the_response(
     response.close()
     assert len(mail.outbox) == 3
     assert all(m.get_content_type() == "text/plain" for m in mail.outbox)
+
+
+def test_honeypots_on_public_forms(client, author, post_consultation):
+    """Sign-in, forgotten password and answering refuse a form whose hidden field is filled."""
+    from consult.core import mail
+
+    page = client.get("/login").get_data(as_text=True)
+    assert 'class="honeypot"' in page and 'name="website"' in page
+    response = client.post(
+        "/login",
+        data={"email": author.email, "password": PASSWORD, "website": "http://spam.example"},
+    )
+    assert response.status_code == 422
+    assert client.get("/moderation/mine").status_code == 302  # still signed out
+    response = client.post("/password/forgotten", data={"email": author.email, "website": "x"})
+    assert response.status_code == 422 and mail.outbox == []
+    client.post("/login", data={"email": author.email, "password": PASSWORD})
+    question = post_consultation.questions[0]
+    page = client.get(f"/consultations/{post_consultation.id}").get_data(as_text=True)
+    assert f'id="website-{question.id}"' in page
+    response = client.post(
+        f"/questions/{question.id}/answer", data={"answer": "Bonjour", "website": "x"}
+    )
+    assert response.status_code == 422
+    assert db.session.scalar(select(func.count()).select_from(Contribution)) == 0
+    response = client.post(f"/questions/{question.id}/answer", data={"answer": "Bonjour"})
+    assert response.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Contribution)) == 1
+
+
+def test_backfill_command(runner, author, post_consultation, make_contribution):
+    """`consult moderation backfill` writes the rows that bulk imports skipped."""
+    make_contribution(post_consultation.questions[0], author, state="pending")
+    db.session.execute(ModerationStatus.__table__.delete())
+    db.session.commit()
+    result = runner.invoke(args=["moderation", "backfill"])
+    assert result.exit_code == 0 and "1 " in result.output
+    assert db.session.scalar(select(func.count()).select_from(ModerationStatus)) == 1

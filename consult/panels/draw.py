@@ -1,0 +1,502 @@
+"""The fair draw of several disjoint panels by lot (Flanigan et al., Nature 596, 2021).
+
+Among all sets of panels that meet every quota, the draw computes a lottery (a probability
+distribution over such sets) whose selection probabilities are as equal as possible, publishes each
+volunteer's probability, then samples one set of panels with a seed revealed after the commitment.
+
+Two facts keep this fast and exact with an open-source solver (HiGHS via ``highspy``):
+
+* Volunteers with the same values on the quoted features (a *type*) are interchangeable for the
+  quotas. By symmetry the LEXIMIN-optimal probabilities are equal within a type, so the lottery is
+  computed over *how many* people of each type sit in each panel, and the people of a type are then
+  chosen uniformly at random: each gets exactly the type's probability.
+* Column generation (Flanigan et al., appendix): a linear program over a growing portfolio of
+  feasible panel sets, priced by an integer program that finds the panel set with the best dual
+  weight. LEXIMIN repeats it, fixing at each round the types whose probability cannot rise.
+
+Everything here is pure and deterministic: HiGHS is run single-threaded on inputs built in sorted
+order, lottery weights are rounded to integers, and the random stream is SHA-256 of the commitment
+and the seed, so a fresh process reproduces a draw whatever ``PYTHONHASHSEED`` is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+import highspy
+import numpy as np
+
+from consult.panels.rules import (
+    METHODS,
+    Constraint,
+    InfeasibleQuotas,
+    PanelInputError,
+    PanelSpec,
+    SeededStream,
+    Volunteer,
+    check_inputs,
+    commitment,
+    obvious_infeasibilities,
+    quoted_features,
+)
+
+#: Optimality tolerance of column generation (in probability units).
+EPS = 1e-7
+#: A dual weight above this marks a type whose probability is fixed at the current level.
+EPS_FIX = 1e-6
+#: Lottery weights are integers summing to about this (exact probabilities from integers).
+WEIGHT_SCALE = 10**9
+#: Bound on pricing rounds, far above what the benchmark needs; reaching it is a bug report.
+MAX_ROUNDS = 5000
+
+INF = highspy.kHighsInf
+
+
+@dataclass(frozen=True)
+class Lottery:
+    """A distribution over panel sets, described by type counts.
+
+    ``columns[c][p][t]`` is the number of people of type ``t`` in panel ``p`` when panel set ``c``
+    is drawn, which happens with probability ``weights[c] / sum(weights)``.
+    """
+
+    method: str
+    features: tuple[str, ...]
+    types: tuple[tuple[str, ...], ...]
+    members: tuple[tuple[str, ...], ...]
+    columns: tuple[tuple[tuple[int, ...], ...], ...]
+    weights: tuple[int, ...]
+
+    def type_probability(self, t: int) -> Fraction:
+        """Exact probability that a given volunteer of type ``t`` sits in some panel."""
+        total = sum(self.weights)
+        chosen = sum(w * sum(col[p][t] for p in range(len(col))) for col, w in self._pairs())
+        return Fraction(chosen, total * len(self.members[t]))
+
+    def _pairs(self):
+        """Columns with their weights."""
+        return zip(self.columns, self.weights, strict=True)
+
+    def probabilities(self) -> dict[str, Fraction]:
+        """Each volunteer's exact selection probability, by key (sorted)."""
+        result = {}
+        for t, keys in enumerate(self.members):
+            p = self.type_probability(t)
+            for key in keys:
+                result[key] = p
+        return dict(sorted(result.items()))
+
+    def smallest_probability(self) -> Fraction:
+        """The smallest selection probability (what maximin maximises)."""
+        return min(self.type_probability(t) for t in range(len(self.types)))
+
+
+@dataclass(frozen=True)
+class DrawResult:
+    """A finished draw: the panels (keys sorted inside each), the lottery and the inputs' hash."""
+
+    commitment: str
+    seed: str
+    panels: tuple[tuple[str, ...], ...]
+    column: int
+    lottery: Lottery
+
+
+# --------------------------------------------------------------------------- HiGHS plumbing
+
+
+def _highs() -> highspy.Highs:
+    """A silent, single-threaded, deterministic HiGHS instance."""
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("random_seed", 0)
+    h.setOptionValue("mip_rel_gap", 1e-9)
+    h.setOptionValue("mip_abs_gap", 1e-12)
+    return h
+
+
+def _pass_model(h, cost, lower, upper, rows, row_lower, row_upper, maximise, integer):
+    """Load a model given row-wise as a list of (indices, values)."""
+    lp = highspy.HighsLp()
+    lp.num_col_ = len(cost)
+    lp.num_row_ = len(rows)
+    lp.col_cost_ = np.asarray(cost, dtype=float)
+    lp.col_lower_ = np.asarray(lower, dtype=float)
+    lp.col_upper_ = np.asarray(upper, dtype=float)
+    lp.row_lower_ = np.asarray(row_lower, dtype=float)
+    lp.row_upper_ = np.asarray(row_upper, dtype=float)
+    starts, index, value = [0], [], []
+    for idx, val in rows:
+        index.extend(idx)
+        value.extend(val)
+        starts.append(len(index))
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_ = np.asarray(starts, dtype=np.int32)
+    lp.a_matrix_.index_ = np.asarray(index, dtype=np.int32)
+    lp.a_matrix_.value_ = np.asarray(value, dtype=float)
+    lp.sense_ = highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize
+    if integer:
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * len(cost)
+    h.passModel(lp)
+
+
+# --------------------------------------------------------------------------- the pricing model
+
+
+class _Problem:
+    """Types, their members and the integer program whose solutions are valid panel sets."""
+
+    def __init__(self, volunteers: Sequence[Volunteer], panels: Sequence[PanelSpec]):
+        self.panels = list(panels)
+        self.features = quoted_features(panels)
+        by_type: dict[tuple[str, ...], list[str]] = {}
+        for v in volunteers:
+            by_type.setdefault(tuple(v.value(f) for f in self.features), []).append(v.key)
+        self.types = tuple(sorted(by_type))
+        self.members = tuple(tuple(sorted(by_type[t])) for t in self.types)
+        self.counts = [len(m) for m in self.members]
+        # bound rows: (panel index, quota, sense) -> row index, filled by _build
+        self.bound_rows: list[tuple[int, object, str, int]] = []
+
+    @property
+    def n_types(self) -> int:
+        """Number of volunteer types."""
+        return len(self.types)
+
+    def var(self, p: int, t: int) -> int:
+        """Column index of y[t, p], people of type t in panel p."""
+        return p * self.n_types + t
+
+    def build(self, symmetry: bool) -> highspy.Highs:
+        """The integer program: seats filled, quotas met, nobody in two panels."""
+        T, P = self.n_types, len(self.panels)
+        lower = [0.0] * (T * P)
+        upper = [float(min(self.counts[t], self.panels[p].size)) for p in range(P) for t in range(T)]
+        rows, row_lower, row_upper = [], [], []
+        self.bound_rows = []
+        for p, panel in enumerate(self.panels):
+            rows.append(([self.var(p, t) for t in range(T)], [1.0] * T))
+            row_lower.append(panel.size)
+            row_upper.append(panel.size)
+            for quota in panel.quotas:
+                f = self.features.index(quota.feature)
+                idx = [self.var(p, t) for t in range(T) if self.types[t][f] == quota.value]
+                self.bound_rows.append((p, quota, "min", len(rows)))
+                self.bound_rows.append((p, quota, "max", len(rows)))
+                rows.append((idx, [1.0] * len(idx)))
+                row_lower.append(quota.minimum)
+                row_upper.append(quota.maximum)
+        if P > 1:
+            for t in range(T):
+                rows.append(([self.var(p, t) for p in range(P)], [1.0] * P))
+                row_lower.append(-INF)
+                row_upper.append(self.counts[t])
+        if symmetry:
+            # Identical panels are interchangeable: order them by a fixed linear key.
+            for p in range(P - 1):
+                if _same_spec(self.panels[p], self.panels[p + 1]):
+                    idx = [self.var(p, t) for t in range(T)] + [self.var(p + 1, t) for t in range(T)]
+                    key = [float(t + 1) for t in range(T)]
+                    rows.append((idx, key + [-k for k in key]))
+                    row_lower.append(0.0)
+                    row_upper.append(INF)
+        h = _highs()
+        _pass_model(h, [0.0] * (T * P), lower, upper, rows, row_lower, row_upper, True, True)
+        return h
+
+    def solve(self, h: highspy.Highs, type_weights: Sequence[float] | None):
+        """Best panel set for the weights (or any feasible one), as a column; None if infeasible."""
+        T, P = self.n_types, len(self.panels)
+        weights = [0.0] * T if type_weights is None else list(type_weights)
+        h.changeColsCost(T * P, np.arange(T * P, dtype=np.int32), np.asarray(weights * P, dtype=float))
+        h.run()
+        status = h.getModelStatus()
+        if status == highspy.HighsModelStatus.kInfeasible:
+            return None
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(f"HiGHS stopped with status {h.modelStatusToString(status)}")
+        values = h.getSolution().col_value
+        return tuple(
+            tuple(int(round(values[self.var(p, t)])) for t in range(T)) for p in range(P)
+        )
+
+    def solve_greedy(self, type_weights: Sequence[float]):
+        """A good panel set fast: the best panels one after another (None if that gets stuck).
+
+        Used before the exact program in column generation: any improving column will do, the
+        exact one is only needed to prove that none is left.
+        """
+        T = self.n_types
+        if not hasattr(self, "_single"):
+            self._single = {}
+        left = list(self.counts)
+        column = []
+        for panel in self.panels:
+            key = (panel.size, tuple(sorted(panel.quotas, key=_quota_key)))
+            if key not in self._single:
+                sub = _Problem.__new__(_Problem)
+                sub.panels, sub.features, sub.types = [panel], self.features, self.types
+                sub.members, sub.counts = self.members, self.counts
+                self._single[key] = (sub, sub.build(symmetry=False))
+            sub, h = self._single[key]
+            upper = np.asarray([float(min(c, panel.size)) for c in left], dtype=float)
+            h.changeColsBounds(T, np.arange(T, dtype=np.int32), np.zeros(T), upper)
+            found = sub.solve(h, type_weights)
+            if found is None:
+                return None
+            column.append(found[0])
+            left = [c - n for c, n in zip(left, found[0], strict=True)]
+        return tuple(column)
+
+    def totals(self, column) -> tuple[int, ...]:
+        """People of each type across all panels of a column."""
+        return tuple(sum(panel[t] for panel in column) for t in range(self.n_types))
+
+
+def _same_spec(a: PanelSpec, b: PanelSpec) -> bool:
+    """Whether two panels have the same seats and quotas (names aside)."""
+    return a.size == b.size and sorted(a.quotas, key=_quota_key) == sorted(b.quotas, key=_quota_key)
+
+
+def _quota_key(q):
+    """Sort key of a quota."""
+    return (q.feature, q.value, q.minimum, q.maximum)
+
+
+# --------------------------------------------------------------------------- feasibility
+
+
+def infeasibilities(volunteers: Sequence[Volunteer], panels: Sequence[PanelSpec]) -> list[Constraint]:
+    """Why no panel set meets the quotas, or an empty list when one does.
+
+    Counting arguments come first (they name one quota with its figures). Otherwise a deletion
+    filter over the quota bounds keeps an irreducible set: each of its bounds can be met alone, all
+    of them together cannot, and dropping any one of them makes the rest feasible.
+    """
+    check_inputs(volunteers, panels)
+    obvious = obvious_infeasibilities(volunteers, panels)
+    if obvious:
+        return obvious
+    problem = _Problem(volunteers, panels)
+    h = problem.build(symmetry=False)
+    if problem.solve(h, None) is not None:
+        return []
+    active = [
+        (p, quota, sense, row)
+        for p, quota, sense, row in problem.bound_rows
+        if (sense == "min" and quota.minimum > 0)
+        or (sense == "max" and quota.maximum < problem.panels[p].size)
+    ]
+    lp = h.getLp()
+    row_lower = list(lp.row_lower_)
+    row_upper = list(lp.row_upper_)
+
+    def apply():
+        h.changeRowsBounds(
+            len(row_lower),
+            np.arange(len(row_lower), dtype=np.int32),
+            np.asarray(row_lower, dtype=float),
+            np.asarray(row_upper, dtype=float),
+        )
+
+    kept = []
+    for p, quota, sense, row in active:
+        saved = (row_lower[row], row_upper[row])
+        if sense == "min":
+            row_lower[row] = 0.0
+        else:
+            row_upper[row] = float(problem.panels[p].size)
+        apply()
+        if problem.solve(h, None) is not None:
+            row_lower[row], row_upper[row] = saved  # needed for infeasibility: keep it
+            kept.append((p, quota, sense))
+    bounds = tuple(
+        (
+            problem.panels[p].name,
+            quota.feature,
+            quota.value,
+            sense,
+            quota.minimum if sense == "min" else quota.maximum,
+        )
+        for p, quota, sense in kept
+    )
+    return [Constraint("combination", bounds=bounds)]
+
+
+# --------------------------------------------------------------------------- the lottery
+
+
+def _dual_weights(problem: _Problem, portfolio, fixed: dict[int, float]):
+    """Solve the dual of "maximise the smallest unfixed probability" over the portfolio.
+
+    Variables: one weight y_t >= 0 per type, then yhat (free). Minimise
+    yhat - sum_{fixed} p_t y_t subject to sum_t a_t(P) y_t <= yhat for each panel set P in the
+    portfolio and sum_{unfixed} y_t = 1, where a_t(P) is a type-t volunteer's chance in P.
+    """
+    T = problem.n_types
+    cost = [-(fixed[t] - EPS) if t in fixed else 0.0 for t in range(T)] + [1.0]
+    rows, lo, hi = [], [], []
+    for totals in portfolio:
+        idx = [t for t in range(T) if totals[t]] + [T]
+        val = [totals[t] / problem.counts[t] for t in range(T) if totals[t]] + [-1.0]
+        rows.append((idx, val))
+        lo.append(-INF)
+        hi.append(0.0)
+    unfixed = [t for t in range(T) if t not in fixed]
+    rows.append((unfixed, [1.0] * len(unfixed)))
+    lo.append(1.0)
+    hi.append(1.0)
+    h = _highs()
+    _pass_model(h, cost, [0.0] * T + [-INF], [INF] * (T + 1), rows, lo, hi, False, False)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        raise RuntimeError("the dual of the lottery LP did not solve")
+    values = list(h.getSolution().col_value)
+    return values[:T], values[T], h.getInfo().objective_function_value
+
+
+def _final_distribution(problem: _Problem, portfolio, fixed: dict[int, float]) -> list[float]:
+    """Weights over the portfolio giving every type at least its fixed probability (up to slack)."""
+    T, C = problem.n_types, len(portfolio)
+    rows, lo, hi = [([*range(C)], [1.0] * C)], [1.0], [1.0]
+    for t in range(T):
+        idx = [c for c in range(C) if portfolio[c][t]] + [C]
+        val = [portfolio[c][t] / problem.counts[t] for c in range(C) if portfolio[c][t]] + [1.0]
+        rows.append((idx, val))
+        lo.append(fixed[t])
+        hi.append(INF)
+    h = _highs()
+    _pass_model(h, [0.0] * C + [1.0], [0.0] * (C + 1), [INF] * (C + 1), rows, lo, hi, False, False)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        raise RuntimeError("the primal of the lottery LP did not solve")
+    return [max(0.0, x) for x in list(h.getSolution().col_value)[:C]]
+
+
+def _price(prices: Sequence[float], totals: Sequence[int]) -> float:
+    """Dual value of a panel set: the weighted number of people of each type it seats."""
+    return sum(p * n for p, n in zip(prices, totals, strict=True))
+
+
+def compute_lottery(
+    volunteers: Sequence[Volunteer], panels: Sequence[PanelSpec], method: str = "leximin"
+) -> Lottery:
+    """The fair lottery over quota-respecting panel sets (LEXIMIN, or maximin only).
+
+    Raises :class:`InfeasibleQuotas` naming the constraint when no panel set exists.
+    """
+    if method not in METHODS:
+        raise PanelInputError(f"Unknown draw method {method!r}.")
+    check_inputs(volunteers, panels)
+    obvious = obvious_infeasibilities(volunteers, panels)
+    if obvious:
+        raise InfeasibleQuotas(obvious)
+    problem = _Problem(volunteers, panels)
+    h = problem.build(symmetry=True)
+    first = problem.solve(h, None)
+    if first is None:
+        raise InfeasibleQuotas(infeasibilities(volunteers, panels))
+    T = problem.n_types
+    portfolio: dict[tuple[int, ...], tuple] = {problem.totals(first): first}
+
+    # Warm start with multiplicative weights: favour types not yet seen in a panel set.
+    weights = [1.0] * T
+    for _ in range(min(3 * T, 60)):
+        prices = [w / c for w, c in zip(weights, problem.counts, strict=True)]
+        column = problem.solve_greedy(prices) or problem.solve(h, prices)
+        totals = problem.totals(column)
+        portfolio.setdefault(totals, column)
+        for t in range(T):
+            if totals[t]:
+                weights[t] *= 0.8
+        scale = T / sum(weights)
+        weights = [w * scale for w in weights]
+
+    fixed: dict[int, float] = {}
+    rounds = 0
+    while len(fixed) < T:
+        keys = list(portfolio)
+        y, yhat, value = _dual_weights(problem, keys, fixed)
+        prices = [y[t] / problem.counts[t] for t in range(T)]
+        rounds += 1
+        if rounds > MAX_ROUNDS:
+            raise RuntimeError("column generation did not converge")
+        if len(problem.panels) > 1:
+            column = problem.solve_greedy(prices)
+            if column is not None:
+                totals = problem.totals(column)
+                if _price(prices, totals) > yhat + EPS and totals not in portfolio:
+                    portfolio[totals] = column
+                    continue
+        column = problem.solve(h, prices)
+        totals = problem.totals(column)
+        if _price(prices, totals) > yhat + EPS and totals not in portfolio:
+            portfolio[totals] = column
+            continue
+        level = min(1.0, max(0.0, value))
+        if method == "maximin":
+            fixed = dict.fromkeys(range(T), level)
+            break
+        newly = [t for t in range(T) if t not in fixed and y[t] > EPS_FIX]
+        if not newly:  # numerical corner: fix the heaviest remaining type
+            newly = [max((t for t in range(T) if t not in fixed), key=lambda t: (y[t], -t))]
+        for t in newly:
+            fixed[t] = level
+
+    keys = list(portfolio)
+    fixed = {t: max(0.0, p - EPS) for t, p in fixed.items()}
+    lam = _final_distribution(problem, keys, fixed)
+    total = sum(lam)
+    pairs = []
+    for totals, x in zip(keys, lam, strict=True):
+        weight = round(x / total * WEIGHT_SCALE)
+        if weight > 0:
+            pairs.append((portfolio[totals], weight))
+    pairs.sort(key=lambda cw: cw[0])
+    return Lottery(
+        method=method,
+        features=problem.features,
+        types=problem.types,
+        members=problem.members,
+        columns=tuple(c for c, _ in pairs),
+        weights=tuple(w for _, w in pairs),
+    )
+
+
+def sample(lottery: Lottery, stream: SeededStream) -> tuple[int, tuple[tuple[str, ...], ...]]:
+    """Draw one panel set from the lottery, then the people of each type uniformly.
+
+    Returns the index of the drawn column and, per panel, the sorted keys of its members.
+    """
+    r = stream.below(sum(lottery.weights))
+    index = 0
+    for index, weight in enumerate(lottery.weights):
+        if r < weight:
+            break
+        r -= weight
+    column = lottery.columns[index]
+    panels: list[list[str]] = [[] for _ in column]
+    for t, keys in enumerate(lottery.members):
+        order = stream.shuffled(keys)
+        start = 0
+        for p, counts in enumerate(column):
+            panels[p].extend(order[start : start + counts[t]])
+            start += counts[t]
+    return index, tuple(tuple(sorted(members)) for members in panels)
+
+
+def draw_panels(
+    volunteers: Sequence[Volunteer],
+    panels: Sequence[PanelSpec],
+    seed: str,
+    method: str = "leximin",
+) -> DrawResult:
+    """The whole draw from published inputs and a seed: what ``consult panels verify`` re-runs."""
+    digest = commitment(volunteers, panels, method)
+    # Canonical order, so that the draw depends on the inputs and not on how they were listed.
+    ordered = sorted(volunteers, key=lambda v: v.key)
+    lottery = compute_lottery(ordered, panels, method)
+    index, drawn = sample(lottery, SeededStream(digest, seed))
+    return DrawResult(commitment=digest, seed=seed, panels=drawn, column=index, lottery=lottery)

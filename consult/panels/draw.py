@@ -173,7 +173,9 @@ class _Problem:
         """The integer program: seats filled, quotas met, nobody in two panels."""
         T, P = self.n_types, len(self.panels)
         lower = [0.0] * (T * P)
-        upper = [float(min(self.counts[t], self.panels[p].size)) for p in range(P) for t in range(T)]
+        upper = [
+            float(min(self.counts[t], self.panels[p].size)) for p in range(P) for t in range(T)
+        ]
         rows, row_lower, row_upper = [], [], []
         self.bound_rows = []
         for p, panel in enumerate(self.panels):
@@ -197,7 +199,9 @@ class _Problem:
             # Identical panels are interchangeable: order them by a fixed linear key.
             for p in range(P - 1):
                 if _same_spec(self.panels[p], self.panels[p + 1]):
-                    idx = [self.var(p, t) for t in range(T)] + [self.var(p + 1, t) for t in range(T)]
+                    idx = [self.var(p, t) for t in range(T)] + [
+                        self.var(p + 1, t) for t in range(T)
+                    ]
                     key = [float(t + 1) for t in range(T)]
                     rows.append((idx, key + [-k for k in key]))
                     row_lower.append(0.0)
@@ -210,7 +214,9 @@ class _Problem:
         """Best panel set for the weights (or any feasible one), as a column; None if infeasible."""
         T, P = self.n_types, len(self.panels)
         weights = [0.0] * T if type_weights is None else list(type_weights)
-        h.changeColsCost(T * P, np.arange(T * P, dtype=np.int32), np.asarray(weights * P, dtype=float))
+        h.changeColsCost(
+            T * P, np.arange(T * P, dtype=np.int32), np.asarray(weights * P, dtype=float)
+        )
         h.run()
         status = h.getModelStatus()
         if status == highspy.HighsModelStatus.kInfeasible:
@@ -218,9 +224,7 @@ class _Problem:
         if status != highspy.HighsModelStatus.kOptimal:
             raise RuntimeError(f"HiGHS stopped with status {h.modelStatusToString(status)}")
         values = h.getSolution().col_value
-        return tuple(
-            tuple(int(round(values[self.var(p, t)])) for t in range(T)) for p in range(P)
-        )
+        return tuple(tuple(int(round(values[self.var(p, t)])) for t in range(T)) for p in range(P))
 
     def solve_greedy(self, type_weights: Sequence[float]):
         """A good panel set fast: the best panels one after another (None if that gets stuck).
@@ -268,7 +272,9 @@ def _quota_key(q):
 # --------------------------------------------------------------------------- feasibility
 
 
-def infeasibilities(volunteers: Sequence[Volunteer], panels: Sequence[PanelSpec]) -> list[Constraint]:
+def infeasibilities(
+    volunteers: Sequence[Volunteer], panels: Sequence[PanelSpec]
+) -> list[Constraint]:
     """Why no panel set meets the quotas, or an empty list when one does.
 
     Counting arguments come first (they name one quota with its figures). Otherwise a deletion
@@ -446,7 +452,6 @@ def compute_lottery(
             fixed[t] = level
 
     keys = list(portfolio)
-    fixed = {t: max(0.0, p - EPS) for t, p in fixed.items()}
     lam = _final_distribution(problem, keys, fixed)
     total = sum(lam)
     pairs = []
@@ -472,10 +477,9 @@ def sample(lottery: Lottery, stream: SeededStream) -> tuple[int, tuple[tuple[str
     """
     r = stream.below(sum(lottery.weights))
     index = 0
-    for index, weight in enumerate(lottery.weights):
-        if r < weight:
-            break
-        r -= weight
+    while r >= lottery.weights[index]:
+        r -= lottery.weights[index]
+        index += 1
     column = lottery.columns[index]
     panels: list[list[str]] = [[] for _ in column]
     for t, keys in enumerate(lottery.members):

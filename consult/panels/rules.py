@@ -271,9 +271,9 @@ def canonical_inputs(
     if method not in METHODS:
         raise PanelInputError(f"Unknown draw method {method!r}.")
     document = inputs_document(volunteers, panels, method)
-    return json.dumps(
-        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    ).encode("utf-8")
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
 
 
 def inputs_document(
@@ -304,11 +304,15 @@ def parse_inputs_document(document: Mapping) -> tuple[list[Volunteer], list[Pane
             PanelSpec(
                 name=str(p["name"]),
                 size=int(p["size"]),
-                quotas=tuple(Quota(str(f), str(v), int(lo), int(hi)) for f, v, lo, hi in p["quotas"]),
+                quotas=tuple(
+                    Quota(str(f), str(v), int(lo), int(hi)) for f, v, lo, hi in p["quotas"]
+                ),
             )
             for p in document["panels"]
         ]
-        volunteers = [Volunteer(str(k), tuple((str(f), str(v)) for f, v in fs)) for k, fs in document["pool"]]
+        volunteers = [
+            Volunteer(str(k), tuple((str(f), str(v)) for f, v in fs)) for k, fs in document["pool"]
+        ]
         method = str(document["method"])
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, PanelInputError):
@@ -331,7 +335,8 @@ class SeededStream:
     """Uniform integers from SHA-256 in counter mode: the same on every machine and Python.
 
     ``random.Random`` would also be reproducible, but its ``shuffle``/``randrange`` algorithms are
-    not a documented contract across Python versions; this one is eight lines anyone can re-implement.
+    not a documented contract across Python versions; this one is a few lines
+    anyone can re-implement.
     """
 
     def __init__(self, commitment_hex: str, seed: str):
@@ -506,7 +511,9 @@ def replacement_specs(
                     f"{quota.feature} = {quota.value}, above its maximum {quota.maximum}."
                 )
             quotas.append(
-                Quota(quota.feature, quota.value, max(0, quota.minimum - used), quota.maximum - used)
+                Quota(
+                    quota.feature, quota.value, max(0, quota.minimum - used), quota.maximum - used
+                )
             )
         specs.append(PanelSpec(panel.name, free, tuple(quotas)))
     return specs
@@ -549,7 +556,8 @@ class QuestionnaireSummary:
 #: Short words left out of the word counts.
 STOP_WORDS = frozenset(
     "a au aux avec ce ces dans de des du en et il je la le les mais me mon ne nous on ou par pas "
-    "pour qu que qui sa se ses son sur ta te tes ton tu un une vous y est été être très plus".split()
+    "pour qu que qui sa se ses son sur ta te tes ton tu un une vous y est été être très "
+    "plus".split()
 )
 
 

@@ -1,4 +1,4 @@
-"""Pure rules of citizen panels: duplicates, quotas, commitment, seeds, invitations, questionnaire."""
+"""Pure rules of panels: duplicates, quotas, commitment, seeds, invitations, questionnaire."""
 
 import pytest
 from hypothesis import given
@@ -39,7 +39,11 @@ def person(key, email="", first="", last="", year=None, postcode=""):
 
 def test_same_email_in_other_case_is_a_duplicate():
     groups = find_duplicates(
-        [person("a", "Marie@Example.org"), person("b", " marie@example.org "), person("c", "x@y.fr")]
+        [
+            person("a", "Marie@Example.org"),
+            person("b", " marie@example.org "),
+            person("c", "x@y.fr"),
+        ]
     )
     assert [(g.keys, g.reasons) for g in groups] == [(("a", "b"), ("email",))]
 
@@ -133,8 +137,10 @@ def test_obvious_infeasibilities_name_each_constraint_with_figures():
         ),
         PanelSpec("B", 4, (Quota("gender", "f", 2, 4),)),
     ]
-    found = {(c.kind, c.panel, c.feature, c.value, c.needed, c.available) for c in
-             obvious_infeasibilities(pool, panels)}
+    found = {
+        (c.kind, c.panel, c.feature, c.value, c.needed, c.available)
+        for c in obvious_infeasibilities(pool, panels)
+    }
     assert found == {
         ("min_above_max", "A", "gender", "f", 2, 1),
         ("minimums_exceed_size", "A", "gender", None, 5, 4),
@@ -144,7 +150,9 @@ def test_obvious_infeasibilities_name_each_constraint_with_figures():
 
 
 def test_pool_smaller_than_the_seats():
-    problems = obvious_infeasibilities([vol("1", g="f")], [PanelSpec("A", 2, (Quota("g", "f", 0, 2),))])
+    problems = obvious_infeasibilities(
+        [vol("1", g="f")], [PanelSpec("A", 2, (Quota("g", "f", 0, 2),))]
+    )
     assert [(c.kind, c.needed, c.available) for c in problems] == [("pool_too_small", 2, 1)]
     assert problems[0].describe() == "The panels have 2 seats, the pool has 1 volunteers."
 
@@ -190,9 +198,9 @@ def test_seeded_stream_is_fixed_by_commitment_and_seed():
     # a published value, so that a change of algorithm cannot go unnoticed
     stream = SeededStream("00" * 32, "dice 3 5 1")
     assert [stream.below(100) for _ in range(5)] == [72, 28, 94, 88, 17]
-    assert SeededStream("11" * 32, "x").shuffled(range(10)) != SeededStream("11" * 32, "y").shuffled(
-        range(10)
-    )
+    assert SeededStream("11" * 32, "x").shuffled(range(10)) != SeededStream(
+        "11" * 32, "y"
+    ).shuffled(range(10))
 
 
 def test_seeded_stream_is_roughly_uniform():

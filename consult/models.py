@@ -28,3 +28,17 @@ from consult.moderation.models import (  # noqa: F401
     ModerationStatus,
     Suspension,
 )
+from consult.panels.models import (  # noqa: F401
+    Panel,
+    PanelDocument,
+    PanelDraw,
+    PanelFeature,
+    PanelFeatureValue,
+    PanelProject,
+    PanelQuota,
+    PanelSeat,
+    PanelSession,
+    PanelVolunteer,
+    QuestionnaireResponse,
+    VolunteerValue,
+)

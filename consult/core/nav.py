@@ -1,5 +1,6 @@
 """Navigation entries that each area declares, shown by role."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from consult.core.permissions import has_any_role
@@ -18,6 +19,8 @@ class NavItem:
     roles: tuple = field(default_factory=tuple)
     public: bool = False
     order: int = 50
+    #: Optional extra condition on the person (e.g. "sits in a panel"), checked after the roles.
+    when: Callable | None = None
 
     def visible_to(self, user) -> bool:
         """True when this person may open the link."""
@@ -25,4 +28,6 @@ class NavItem:
             return True
         if not user.is_authenticated:
             return False
-        return not self.roles or has_any_role(user, self.roles)
+        if self.roles and not has_any_role(user, self.roles):
+            return False
+        return self.when is None or bool(self.when(user))

@@ -1,0 +1,805 @@
+"""Citizen panels: the public volunteer form, organising the draw, invitations, panel pages."""
+
+import json
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from consult.consultations.models import Consultation, Contribution
+from consult.core.clock import parse_local, utcnow
+from consult.core.errors import RuleError, refuse
+from consult.core.mail import send_mail
+from consult.core.nav import NavItem
+from consult.core.permissions import Role, has_any_role, login_required, role_required
+from consult.extensions import db, limiter
+from consult.panels import services
+from consult.panels.forms import (
+    METHOD_LABELS,
+    DocumentForm,
+    FeatureForm,
+    ImportForm,
+    PanelForm,
+    ProjectForm,
+    QuestionnaireForm,
+    SeedForm,
+    SessionForm,
+    VolunteerForm,
+)
+from consult.panels.models import (
+    Panel,
+    PanelDocument,
+    PanelDraw,
+    PanelFeature,
+    PanelProject,
+    PanelSeat,
+    PanelSession,
+    PanelVolunteer,
+)
+
+bp = Blueprint("panels", __name__, url_prefix="/panels")
+
+NAV = [
+    NavItem("panels.organise", _l("Panels"), roles=(Role.ORGANISER,), order=40),
+    NavItem(
+        "panels.mine",
+        _l("My panel"),
+        roles=(Role.PARTICIPANT,),
+        order=41,
+        when=lambda user: bool(services.seats_of_user(user)),
+    ),
+]
+
+SEAT_LABELS = {
+    "invited": _l("Invited"),
+    "accepted": _l("Accepted"),
+    "declined": _l("Declined"),
+    "replaced": _l("Replaced"),
+}
+STATUS_LABELS = {
+    "recruiting": _l("Recruiting"),
+    "committed": _l("Committed"),
+    "drawn": _l("Drawn"),
+    "closed": _l("Closed"),
+}
+
+
+def _project(project_id: int) -> PanelProject:
+    """The project or 404."""
+    return db.session.get(PanelProject, project_id) or abort(404)
+
+
+def _is_organiser() -> bool:
+    """Organisers and administrators manage every panel."""
+    return has_any_role(current_user, (Role.ORGANISER,))
+
+
+def _field_errors(form, error: RuleError) -> None:
+    """Attach a refusal to its field, or to the form."""
+    field = form._fields.get(error.field or "")
+    (field.errors if field is not None else form.form_errors).append(error.message)
+
+
+# --- public: volunteering and transparency -------------------------------------------------------
+
+
+def _volunteer_form(project: PanelProject):
+    """The public form with one question per profile feature."""
+
+    class Form(VolunteerForm):
+        pass
+
+    for feature in project.features:
+        setattr(
+            Form,
+            f"feature_{feature.id}",
+            RadioFieldFor(feature),
+        )
+    return Form()
+
+
+def RadioFieldFor(feature: PanelFeature):  # noqa: N802 - a field factory reads like a class
+    """A radio question for one profile feature."""
+    from wtforms import RadioField
+    from wtforms.validators import InputRequired
+
+    return RadioField(
+        feature.label,
+        choices=[(str(v.id), v.label) for v in feature.values],
+        validators=[InputRequired(_l("Answer this question."))],
+    )
+
+
+@bp.route("/<int:project_id>/volunteer", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def volunteer(project_id):
+    """Public: volunteer for a draw (anyone, no account)."""
+    project = _project(project_id)
+    if project.status != "recruiting":
+        return render_template("panels/closed.html", project=project), 410
+    form = _volunteer_form(project)
+    if form.validate_on_submit():
+        if form.website.data:
+            # a bot filled the hidden field: answer as for a person, store nothing
+            return render_template("panels/thanks.html", project=project, key=None)
+        application = services.Application(
+            first_name=form.first_name.data,
+            last_name=form.last_name.data,
+            email=form.email.data,
+            birth_year=form.birth_year.data,
+            postcode=form.postcode.data,
+            is_member=form.is_member.data == "yes",
+            values={f.id: int(form[f"feature_{f.id}"].data) for f in project.features},
+            consent_contact=form.consent_contact.data,
+            consent_profile=form.consent_profile.data,
+        )
+        try:
+            person, created = services.volunteer(project, application, now=utcnow())
+        except RuleError as error:
+            _field_errors(form, error)
+        else:
+            return render_template(
+                "panels/thanks.html", project=project, key=person.key if created else None
+            )
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "panels/volunteer.html",
+        project=project,
+        form=form,
+        feature_fields=[form[f"feature_{f.id}"] for f in project.features],
+    ), status
+
+
+@bp.get("/<int:project_id>/draw")
+def transparency(project_id):
+    """Public: the commitments, seeds, drawn keys and selection probabilities."""
+    project = _project(project_id)
+    draws = [(d, json.loads(d.result) if d.result else None) for d in project.draws]
+    return render_template("panels/transparency.html", project=project, draws=draws)
+
+
+@bp.get("/<int:project_id>/draws/<int:round_>/inputs.json")
+def inputs_document(project_id, round_):
+    """Public: the committed inputs, byte for byte (their SHA-256 is the commitment)."""
+    record = db.session.scalar(
+        select(PanelDraw).where(PanelDraw.project_id == project_id, PanelDraw.round == round_)
+    ) or abort(404)
+    return Response(
+        record.inputs.encode("utf-8"),
+        mimetype="application/json",
+        headers={"Content-Disposition": f"attachment; filename=inputs-{project_id}-{round_}.json"},
+    )
+
+
+@bp.get("/<int:project_id>/draws/<int:round_>/result.json")
+def result_document(project_id, round_):
+    """Public: the drawn keys and probabilities of a performed draw."""
+    record = db.session.scalar(
+        select(PanelDraw).where(PanelDraw.project_id == project_id, PanelDraw.round == round_)
+    )
+    if record is None or record.result is None:
+        abort(404)
+    return Response(
+        record.result.encode("utf-8"),
+        mimetype="application/json",
+        headers={"Content-Disposition": f"attachment; filename=result-{project_id}-{round_}.json"},
+    )
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@limiter.limit("30 per hour", methods=["POST"])
+def invitation(token):
+    """The drawn volunteer (holder of the link): accept or decline the seat."""
+    seat = services.seat_by_token(token)
+    if seat is None:
+        abort(404)
+    if request.method == "POST":
+        accept = request.form.get("answer") == "accept"
+        try:
+            account_token = services.answer_invitation(seat, accept, now=utcnow())
+        except RuleError as error:
+            refuse(error)
+            return redirect(url_for(".invitation", token=token), 303)
+        if accept:
+            if account_token:
+                link = url_for("accounts.accept_invitation", token=account_token, _external=True)
+                send_mail(
+                    seat.volunteer.email,
+                    _("Your access to the citizen panel"),
+                    _(
+                        "Thank you for joining the panel %(panel)s. Choose your password here "
+                        "to see its sessions and documents: %(link)s",
+                        panel=seat.panel.name,
+                        link=link,
+                    ),
+                )
+                flash(
+                    _("Thank you! We sent you an e-mail to open your access to the panel page."),
+                    "success",
+                )
+            else:
+                flash(_("Thank you! Sign in to see the panel page."), "success")
+        else:
+            flash(_("Your answer is recorded. Thank you for volunteering."), "success")
+        return redirect(url_for(".invitation", token=token))
+    return render_template("panels/invitation.html", seat=seat, labels=SEAT_LABELS)
+
+
+# --- panellists ---------------------------------------------------------------------------------
+
+
+@bp.get("/mine")
+@login_required
+def mine():
+    """The panels this person sits in."""
+    return render_template("panels/mine.html", seats=services.seats_of_user(current_user))
+
+
+def _panel_for_member(panel_id: int):
+    """The panel and the person's seat; 404 for anyone neither in it nor organising."""
+    panel = db.session.get(Panel, panel_id) or abort(404)
+    seat = services.accepted_seat(current_user, panel)
+    if seat is None and not _is_organiser():
+        abort(404)
+    return panel, seat
+
+
+@bp.get("/panel/<int:panel_id>")
+@login_required
+def panel_page(panel_id):
+    """The panel page: sessions, documents, the questions and one's own contributions."""
+    panel, seat = _panel_for_member(panel_id)
+    project = panel.project
+    questions, contributions = [], {}
+    if project.consultation is not None:
+        questions = project.consultation.questions
+        contributions = {
+            c.question_id: c
+            for c in db.session.scalars(
+                select(Contribution).where(
+                    Contribution.consultation_id == project.consultation_id,
+                    Contribution.author_id == current_user.id,
+                    Contribution.withdrawn_at.is_(None),
+                )
+            )
+        }
+    return render_template(
+        "panels/panel.html",
+        panel=panel,
+        project=project,
+        seat=seat,
+        questions=questions,
+        contributions=contributions,
+        response=services.own_response(seat) if seat else None,
+    )
+
+
+@bp.route("/panel/<int:panel_id>/questionnaire", methods=["GET", "POST"])
+@login_required
+def questionnaire(panel_id):
+    """The closing questionnaire, for the panel's members."""
+    panel = db.session.get(Panel, panel_id) or abort(404)
+    seat = services.accepted_seat(current_user, panel) or abort(404)
+    if not panel.project.questionnaire_open or services.own_response(seat) is not None:
+        return redirect(url_for(".panel_page", panel_id=panel.id))
+    form = QuestionnaireForm()
+    if form.validate_on_submit():
+        try:
+            services.answer_questionnaire(
+                seat,
+                satisfaction=int(form.satisfaction.data),
+                wants_follow_up=form.wants_follow_up.data == "yes",
+                words=form.words.data,
+                now=utcnow(),
+            )
+        except RuleError as error:
+            _field_errors(form, error)
+        else:
+            flash(_("Thank you for your answers."), "success")
+            return redirect(url_for(".panel_page", panel_id=panel.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("panels/questionnaire.html", panel=panel, form=form), status
+
+
+# --- organisers: projects -----------------------------------------------------------------------
+
+
+def _project_form(project: PanelProject | None) -> ProjectForm:
+    """The settings form with the consultations to choose from."""
+    form = ProjectForm(obj=project)
+    consultations = db.session.scalars(select(Consultation).order_by(Consultation.id.desc()))
+    form.consultation_id.choices = [(0, _("None"))] + [(c.id, c.title) for c in consultations]
+    if request.method == "GET" and project is not None:
+        form.consultation_id.data = project.consultation_id or 0
+    return form
+
+
+@bp.get("/organise")
+@role_required(Role.ORGANISER)
+def organise():
+    """Every panel project."""
+    projects = db.session.scalars(select(PanelProject).order_by(PanelProject.id.desc())).all()
+    return render_template("panels/organise.html", projects=projects, labels=STATUS_LABELS)
+
+
+@bp.route("/organise/new", methods=["GET", "POST"])
+@bp.route("/organise/<int:project_id>/settings", methods=["GET", "POST"])
+@role_required(Role.ORGANISER)
+def settings(project_id=None):
+    """Create a project or change its settings."""
+    project = _project(project_id) if project_id else None
+    form = _project_form(project)
+    if form.validate_on_submit():
+        try:
+            project = services.save_project(
+                current_user,
+                project,
+                title=form.title.data,
+                description=form.description.data,
+                method=form.method.data,
+                consultation_id=form.consultation_id.data or None,
+                now=utcnow(),
+            )
+        except RuleError as error:
+            _field_errors(form, error)
+        else:
+            flash(_("The project is saved."), "success")
+            return redirect(url_for(".project", project_id=project.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("panels/settings.html", form=form, project=project), status
+
+
+@bp.get("/organise/<int:project_id>")
+@role_required(Role.ORGANISER)
+def project(project_id):
+    """A project: features, panels and quotas, feasibility, commitment, draw and seats."""
+    item = _project(project_id)
+    return _render_project(item)
+
+
+def _render_project(item, *, feature_form=None, panel_form=None, seed_form=None, status=200):
+    """The project page, possibly with a form's errors."""
+    pool = services.eligible_pool(item) if item.status == "recruiting" else []
+    problems = services.feasibility(item) if item.status == "recruiting" else []
+    seats = services.seats_of(item)
+    return render_template(
+        "panels/project.html",
+        project=item,
+        labels=STATUS_LABELS,
+        seat_labels=SEAT_LABELS,
+        methods=METHOD_LABELS,
+        pool_size=len(pool),
+        volunteers=len(services.volunteers_of(item)),
+        problems=problems,
+        pending=services.pending_draw(item),
+        seats=seats,
+        declined=sum(1 for s in seats if s.status == "declined"),
+        feature_form=feature_form or FeatureForm(formdata=None),
+        panel_form=panel_form or PanelForm(formdata=None),
+        seed_form=seed_form or SeedForm(formdata=None),
+        document_form=DocumentForm(formdata=None),
+    ), status
+
+
+@bp.post("/organise/<int:project_id>/features")
+@role_required(Role.ORGANISER)
+def add_feature(project_id):
+    """Add a profile feature."""
+    item = _project(project_id)
+    form = FeatureForm()
+    if form.validate_on_submit():
+        try:
+            services.add_feature(
+                current_user,
+                item,
+                label=form.label.data,
+                values_text=form.values.data,
+                now=utcnow(),
+            )
+        except RuleError as error:
+            _field_errors(form, error)
+        else:
+            flash(_("The feature is added."), "success")
+            return redirect(url_for(".project", project_id=item.id, _anchor="features"))
+    return _render_project(item, feature_form=form, status=422)
+
+
+@bp.post("/organise/features/<int:feature_id>/delete")
+@role_required(Role.ORGANISER)
+def delete_feature(feature_id):
+    """Remove a feature."""
+    feature = db.session.get(PanelFeature, feature_id) or abort(404)
+    project_id = feature.project_id
+    try:
+        services.delete_feature(current_user, feature, now=utcnow())
+    except RuleError as error:
+        refuse(error)
+        return redirect(url_for(".project", project_id=project_id), 303)
+    flash(_("The feature is removed."), "success")
+    return redirect(url_for(".project", project_id=project_id, _anchor="features"))
+
+
+@bp.post("/organise/<int:project_id>/panels")
+@role_required(Role.ORGANISER)
+def add_panel(project_id):
+    """Add a panel."""
+    item = _project(project_id)
+    form = PanelForm()
+    if form.validate_on_submit():
+        try:
+            services.add_panel(
+                current_user,
+                item,
+                name=form.name.data,
+                size=form.size.data,
+                place=form.place.data,
+                now=utcnow(),
+            )
+        except RuleError as error:
+            _field_errors(form, error)
+        else:
+            flash(_("The panel is added."), "success")
+            return redirect(url_for(".project", project_id=item.id, _anchor="panels"))
+    return _render_project(item, panel_form=form, status=422)
+
+
+@bp.post("/organise/panel/<int:panel_id>/delete")
+@role_required(Role.ORGANISER)
+def delete_panel(panel_id):
+    """Remove a panel."""
+    panel = db.session.get(Panel, panel_id) or abort(404)
+    project_id = panel.project_id
+    try:
+        services.delete_panel(current_user, panel, now=utcnow())
+    except RuleError as error:
+        refuse(error)
+        return redirect(url_for(".project", project_id=project_id), 303)
+    flash(_("The panel is removed."), "success")
+    return redirect(url_for(".project", project_id=project_id, _anchor="panels"))
+
+
+def _read_bound(name: str):
+    """An optional whole number from the quota grid; ValueError when it is not one."""
+    text = (request.form.get(name) or "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or len(text) > 3:
+        raise ValueError(text)
+    return int(text)
+
+
+@bp.route("/organise/panel/<int:panel_id>/quotas", methods=["GET", "POST"])
+@role_required(Role.ORGANISER)
+def quotas(panel_id):
+    """Edit a panel's quotas (min and max per feature value), for it or for every panel."""
+    panel = db.session.get(Panel, panel_id) or abort(404)
+    project = panel.project
+    current = {q.value_id: q for q in panel.quotas}
+    error, status = None, 200
+    values = [v for f in project.features for v in f.values]
+    submitted = {}
+    if request.method == "POST":
+        try:
+            bounds = {
+                v.id: (_read_bound(f"min_{v.id}"), _read_bound(f"max_{v.id}")) for v in values
+            }
+        except ValueError:
+            bounds = None
+            error = _("Quotas are whole numbers between 0 and 500, or empty.")
+        submitted = request.form
+        if bounds is not None:
+            try:
+                services.set_quotas(
+                    current_user,
+                    panel,
+                    bounds,
+                    apply_to_all=request.form.get("apply_to_all") == "1",
+                    now=utcnow(),
+                )
+            except RuleError as refusal:
+                error = refusal.message
+            else:
+                flash(_("The quotas are saved."), "success")
+                return redirect(url_for(".project", project_id=project.id, _anchor="panels"))
+        status = 422
+    counts = {}
+    for person in services.volunteers_of(project):
+        if person.is_member or person.excluded_at is not None:
+            continue
+        for value in person.values:
+            counts[value.value_id] = counts.get(value.value_id, 0) + 1
+    return render_template(
+        "panels/quotas.html",
+        panel=panel,
+        project=project,
+        current=current,
+        counts=counts,
+        error=error,
+        submitted=submitted,
+    ), status
+
+
+# --- organisers: volunteers ---------------------------------------------------------------------
+
+
+@bp.route("/organise/<int:project_id>/volunteers", methods=["GET", "POST"])
+@role_required(Role.ORGANISER)
+def volunteers(project_id):
+    """The volunteers, their likely duplicates, and the import of a partner's file."""
+    item = _project(project_id)
+    form = ImportForm()
+    errors, status = [], 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            created = services.import_volunteers(
+                current_user,
+                item,
+                upload.read(),
+                consent_confirmed=form.consent.data,
+                now=utcnow(),
+                filename=upload.filename or "",
+            )
+        except services.VolunteerFileErrors as error:
+            form.file.errors.append(error.message)
+            errors = error.errors
+        except RuleError as error:
+            _field_errors(form, error)
+        else:
+            flash(
+                _("%(n)d volunteer(s) imported.", n=len(created)),
+                "success",
+            )
+            return redirect(url_for(".volunteers", project_id=item.id))
+    if form.is_submitted():
+        status = 422
+    people = services.volunteers_of(item)
+    groups = services.duplicates_of(people)
+    flagged = {key: group for group in groups for key in group.keys}
+    return render_template(
+        "panels/volunteers.html",
+        project=item,
+        people=people,
+        groups=groups,
+        flagged=flagged,
+        form=form,
+        errors=errors,
+        columns=", ".join(
+            ["first_name", "last_name", "email", "birth_year", "postcode", "member"]
+            + [f.code for f in item.features]
+        ),
+    ), status
+
+
+@bp.post("/organise/volunteers/<int:volunteer_id>/exclude")
+@role_required(Role.ORGANISER)
+def exclude(volunteer_id):
+    """Leave a volunteer out of the draw, or take them back."""
+    person = db.session.get(PanelVolunteer, volunteer_id) or abort(404)
+    excluded = request.form.get("excluded") == "1"
+    try:
+        services.set_excluded(
+            current_user,
+            person,
+            excluded,
+            reason=request.form.get("reason", ""),
+            now=utcnow(),
+        )
+    except RuleError as error:
+        refuse(error)
+        return redirect(url_for(".volunteers", project_id=person.project_id), 303)
+    return redirect(url_for(".volunteers", project_id=person.project_id, _anchor=person.key))
+
+
+# --- organisers: the draw -----------------------------------------------------------------------
+
+
+def _send_invitations(seats) -> None:
+    """E-mail each drawn volunteer the link to accept or decline."""
+    for seat, token in seats:
+        link = url_for(".invitation", token=token, _external=True)
+        send_mail(
+            seat.volunteer.email,
+            _("You have been drawn for a citizen panel"),
+            _(
+                "Hello %(name)s,\n\nYou have been drawn by lot for the panel %(panel)s. "
+                "Tell us whether you accept: %(link)s\n",
+                name=seat.volunteer.first_name,
+                panel=seat.panel.name,
+                link=link,
+            ),
+        )
+
+
+@bp.post("/organise/<int:project_id>/commit")
+@role_required(Role.ORGANISER)
+def commit(project_id):
+    """Freeze the pool and quotas and publish their hash (refused when infeasible)."""
+    item = _project(project_id)
+    try:
+        record = services.commit_main_draw(current_user, item, now=utcnow())
+    except RuleError as error:
+        refuse(error)
+        return redirect(url_for(".project", project_id=item.id), 303)
+    flash(_("Commitment published: %(hash)s", hash=record.commitment), "success")
+    return redirect(url_for(".project", project_id=item.id, _anchor="draw"))
+
+
+@bp.post("/organise/<int:project_id>/replacement")
+@role_required(Role.ORGANISER)
+def replacement(project_id):
+    """Commit a replacement draw for the declined seats."""
+    item = _project(project_id)
+    try:
+        record = services.commit_replacement(current_user, item, now=utcnow())
+    except RuleError as error:
+        refuse(error)
+        return redirect(url_for(".project", project_id=item.id), 303)
+    flash(_("Commitment published: %(hash)s", hash=record.commitment), "success")
+    return redirect(url_for(".project", project_id=item.id, _anchor="draw"))
+
+
+@bp.post("/organise/<int:project_id>/draw")
+@role_required(Role.ORGANISER)
+def draw(project_id):
+    """Draw with the seed revealed after the commitment, then invite the drawn volunteers."""
+    item = _project(project_id)
+    form = SeedForm()
+    if form.validate_on_submit():
+        try:
+            seats = services.perform_draw(current_user, item, form.seed.data, now=utcnow())
+        except RuleError as error:
+            _field_errors(form, error)
+        else:
+            _send_invitations(seats)
+            flash(_("The draw is done: %(n)d invitation(s) sent.", n=len(seats)), "success")
+            return redirect(url_for(".project", project_id=item.id, _anchor="seats"))
+    return _render_project(item, seed_form=form, status=422)
+
+
+@bp.post("/organise/seats/<int:seat_id>/answer")
+@role_required(Role.ORGANISER)
+def record_answer(seat_id):
+    """Record an answer a drawn volunteer gave by phone or letter."""
+    seat = db.session.get(PanelSeat, seat_id) or abort(404)
+    accept = request.form.get("answer") == "accept"
+    try:
+        token = services.record_answer(current_user, seat, accept, now=utcnow())
+    except RuleError as error:
+        refuse(error)
+        return redirect(url_for(".project", project_id=seat.project_id), 303)
+    if token:
+        link = url_for("accounts.accept_invitation", token=token, _external=True)
+        send_mail(
+            seat.volunteer.email,
+            _("Your access to the citizen panel"),
+            _(
+                "Thank you for joining the panel %(panel)s. Choose your password here "
+                "to see its sessions and documents: %(link)s",
+                panel=seat.panel.name,
+                link=link,
+            ),
+        )
+    flash(_("The answer is recorded."), "success")
+    return redirect(url_for(".project", project_id=seat.project_id, _anchor="seats"))
+
+
+# --- organisers: panel life ---------------------------------------------------------------------
+
+
+@bp.route("/organise/panel/<int:panel_id>", methods=["GET", "POST"])
+@role_required(Role.ORGANISER)
+def panel_admin(panel_id):
+    """A panel's members and sessions; add a session."""
+    panel = db.session.get(Panel, panel_id) or abort(404)
+    form = SessionForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.add_session(
+                current_user,
+                panel,
+                starts_at=parse_local(form.starts_at.data),
+                place=form.place.data,
+                agenda=form.agenda.data,
+                now=utcnow(),
+            )
+        except RuleError as error:
+            _field_errors(form, error)
+        else:
+            flash(_("The session is added."), "success")
+            return redirect(url_for(".panel_admin", panel_id=panel.id))
+    if form.is_submitted():
+        status = 422
+    seats = [s for s in services.seats_of(panel.project) if s.panel_id == panel.id]
+    return render_template(
+        "panels/panel_admin.html", panel=panel, form=form, seats=seats, seat_labels=SEAT_LABELS
+    ), status
+
+
+@bp.post("/organise/sessions/<int:session_id>/delete")
+@role_required(Role.ORGANISER)
+def delete_session(session_id):
+    """Cancel a session."""
+    item = db.session.get(PanelSession, session_id) or abort(404)
+    panel_id = item.panel_id
+    services.delete_session(current_user, item, now=utcnow())
+    flash(_("The session is cancelled."), "success")
+    return redirect(url_for(".panel_admin", panel_id=panel_id))
+
+
+@bp.post("/organise/<int:project_id>/documents")
+@role_required(Role.ORGANISER)
+def add_document(project_id):
+    """Give the panellists a document."""
+    item = _project(project_id)
+    form = DocumentForm()
+    if form.validate_on_submit():
+        try:
+            services.add_document(
+                current_user,
+                item,
+                title=form.title.data,
+                url=form.url.data,
+                summary=form.summary.data,
+                now=utcnow(),
+            )
+        except RuleError as error:
+            refuse(error)
+            return redirect(url_for(".project", project_id=item.id, _anchor="documents"), 303)
+        flash(_("The document is added."), "success")
+    else:
+        flash(_("Give the document a title and a link."), "error")
+        return redirect(url_for(".project", project_id=item.id, _anchor="documents"), 303)
+    return redirect(url_for(".project", project_id=item.id, _anchor="documents"))
+
+
+@bp.post("/organise/documents/<int:document_id>/delete")
+@role_required(Role.ORGANISER)
+def delete_document(document_id):
+    """Withdraw a document."""
+    item = db.session.get(PanelDocument, document_id) or abort(404)
+    project_id = item.project_id
+    services.delete_document(current_user, item, now=utcnow())
+    flash(_("The document is withdrawn."), "success")
+    return redirect(url_for(".project", project_id=project_id, _anchor="documents"))
+
+
+@bp.post("/organise/<int:project_id>/questionnaire")
+@role_required(Role.ORGANISER)
+def toggle_questionnaire(project_id):
+    """Open or close the closing questionnaire."""
+    item = _project(project_id)
+    try:
+        services.set_questionnaire_open(
+            current_user, item, request.form.get("open") == "1", now=utcnow()
+        )
+    except RuleError as error:
+        refuse(error)
+        return redirect(url_for(".project", project_id=item.id), 303)
+    return redirect(url_for(".project", project_id=item.id, _anchor="questionnaire"))
+
+
+@bp.get("/organise/<int:project_id>/questionnaire")
+@role_required(Role.ORGANISER)
+def questionnaire_results(project_id):
+    """The closing questionnaire's results."""
+    item = _project(project_id)
+    seats = services.seats_of(item)
+    return render_template(
+        "panels/results.html",
+        project=item,
+        summary=services.questionnaire_results(item),
+        panellists=sum(1 for s in seats if s.status == "accepted"),
+    )

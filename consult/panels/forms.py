@@ -11,6 +11,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from consult.core.forms import HoneypotField, LocalDateTimeField
@@ -30,7 +31,11 @@ class ProjectForm(FlaskForm):
         validators=[Length(max=20_000)],
         description=_l("Shown on the volunteer form. Paragraphs, bold, italics, lists and links."),
     )
-    method = RadioField(_l("Draw method"), choices=list(METHOD_LABELS.items()), default="leximin")
+    method = RadioField(
+        _l("Draw method"),
+        choices=[SelectChoice(k, v) for k, v in METHOD_LABELS.items()],
+        default="leximin",
+    )
     consultation_id = SelectField(_l("Questions for the panellists"), coerce=int)
 
 
@@ -90,7 +95,7 @@ class VolunteerForm(FlaskForm):
     )
     is_member = RadioField(
         _l("Are you a member (adhérent·e) of the mutual?"),
-        choices=[("no", _l("No")), ("yes", _l("Yes"))],
+        choices=[SelectChoice("no", _l("No")), SelectChoice("yes", _l("Yes"))],
         validators=[InputRequired(_l("Answer this question."))],
         description=_l("Members take part in other ways: these panels are for non-members."),
     )
@@ -155,17 +160,17 @@ class QuestionnaireForm(FlaskForm):
     satisfaction = RadioField(
         _l("How satisfied are you with the panel?"),
         choices=[
-            ("5", _l("Very satisfied")),
-            ("4", _l("Satisfied")),
-            ("3", _l("Neither satisfied nor dissatisfied")),
-            ("2", _l("Dissatisfied")),
-            ("1", _l("Very dissatisfied")),
+            SelectChoice("5", _l("Very satisfied")),
+            SelectChoice("4", _l("Satisfied")),
+            SelectChoice("3", _l("Neither satisfied nor dissatisfied")),
+            SelectChoice("2", _l("Dissatisfied")),
+            SelectChoice("1", _l("Very dissatisfied")),
         ],
         validators=[InputRequired(_l("Choose an answer."))],
     )
     wants_follow_up = RadioField(
         _l("Would you like to take part in what comes next?"),
-        choices=[("yes", _l("Yes")), ("no", _l("No"))],
+        choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
         validators=[InputRequired(_l("Choose an answer."))],
     )
     words = StringField(

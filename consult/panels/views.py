@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from consult.consultations.models import Consultation, Contribution
 from consult.core.clock import parse_local, utcnow
@@ -116,7 +117,7 @@ def RadioFieldFor(feature: PanelFeature):  # noqa: N802 - a field factory reads 
 
     return RadioField(
         feature.label,
-        choices=[(str(v.id), v.label) for v in feature.values],
+        choices=[SelectChoice(str(v.id), v.label) for v in feature.values],
         validators=[InputRequired(_l("Answer this question."))],
     )
 
@@ -130,9 +131,6 @@ def volunteer(project_id):
         return render_template("panels/closed.html", project=project), 410
     form = _volunteer_form(project)
     if form.validate_on_submit():
-        if form.website.data:
-            # a bot filled the hidden field: answer as for a person, store nothing
-            return render_template("panels/thanks.html", project=project, key=None)
         application = services.Application(
             first_name=form.first_name.data,
             last_name=form.last_name.data,
@@ -319,7 +317,9 @@ def _project_form(project: PanelProject | None) -> ProjectForm:
     """The settings form with the consultations to choose from."""
     form = ProjectForm(obj=project)
     consultations = db.session.scalars(select(Consultation).order_by(Consultation.id.desc()))
-    form.consultation_id.choices = [(0, _("None"))] + [(c.id, c.title) for c in consultations]
+    form.consultation_id.choices = [SelectChoice(0, _("None"))] + [
+        SelectChoice(c.id, c.title) for c in consultations
+    ]
     if request.method == "GET" and project is not None:
         form.consultation_id.data = project.consultation_id or 0
     return form

@@ -1,7 +1,7 @@
 """panels: projects, features, volunteers, panels, quotas, draws, seats, sessions, documents, questionnaire
 
 Revision ID: ac8b4c03bfd1
-Revises: dcbf30b67107
+Revises: cfdd08e9e472
 Create Date: 2026-11-21 07:12:37.345114
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'ac8b4c03bfd1'
-down_revision = 'dcbf30b67107'
+down_revision = 'cfdd08e9e472'
 branch_labels = None
 depends_on = None
 

@@ -30,10 +30,18 @@ def make_project(app, organiser, now):
             now=now,
         )
         services.add_feature(
-            organiser, project, label="Genre", values_text="woman = Une femme\nman = Un homme", now=now
+            organiser,
+            project,
+            label="Genre",
+            values_text="woman = Une femme\nman = Un homme",
+            now=now,
         )
         services.add_feature(
-            organiser, project, label="Âge", values_text="young = 20-40 ans\nold = 40-80 ans", now=now
+            organiser,
+            project,
+            label="Âge",
+            values_text="young = 20-40 ans\nold = 40-80 ans",
+            now=now,
         )
         for name, size in panels:
             services.add_panel(organiser, project, name=name, size=size, place="", now=now)
@@ -75,8 +83,13 @@ def add_volunteers(app, now):
                 created_at=now,
             )
             person.values = [
-                VolunteerValue(feature_id=features["genre"][gender].feature_id, value_id=features["genre"][gender].id),
-                VolunteerValue(feature_id=features["age"][age].feature_id, value_id=features["age"][age].id),
+                VolunteerValue(
+                    feature_id=features["genre"][gender].feature_id,
+                    value_id=features["genre"][gender].id,
+                ),
+                VolunteerValue(
+                    feature_id=features["age"][age].feature_id, value_id=features["age"][age].id
+                ),
             ]
             db.session.add(person)
             people.append(person)

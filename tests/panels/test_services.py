@@ -1,0 +1,246 @@
+"""Panel services: recruitment, quotas, commitment, draw, invitations, replacement, follow-up."""
+
+import json
+
+import pytest
+
+from consult.core.errors import RuleError
+from consult.extensions import db
+from consult.panels import rules, services
+from consult.panels.draw import draw_panels
+from consult.panels.models import PanelSeat, PanelVolunteer
+
+PROFILES = [("woman", "young"), ("man", "old"), ("woman", "old"), ("man", "young")]
+
+
+def application(project, email="claire@example.org", **changes):
+    """A valid public-form application (a young woman)."""
+    values = {}
+    for feature in project.features:
+        values[feature.id] = feature.values[0].id
+    data = dict(
+        first_name="Claire",
+        last_name="Martin",
+        email=email,
+        birth_year=1985,
+        postcode="44000",
+        is_member=False,
+        values=values,
+        consent_contact=True,
+        consent_profile=True,
+    )
+    data.update(changes)
+    return services.Application(**data)
+
+
+def test_public_application_creates_a_pseudonymous_volunteer(make_project, now):
+    project = make_project()
+    person, created = services.volunteer(project, application(project), now=now)
+    assert created and person.key.startswith("V-") and len(person.key) == 8
+    assert person.email == "claire@example.org" and person.consent_profile_at == now
+    assert {v.value.code for v in person.values} == {"woman", "young"}
+    again, created = services.volunteer(
+        project, application(project, "CLAIRE@example.org"), now=now
+    )
+    assert not created and again.id == person.id
+    assert db.session.query(PanelVolunteer).count() == 1
+
+
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"consent_profile": False}, "consent_profile"),
+        ({"email": "not-an-address"}, "email"),
+        ({"birth_year": 2020}, "birth_year"),
+        ({"postcode": "<b>"}, "postcode"),
+        ({"values": {}}, "genre"),
+    ],
+)
+def test_bad_applications_are_refused_with_their_field(make_project, now, changes, field):
+    project = make_project()
+    with pytest.raises(RuleError) as caught:
+        services.volunteer(project, application(project, **changes), now=now)
+    assert caught.value.field == field
+    assert db.session.query(PanelVolunteer).count() == 0
+
+
+def test_csv_import_all_or_nothing_and_duplicates_flagged(make_project, organiser, now):
+    project = make_project()
+    good = (
+        "first_name;last_name;email;birth_year;postcode;member;genre;age\n"
+        "Anne;Le Gall;anne@example.org;1970;29200;non;Une femme;old\n"
+        "Paul;Martin;paul@example.org;1990;44000;oui;man;20-40 ans\n"
+        "ANNE;le gall;anne2@example.org;1970;29 200;no;woman;old\n"
+    )
+    created = services.import_volunteers(
+        organiser, project, good.encode(), consent_confirmed=True, now=now, filename="p.csv"
+    )
+    assert [p.is_member for p in created] == [False, True, False]
+    groups = services.duplicates_of(services.volunteers_of(project))
+    assert [g.reasons for g in groups] == [("name_year_postcode",)]
+    bad = (
+        "first_name,last_name,email,birth_year,postcode,member,genre,age\n"
+        "Zoé,Roy,anne@example.org,1970,29200,no,woman,old\n"
+        "Léo,Roy,leo@example.org,19x0,29200,peut-être,alien,old\n"
+    )
+    with pytest.raises(services.VolunteerFileErrors) as caught:
+        services.import_volunteers(
+            organiser, project, bad.encode(), consent_confirmed=True, now=now
+        )
+    lines = [line for line, _ in caught.value.errors]
+    assert lines == [2, 3, 3, 3]
+    assert len(services.volunteers_of(project)) == 3
+    with pytest.raises(RuleError, match="consentements"):
+        services.import_volunteers(
+            organiser, project, good.encode(), consent_confirmed=False, now=now
+        )
+
+
+def test_members_and_excluded_volunteers_are_not_in_the_pool(
+    make_project, add_volunteers, organiser, now
+):
+    project = make_project()
+    people = add_volunteers(project, PROFILES)
+    add_volunteers(project, [("woman", "old")], member=True, start=10)
+    services.set_excluded(organiser, people[0], True, reason="doublon", now=now)
+    pool = services.eligible_pool(project)
+    assert sorted(v.key for v in pool) == ["V-00001", "V-00002", "V-00003"]
+
+
+def test_feasibility_names_the_constraint_and_commit_refuses(
+    make_project, add_volunteers, organiser, now
+):
+    project = make_project(quotas={"woman": (3, 4)})
+    add_volunteers(project, PROFILES * 2)  # 4 women for two panels needing 3 each
+    (problem,) = services.feasibility(project)
+    assert "genre = woman" in str(problem) and "6" in str(problem) and "4" in str(problem)
+    with pytest.raises(RuleError):
+        services.commit_main_draw(organiser, project, now=now)
+    assert project.status == "recruiting" and not project.draws
+
+
+def test_set_quotas_refuses_min_above_max_and_applies_to_all(make_project, organiser, now):
+    project = make_project()
+    woman = project.features[0].values[0]
+    with pytest.raises(RuleError, match="minimum"):
+        services.set_quotas(
+            organiser, project.panels[0], {woman.id: (3, 2)}, apply_to_all=False, now=now
+        )
+    services.set_quotas(
+        organiser, project.panels[0], {woman.id: (2, None)}, apply_to_all=True, now=now
+    )
+    assert [(q.minimum, q.maximum) for p in project.panels for q in p.quotas] == [(2, 4), (2, 4)]
+
+
+def test_commit_draw_invite_accept_decline_replace(
+    make_project, add_volunteers, organiser, now, make_user
+):
+    project = make_project(quotas={"woman": (2, 2), "old": (1, 3)})
+    add_volunteers(project, PROFILES * 5)
+    record = services.commit_main_draw(organiser, project, now=now)
+    assert project.status == "committed" and len(record.commitment) == 64
+    with pytest.raises(RuleError):
+        services.add_panel(organiser, project, name="Lyon", size=3, place="", now=now)
+    seats = services.perform_draw(organiser, project, " 7 14 21 ", now=now)
+    db.session.commit()
+    assert project.status == "drawn" and record.seed == "7 14 21"
+    assert len(seats) == 8
+    # the stored result is what anyone re-running the published inputs finds
+    volunteers, specs, method = rules.parse_inputs_document(json.loads(record.inputs))
+    rerun = draw_panels(volunteers, specs, "7 14 21", method)
+    published = json.loads(record.result)
+    assert published["panels"] == {
+        s.name: list(k) for s, k in zip(specs, rerun.panels, strict=True)
+    }
+    for panel in project.panels:
+        members = [s.volunteer for s, _ in seats if s.panel_id == panel.id]
+        genders = [
+            v.value.code for m in members for v in m.values if v.value.code in ("woman", "man")
+        ]
+        assert genders.count("woman") == 2
+    # accept: an account is opened; decline: the seat can be replaced keeping the quotas
+    first, token_one = seats[0]
+    account_token = services.answer_invitation(first, True, now=now)
+    assert account_token and first.volunteer.user.email == first.volunteer.email
+    with pytest.raises(RuleError, match="déjà reçu une réponse"):
+        services.answer_invitation(first, False, now=now)
+    second = next(s for s, _ in seats if s.panel_id == first.panel_id and s is not first)
+    services.answer_invitation(second, False, now=now)
+    replacement = services.commit_replacement(organiser, project, now=now)
+    assert replacement.round == 1
+    inputs = json.loads(replacement.inputs)
+    assert [p["name"] for p in inputs["panels"]] == [first.panel.name]
+    assert inputs["panels"][0]["size"] == 1
+    drawn_keys = {s.volunteer.key for s, _ in seats}
+    assert not drawn_keys & {key for key, _ in inputs["pool"]}
+    new = services.perform_draw(organiser, project, "dice 4 2", now=now)
+    assert len(new) == 1 and new[0][0].panel_id == first.panel_id
+    assert second.status == "replaced"
+    kept = [
+        s
+        for s in services.seats_of(project)
+        if s.panel_id == first.panel_id and s.status != "replaced"
+    ]
+    genders = [v.value.code for s in kept for v in s.volunteer.values if v.value.code == "woman"]
+    assert len(kept) == 4 and len(genders) == 2
+
+
+def test_draw_needs_a_commitment_and_a_seed(make_project, add_volunteers, organiser, now):
+    project = make_project()
+    add_volunteers(project, PROFILES * 3)
+    with pytest.raises(RuleError, match="Engagez"):
+        services.perform_draw(organiser, project, "1", now=now)
+    services.commit_main_draw(organiser, project, now=now)
+    with pytest.raises(RuleError) as caught:
+        services.perform_draw(organiser, project, "   ", now=now)
+    assert caught.value.field == "seed"
+    assert db.session.query(PanelSeat).count() == 0
+
+
+def test_altered_inputs_are_refused(make_project, add_volunteers, organiser, now):
+    project = make_project()
+    add_volunteers(project, PROFILES * 3)
+    record = services.commit_main_draw(organiser, project, now=now)
+    record.inputs = record.inputs.replace("V-00001", "V-99999")
+    with pytest.raises(RuleError, match="engagement"):
+        services.perform_draw(organiser, project, "1", now=now)
+
+
+def test_questionnaire_once_per_panellist_and_results(make_project, add_volunteers, organiser, now):
+    project = make_project(panels=(("Nantes", 2),))
+    add_volunteers(project, PROFILES)
+    services.commit_main_draw(organiser, project, now=now)
+    seats = [s for s, _ in services.perform_draw(organiser, project, "x", now=now)]
+    for seat in seats:
+        services.answer_invitation(seat, True, now=now)
+    with pytest.raises(RuleError, match="pas ouvert"):
+        services.answer_questionnaire(
+            seats[0], satisfaction=5, wants_follow_up=True, words="", now=now
+        )
+    services.set_questionnaire_open(organiser, project, True, now=now)
+    services.answer_questionnaire(
+        seats[0], satisfaction=5, wants_follow_up=True, words="écoute, partage", now=now
+    )
+    services.answer_questionnaire(
+        seats[1], satisfaction=4, wants_follow_up=False, words="partage", now=now
+    )
+    with pytest.raises(RuleError, match="déjà répondu"):
+        services.answer_questionnaire(
+            seats[0], satisfaction=1, wants_follow_up=False, words="", now=now
+        )
+    summary = services.questionnaire_results(project)
+    assert summary.respondents == 2 and summary.follow_up_percent == 50
+    assert summary.satisfaction_mean_tenths == 45 and summary.words[0] == ("partage", 2)
+
+
+def test_documents_need_an_http_link(make_project, organiser, now):
+    project = make_project()
+    with pytest.raises(RuleError) as caught:
+        services.add_document(
+            organiser, project, title="Note", url="javascript:alert(1)", summary="", now=now
+        )
+    assert caught.value.field == "url"
+    document = services.add_document(
+        organiser, project, title="Note", url="https://example.org/note.pdf", summary="", now=now
+    )
+    assert document.id

@@ -1,0 +1,251 @@
+"""Panel pages: permission matrix, public form, organiser draw, invitations, panel page."""
+
+import io
+import re
+
+import pytest
+
+from consult.core import mail
+from consult.extensions import db
+from consult.panels import services
+from consult.panels.models import PanelSeat, PanelVolunteer
+
+PROFILES = [("woman", "young"), ("man", "old"), ("woman", "old"), ("man", "young")]
+ROLES = [None, "participant", "moderator", "analyst", "organiser", "administrator"]
+
+
+@pytest.fixture
+def drawn(make_project, add_volunteers, organiser, now):
+    """A project whose main draw is done (two panels of 4)."""
+    project = make_project(quotas={"woman": (2, 2)})
+    add_volunteers(project, PROFILES * 4)
+    services.commit_main_draw(organiser, project, now=now)
+    seats = services.perform_draw(organiser, project, "42", now=now)
+    db.session.commit()
+    return project, seats
+
+
+def organiser_routes(project, panel, seat):
+    """Every organiser route (method, path)."""
+    p, q = project.id, panel.id
+    feature = project.features[0].id
+    person = db.session.query(PanelVolunteer).filter_by(project_id=p).first().id
+    return [
+        ("get", "/panels/organise"),
+        ("get", "/panels/organise/new"),
+        ("get", f"/panels/organise/{p}"),
+        ("get", f"/panels/organise/{p}/settings"),
+        ("post", f"/panels/organise/{p}/features"),
+        ("post", f"/panels/organise/features/{feature}/delete"),
+        ("post", f"/panels/organise/{p}/panels"),
+        ("post", f"/panels/organise/panel/{q}/delete"),
+        ("get", f"/panels/organise/panel/{q}/quotas"),
+        ("get", f"/panels/organise/{p}/volunteers"),
+        ("post", f"/panels/organise/volunteers/{person}/exclude"),
+        ("post", f"/panels/organise/{p}/commit"),
+        ("post", f"/panels/organise/{p}/replacement"),
+        ("post", f"/panels/organise/{p}/draw"),
+        ("post", f"/panels/organise/seats/{seat}/answer"),
+        ("get", f"/panels/organise/panel/{q}"),
+        ("post", f"/panels/organise/{p}/documents"),
+        ("post", f"/panels/organise/{p}/questionnaire"),
+        ("get", f"/panels/organise/{p}/questionnaire"),
+    ]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_matrix_of_organiser_routes(
+    client, drawn, role, sign_in_as, check_access, table_counts
+):
+    project, seats = drawn
+    routes = organiser_routes(project, project.panels[0], seats[0][0].id)
+    sign_in_as(role)
+    for method, path in routes:
+        before = table_counts() if role not in ("organiser", "administrator") else None
+        response = getattr(client, method)(path)
+        check_access(response, role, ("organiser",), path, ok=(200, 302, 303, 410, 422))
+        if before is not None:
+            assert table_counts() == before, path
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_public_pages_open_to_everyone(client, drawn, role, sign_in_as):
+    project, _ = drawn
+    sign_in_as(role)
+    assert client.get(f"/panels/{project.id}/draw").status_code == 200
+    assert client.get(f"/panels/{project.id}/draws/0/inputs.json").status_code == 200
+    assert client.get(f"/panels/{project.id}/draws/0/result.json").status_code == 200
+    assert client.get(f"/panels/{project.id}/volunteer").status_code == 410  # drawn: closed
+
+
+def test_panel_page_only_for_its_members_and_organisers(
+    client, drawn, make_user, login, organiser, now
+):
+    project, seats = drawn
+    seat = seats[0][0]
+    panel = seat.panel
+    services.answer_invitation(seat, True, now=now)
+    db.session.commit()
+    member = seat.volunteer.user
+    member.set_password("correct-horse-battery")
+    db.session.commit()
+    outsider = make_user(email="other@example.org")
+    login(client, outsider)
+    assert client.get(f"/panels/panel/{panel.id}").status_code == 404
+    assert client.get(f"/panels/panel/{panel.id}/questionnaire").status_code == 404
+    client.post("/logout")
+    login(client, member)
+    page = client.get(f"/panels/panel/{panel.id}")
+    assert page.status_code == 200 and panel.name in page.get_data(as_text=True)
+    assert "Mon panel" in client.get("/panels/mine").get_data(as_text=True)
+    client.post("/logout")
+    login(client, organiser)
+    assert client.get(f"/panels/panel/{panel.id}").status_code == 200
+    client.post("/logout")
+    response = client.get(f"/panels/panel/{panel.id}")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_public_volunteer_form_with_honeypot(client, make_project):
+    project = make_project()
+    form = client.get(f"/panels/{project.id}/volunteer").get_data(as_text=True)
+    assert "Genre" in form and 'class="honeypot"' in form
+    genre, age = project.features
+    data = {
+        "first_name": "Claire",
+        "last_name": "Martin",
+        "email": "claire@example.org",
+        "birth_year": "1985",
+        "postcode": "44000",
+        "is_member": "no",
+        f"feature_{genre.id}": str(genre.values[0].id),
+        f"feature_{age.id}": str(age.values[1].id),
+        "consent_contact": "y",
+        "consent_profile": "y",
+    }
+    bot = client.post(f"/panels/{project.id}/volunteer", data={**data, "website": "http://spam"})
+    assert bot.status_code == 422 and db.session.query(PanelVolunteer).count() == 0
+    missing = client.post(f"/panels/{project.id}/volunteer", data={**data, "consent_profile": ""})
+    assert missing.status_code == 422 and db.session.query(PanelVolunteer).count() == 0
+    assert "Ce consentement est nécessaire" in missing.get_data(as_text=True)
+    forged = client.post(
+        f"/panels/{project.id}/volunteer", data={**data, f"feature_{genre.id}": "99999"}
+    )
+    assert forged.status_code == 422
+    done = client.post(f"/panels/{project.id}/volunteer", data=data)
+    assert done.status_code == 200
+    person = db.session.query(PanelVolunteer).one()
+    assert person.key in done.get_data(as_text=True)
+
+
+def test_organiser_builds_commits_and_draws_through_the_pages(
+    client, login, organiser, make_project, add_volunteers
+):
+    project = make_project(panels=())
+    add_panel = client.post(
+        f"/panels/organise/{project.id}/panels",
+        data={"name": "Nantes", "size": "4", "place": "Nantes"},
+    )
+    assert add_panel.status_code == 302  # anonymous: redirected to sign in
+    login(client, organiser)
+    assert (
+        client.post(
+            f"/panels/organise/{project.id}/panels", data={"name": "Nantes", "size": "4"}
+        ).status_code
+        == 302
+    )
+    bad = client.post(f"/panels/organise/{project.id}/panels", data={"name": "Nantes", "size": "4"})
+    assert bad.status_code == 422 and "Un panel porte déjà ce nom" in bad.get_data(as_text=True)
+    panel = project.panels[0]
+    woman = project.features[0].values[0]
+    wrong = client.post(f"/panels/organise/panel/{panel.id}/quotas", data={f"min_{woman.id}": "x"})
+    assert wrong.status_code == 422
+    client.post(
+        f"/panels/organise/panel/{panel.id}/quotas",
+        data={f"min_{woman.id}": "3", f"max_{woman.id}": "3"},
+    )
+    add_volunteers(project, [("woman", "old"), ("man", "old")] * 2)  # 2 women only
+    page = client.get(f"/panels/organise/{project.id}").get_data(as_text=True)
+    assert "Les panels ont besoin d'au moins 3 volontaires avec genre = woman" in page
+    refused = client.post(f"/panels/organise/{project.id}/commit")
+    assert refused.status_code == 303 and not project.draws
+    add_volunteers(project, [("woman", "young")] * 3, start=10)
+    assert client.post(f"/panels/organise/{project.id}/commit").status_code == 302
+    empty = client.post(f"/panels/organise/{project.id}/draw", data={"seed": ""})
+    assert empty.status_code == 422
+    mail.outbox.clear()
+    assert (
+        client.post(f"/panels/organise/{project.id}/draw", data={"seed": "12 5 33"}).status_code
+        == 302
+    )
+    assert len(mail.outbox) == 4
+    body = mail.outbox[0].get_content()
+    token = re.search(r"/panels/invitation/([\w-]+)", body).group(1)
+    client.post("/logout")
+    invitation = client.get(f"/panels/invitation/{token}")
+    assert invitation.status_code == 200 and "Nantes" in invitation.get_data(as_text=True)
+    assert client.post(f"/panels/invitation/{token}", data={"answer": "decline"}).status_code == 302
+    assert db.session.query(PanelSeat).filter_by(status="declined").count() == 1
+    assert client.get("/panels/invitation/not-a-token").status_code == 404
+
+
+def test_invitation_acceptance_mails_an_account_link(client, drawn):
+    _, seats = drawn
+    seat, token = seats[0]
+    mail.outbox.clear()
+    response = client.post(f"/panels/invitation/{token}", data={"answer": "accept"})
+    assert response.status_code == 302
+    assert "/invitation/" in mail.outbox[-1].get_content()
+    assert client.post(f"/panels/invitation/{token}", data={"answer": "decline"}).status_code == 303
+    db.session.refresh(seat)
+    assert seat.status == "accepted"
+
+
+def test_csv_import_page_reports_lines(client, login, organiser, make_project):
+    project = make_project()
+    login(client, organiser)
+    header = "first_name,last_name,email,birth_year,postcode,member,genre,age\n"
+    bad = header + "A,B,nope,1970,1,no,x,old\n"
+    response = client.post(
+        f"/panels/organise/{project.id}/volunteers",
+        data={"file": (io.BytesIO(bad.encode()), "v.csv"), "consent": "y"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert "Ligne 2" in response.get_data(as_text=True)
+    good = bad.replace("nope", "a@example.org").replace(",x,", ",woman,")
+    response = client.post(
+        f"/panels/organise/{project.id}/volunteers",
+        data={"file": (io.BytesIO(good.encode()), "v.csv"), "consent": "y"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    assert db.session.query(PanelVolunteer).count() == 1
+
+
+def test_cli_verify_reproduces_the_published_draw(runner, drawn, tmp_path):
+    project, _ = drawn
+    record = project.draws[0]
+    inputs = tmp_path / "inputs.json"
+    inputs.write_text(record.inputs, encoding="utf-8")
+    result = tmp_path / "result.json"
+    result.write_text(record.result, encoding="utf-8")
+    ok = runner.invoke(
+        args=[
+            "panels",
+            "verify",
+            str(inputs),
+            "--seed",
+            "42",
+            "--commitment",
+            record.commitment,
+            "--result",
+            str(result),
+        ]
+    )
+    assert ok.exit_code == 0, ok.output
+    assert "matches" in ok.output and record.commitment in ok.output
+    wrong = runner.invoke(
+        args=["panels", "verify", str(inputs), "--seed", "43", "--result", str(result)]
+    )
+    assert wrong.exit_code == 1

@@ -1,6 +1,15 @@
 """Routes every area shares: health check, language switch, error pages."""
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -21,6 +30,15 @@ ERROR_TITLES = {
     500: _l("Something went wrong on our side"),
     503: _l("The service is temporarily unavailable"),
 }
+
+
+@bp.before_app_request
+def _refuse_nul_bytes():
+    """No person types a NUL character, and PostgreSQL text cannot hold one: answer 400."""
+    for source in (request.args, request.form):
+        for _key, value in source.items(multi=True):
+            if "\x00" in value:
+                abort(400)
 
 
 @bp.get("/healthz")

@@ -8,11 +8,14 @@ services turn the code into a translated message.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 DEFAULT_FLAG_THRESHOLD = 3
+#: Control characters (but tab and line breaks) have no place in a stated reason.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 FREE_TEXT_MAX = 500
 
 
@@ -188,7 +191,7 @@ def validate_reason(
 ) -> tuple[str | None, str]:
     """Check a decision's reason; return the (code, free text) to store, text stripped."""
     code = (code or "").strip() or None
-    text = (text or "").strip()
+    text = _CONTROL.sub("", text or "").strip()
     if code is None:
         if action in REASON_REQUIRED:
             raise ModerationRefused(Refusal.REASON_MISSING)

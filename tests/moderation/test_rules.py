@@ -357,3 +357,10 @@ def test_bulk_plan_partitions_the_selection(rows):
 def test_only_published_is_public():
     """Pending, rejected and hidden texts are never shown, quoted or exported."""
     assert [s for s in State if visible_to_public(s)] == [PUB]
+
+
+def test_reason_text_loses_control_characters():
+    """Control characters typed or pasted into a reason are dropped (line breaks kept)."""
+    assert validate_reason(A.REJECT, "other", "a\x00b\x07c\nd\te") == ("other", "abc\nd\te")
+    with pytest.raises(ModerationRefused):
+        validate_reason(A.REJECT, "other", "\x00\x01")

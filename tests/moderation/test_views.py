@@ -506,3 +506,23 @@ def test_backfill_command(runner, author, post_consultation, make_contribution):
     result = runner.invoke(args=["moderation", "backfill"])
     assert result.exit_code == 0 and "1 " in result.output
     assert db.session.scalar(select(func.count()).select_from(ModerationStatus)) == 1
+
+
+def test_nul_bytes_are_refused_before_reaching_the_database(
+    client, login, moderator, author, pre_consultation, write
+):
+    """A NUL character (PostgreSQL text cannot hold it) gets a 400 page, never a 500."""
+    contribution = write(author, pre_consultation)
+    login(client, moderator)
+    assert client.get("/moderation/?state=pend\x00ing").status_code == 400
+    response = client.post(
+        f"/moderation/items/{contribution.id}",
+        data={
+            "action": "reject",
+            "reason_code": "other",
+            "reason_text": "a\x00b",
+            "version": _version(contribution),
+        },
+    )
+    assert response.status_code == 400
+    assert db.session.get(Contribution, contribution.id).state == "pending"

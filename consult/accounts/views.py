@@ -25,6 +25,7 @@ from consult.accounts.forms import (
 from consult.accounts.models import Population, Region, User, UserRole
 from consult.core.clock import utcnow
 from consult.core.errors import RuleError, refuse
+from consult.core.forms import form_page
 from consult.core.mail import send_mail
 from consult.core.nav import NavItem
 from consult.core.permissions import Role, login_required, role_required
@@ -320,21 +321,6 @@ def invite():
 # --- reference lists: populations and regions -------------------------------------------------
 
 
-def _save_form(form, save, redirect_to, template, **context):
-    """Validate a form, call the service, and either redirect or show the errors (422)."""
-    if form.validate_on_submit():
-        try:
-            save()
-        except RuleError as error:
-            field = form._fields.get(error.field or "")
-            (field.errors if field is not None else form.form_errors).append(error.message)
-        else:
-            flash(_("Changes saved."), "success")
-            return redirect(redirect_to)
-    status = 422 if form.is_submitted() else 200
-    return render_template(template, form=form, **context), status
-
-
 @bp.route("/admin/populations", methods=["GET", "POST"])
 @bp.route("/admin/populations/<int:population_id>", methods=["GET", "POST"])
 @role_required(Role.ADMINISTRATOR)
@@ -347,7 +333,7 @@ def populations(population_id=None):
     listing = db.session.scalars(select(Population).order_by(Population.position)).all()
 
     def save():
-        services.save_population(
+        return services.save_population(
             current_user,
             item,
             code=form.code.data,
@@ -359,11 +345,12 @@ def populations(population_id=None):
             now=utcnow(),
         )
 
-    return _save_form(
+    return form_page(
         form,
         save,
-        url_for("accounts.populations"),
-        "accounts/populations.html",
+        success=url_for("accounts.populations"),
+        message=_("Changes saved."),
+        template="accounts/populations.html",
         populations=listing,
         item=item,
     )
@@ -381,8 +368,14 @@ def regions(region_id=None):
     listing = db.session.scalars(select(Region).order_by(Region.position, Region.name)).all()
 
     def save():
-        services.save_region(current_user, item, name=form.name.data, now=utcnow())
+        return services.save_region(current_user, item, name=form.name.data, now=utcnow())
 
-    return _save_form(
-        form, save, url_for("accounts.regions"), "accounts/regions.html", regions=listing, item=item
+    return form_page(
+        form,
+        save,
+        success=url_for("accounts.regions"),
+        message=_("Changes saved."),
+        template="accounts/regions.html",
+        regions=listing,
+        item=item,
     )

@@ -20,7 +20,7 @@ from consult.consultations.forms import (
 from consult.consultations.models import Consultation, Contribution, Question, Theme
 from consult.core.clock import parse_local, to_local, utcnow
 from consult.core.errors import RuleError, refuse
-from consult.core.forms import HONEYPOT_MESSAGE, honeypot_filled
+from consult.core.forms import HONEYPOT_MESSAGE, form_page, honeypot_filled
 from consult.core.nav import NavItem
 from consult.core.permissions import Role, login_required, role_required
 from consult.extensions import db
@@ -246,36 +246,33 @@ def edit(consultation_id=None):
     if consultation_id and consultation is None:
         abort(404)
     form, populations = _consultation_form(consultation)
-    if form.validate_on_submit():
+
+    def save():
         eligible = {
             p.id: form[eligible_field_name(p.id)].data
             for p in populations
             if form[eligible_field_name(p.id)].data is not None
         }
-        try:
-            consultation = services.save_consultation(
-                current_user,
-                consultation,
-                title=form.title.data,
-                introduction=form.introduction.data,
-                opens_at=parse_local(form.opens_at.data),
-                closes_at=parse_local(form.closes_at.data),
-                eligible=eligible,
-                now=utcnow(),
-            )
-        except RuleError as error:
-            field = form._fields.get(error.field or "")
-            (field.errors if field is not None else form.form_errors).append(error.message)
-        else:
-            flash(_("The consultation is saved."), "success")
-            return redirect(url_for(".manage", consultation_id=consultation.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template(
-        "consultations/edit.html",
-        form=form,
+        return services.save_consultation(
+            current_user,
+            consultation,
+            title=form.title.data,
+            introduction=form.introduction.data,
+            opens_at=parse_local(form.opens_at.data),
+            closes_at=parse_local(form.closes_at.data),
+            eligible=eligible,
+            now=utcnow(),
+        )
+
+    return form_page(
+        form,
+        save,
+        success=lambda saved: url_for(".manage", consultation_id=saved.id),
+        message=_("The consultation is saved."),
+        template="consultations/edit.html",
         consultation=consultation,
         population_fields=[form[eligible_field_name(p.id)] for p in populations],
-    ), status
+    )
 
 
 @bp.get("/organise/<int:consultation_id>")
@@ -337,25 +334,26 @@ def theme(consultation_id, theme_id=None):
     if theme_id and (item is None or item.consultation_id != consultation.id):
         abort(404)
     form = ThemeForm(obj=item)
-    if form.validate_on_submit():
-        try:
-            services.save_theme(
-                current_user,
-                consultation,
-                item,
-                title=form.title.data,
-                description=form.description.data,
-                now=utcnow(),
-            )
-        except RuleError as error:
-            form.form_errors.append(error.message)
-        else:
-            flash(_("The theme is saved."), "success")
-            return redirect(url_for(".manage", consultation_id=consultation.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template(
-        "consultations/theme.html", form=form, consultation=consultation, theme=item
-    ), status
+
+    def save():
+        return services.save_theme(
+            current_user,
+            consultation,
+            item,
+            title=form.title.data,
+            description=form.description.data,
+            now=utcnow(),
+        )
+
+    return form_page(
+        form,
+        save,
+        success=url_for(".manage", consultation_id=consultation.id),
+        message=_("The theme is saved."),
+        template="consultations/theme.html",
+        consultation=consultation,
+        theme=item,
+    )
 
 
 @bp.route("/organise/<int:consultation_id>/questions/new", methods=["GET", "POST"])
@@ -374,30 +372,30 @@ def question(consultation_id, question_id=None):
     if request.method == "GET" and item is not None:
         form.theme_id.data = item.theme_id or 0
         form.choices.data = "\n".join(c.label for c in item.choices)
-    if form.validate_on_submit():
-        try:
-            services.save_question(
-                current_user,
-                consultation,
-                item,
-                kind=form.kind.data,
-                prompt=form.prompt.data,
-                help_text=form.help_text.data,
-                theme_id=form.theme_id.data or None,
-                max_words=form.max_words.data or 3,
-                choices=(form.choices.data or "").splitlines(),
-                now=utcnow(),
-            )
-        except RuleError as error:
-            field = form._fields.get(error.field or "")
-            (field.errors if field is not None else form.form_errors).append(error.message)
-        else:
-            flash(_("The question is saved."), "success")
-            return redirect(url_for(".manage", consultation_id=consultation.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template(
-        "consultations/question.html", form=form, consultation=consultation, question=item
-    ), status
+
+    def save():
+        return services.save_question(
+            current_user,
+            consultation,
+            item,
+            kind=form.kind.data,
+            prompt=form.prompt.data,
+            help_text=form.help_text.data,
+            theme_id=form.theme_id.data or None,
+            max_words=form.max_words.data or 3,
+            choices=(form.choices.data or "").splitlines(),
+            now=utcnow(),
+        )
+
+    return form_page(
+        form,
+        save,
+        success=url_for(".manage", consultation_id=consultation.id),
+        message=_("The question is saved."),
+        template="consultations/question.html",
+        consultation=consultation,
+        question=item,
+    )
 
 
 @bp.post("/organise/questions/<int:question_id>/move")

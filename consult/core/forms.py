@@ -72,3 +72,34 @@ class HoneypotField(StringField):
         """A person never sees the field, so anything in it comes from a robot."""
         if self.data:
             raise StopValidation(HONEYPOT_MESSAGE)
+
+
+def attach_error(form, error) -> None:
+    """Show a service's refusal beside the field it names, or above the form."""
+    field = form._fields.get(error.field or "")
+    (field.errors if field is not None else form.form_errors).append(error.message)
+
+
+def form_page(form, save, *, success, template, message=None, **context):
+    """The edit-page pattern: validate, call the service, redirect; else the form with errors (422).
+
+    `save()` calls the service and returns what it saved; `success` is a URL or a function of that
+    result giving the URL; `message` is flashed on success.
+    """
+    from flask import flash, redirect, render_template
+
+    from consult.core.errors import RuleError
+    from consult.extensions import db
+
+    if form.validate_on_submit():
+        try:
+            saved = save()
+        except RuleError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            if message:
+                flash(message, "success")
+            return redirect(success(saved) if callable(success) else success)
+    status = 422 if form.is_submitted() else 200
+    return render_template(template, form=form, **context), status

@@ -322,17 +322,19 @@ def answer(
     contribution.gender_form = user.gender_form
     contribution.age_band = user.age_band
     contribution.region_id = user.region_id
-    # Moderation decides: suspension, pre/post mode, personal data, resubmission.
-    contribution.state = moderation.on_submit(
-        user, contribution, consultation=consultation, previous_state=previous_state, now=now
-    )
-    contribution.published_at = now if contribution.state == "published" else None
+    # Write the row now, guarded: moderation's queries below would otherwise flush it unguarded.
     try:
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError:
         # The same person answered the same question in another tab at the same instant.
         raise RuleError(_l("Your answer was saved from another window: reload the page.")) from None
+    # Moderation decides: suspension, pre/post mode, personal data, resubmission.
+    contribution.state = moderation.on_submit(
+        user, contribution, consultation=consultation, previous_state=previous_state, now=now
+    )
+    contribution.published_at = now if contribution.state == "published" else None
+    db.session.flush()
     return contribution
 
 

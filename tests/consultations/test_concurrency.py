@@ -9,9 +9,10 @@ import os
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
-from consult.consultations import rules, services
+from consult.consultations import services
 from consult.consultations.models import Contribution, Question, Reaction
 from consult.core.errors import RuleError
 from consult.extensions import db
@@ -24,20 +25,21 @@ pytestmark = [
 ]
 
 
-def run_together(app, monkeypatch, hook: str, work, ids) -> list:
+def run_together(app, model, work, ids) -> list:
     """Run `work(id)` in one thread per id, each in its own app context (session, connection).
 
-    `hook` names a rule the service calls between its look-up and its write: it waits there until
-    every thread has arrived. Returns what each thread returned or raised.
+    Each thread waits, just before the flush that would insert a `model` row, until every thread
+    has arrived there: all have looked for an existing row and found none. Returns what each
+    thread returned or raised.
     """
     arrived = threading.Barrier(len(ids), timeout=10)
-    original = getattr(rules, hook)
+    waited = threading.local()
 
-    def wait_then(*args, **kwargs):
-        arrived.wait()
-        return original(*args, **kwargs)
+    def before_flush(session, _context, _instances):
+        if not getattr(waited, "done", False) and any(isinstance(o, model) for o in session.new):
+            waited.done = True
+            arrived.wait()
 
-    monkeypatch.setattr(rules, hook, wait_then)
     results = [None] * len(ids)
 
     def thread_main(index, item_id):
@@ -51,18 +53,20 @@ def run_together(app, monkeypatch, hook: str, work, ids) -> list:
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=thread_main, args=(i, x)) for i, x in enumerate(ids)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    event.listen(Session, "before_flush", before_flush)
+    try:
+        threads = [threading.Thread(target=thread_main, args=(i, x)) for i, x in enumerate(ids)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    finally:
+        event.remove(Session, "before_flush", before_flush)
     assert not any(t.is_alive() for t in threads), "a thread is stuck"
     return results
 
 
-def test_two_first_answers_at_once_store_one_contribution(
-    app, monkeypatch, make_user, make_consultation, now
-):
+def test_two_first_answers_at_once_store_one_contribution(app, make_user, make_consultation, now):
     question_id = make_consultation().questions[0].id
     user_id = make_user().id
     db.session.remove()
@@ -77,9 +81,7 @@ def test_two_first_answers_at_once_store_one_contribution(
         services.own_answers(user, question.consultation)
         return contribution.id
 
-    results = run_together(
-        app, monkeypatch, "state_on_submit", answer, ["Depuis un onglet", "Depuis un autre"]
-    )
+    results = run_together(app, Contribution, answer, ["Depuis un onglet", "Depuis un autre"])
     stored = db.session.scalars(select(Contribution)).all()
     assert len(stored) == 1
     assert sorted(type(r).__name__ for r in results) == ["RuleError", "int"]
@@ -88,7 +90,7 @@ def test_two_first_answers_at_once_store_one_contribution(
 
 
 def test_two_first_reactions_at_once_store_one_reaction(
-    app, monkeypatch, make_user, make_consultation, make_contribution, now
+    app, make_user, make_consultation, make_contribution, now
 ):
     question = make_consultation().questions[0]
     contribution_id = make_contribution(question, make_user()).id
@@ -104,7 +106,7 @@ def test_two_first_reactions_at_once_store_one_reaction(
         services.published(contribution.question, user, page=1)
         return result
 
-    results = run_together(app, monkeypatch, "next_reaction", react, [1, 1])
+    results = run_together(app, Reaction, react, [1, 1])
     assert db.session.scalar(select(func.count()).select_from(Reaction)) == 1
     assert sorted(type(r).__name__ for r in results) == ["RuleError", "int"]
     refusal = next(r for r in results if isinstance(r, RuleError))

@@ -95,6 +95,7 @@ def answer(question_id):
             now=utcnow(),
         )
     except RuleError as error:
+        db.session.rollback()  # the page must not show an answer that was refused
         now = utcnow()
         return render_template(
             "consultations/show.html",

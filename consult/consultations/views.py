@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms import IntegerField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import NumberRange
+from wtforms.validators import NumberRange, Optional
 
 from consult.consultations import services
 from consult.consultations.forms import (
@@ -96,11 +96,14 @@ def answer(question_id):
         )
     except RuleError as error:
         db.session.rollback()  # the page must not show an answer that was refused
-        now = utcnow()
+        phase = services.phase_of(consultation, utcnow())
+        if phase != "open":
+            # No answer form is shown outside the window, so say why at the top of the page.
+            flash(error.message, "error")
         return render_template(
             "consultations/show.html",
             consultation=consultation,
-            phase=services.phase_of(consultation, now),
+            phase=phase,
             answers=services.own_answers(current_user, consultation),
             may_answer=True,
             errors={question.id: error.message},
@@ -223,9 +226,11 @@ def _consultation_form(consultation: Consultation | None):
             IntegerField(
                 population.name,
                 validators=[
+                    # Empty means "not invited", as the form's hint says.
+                    Optional(),
                     NumberRange(
                         min=0, max=10_000_000, message=_l("A number between 0 and 10,000,000.")
-                    )
+                    ),
                 ],
                 default=current.get(population.id),
                 render_kw={"inputmode": "numeric"},

@@ -42,6 +42,9 @@ class Config:
     #: Longest accepted contribution, in characters of text.
     MAX_CONTRIBUTION_LENGTH = 10_000
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    #: Largest form field: above Werkzeug's 500 kB, so an over-long answer gets the clear "too
+    #: long (n characters)" message instead of a bare 413.
+    MAX_FORM_MEMORY_SIZE = 4 * 1024 * 1024
     INVITATION_VALID_DAYS = 30
     PASSWORD_RESET_VALID_HOURS = 2
     # --- moderation ---

@@ -49,7 +49,6 @@ bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 NAV = [
     NavItem("moderation.queue", _l("Moderation"), roles=(Role.MODERATOR,)),
     NavItem("moderation.settings", _l("Moderation settings"), roles=(Role.ORGANISER,)),
-    NavItem("moderation.audit", _l("Moderation log"), roles=(Role.ADMINISTRATOR,)),
 ]
 PER_PAGE = 50
 
@@ -554,24 +553,22 @@ def settings():
 
 # --- administrators: the log -----------------------------------------------------------------
 
-AUDIT_ACTIONS = (
-    "approve",
-    "reject",
-    "hide",
-    "restore",
-    "flag_threshold",
-    "resubmit",
-    "flag",
-    "suspend",
-    "lift",
-    "mode",
-)
+#: The moderation actions of the log, with their labels.
+AUDIT_ACTIONS = {
+    **{str(action): label for action, label in services.ACTION_LABELS.items()},
+    "flag": _l("Flag"),
+    "suspend": _l("Suspension"),
+    "lift": _l("Suspension lifted"),
+    "mode": _l("Moderation mode"),
+}
 
 
 def _audit_filters() -> tuple[AuditFilterForm, services.AuditFilters]:
     """Read the log's filters from the query string."""
     form = AuditFilterForm(request.args)
-    form.action.choices = choices([("", _("All"))] + [(a, a) for a in AUDIT_ACTIONS])
+    form.action.choices = choices(
+        [("", _("All"))] + [(code, str(label)) for code, label in AUDIT_ACTIONS.items()]
+    )
     form.actor.choices = choices(
         [(0, _("Anyone"))]
         + [(u.id, u.display_name or u.email) for u in services.moderators_and_admins()]
@@ -601,6 +598,7 @@ def audit():
     rows, total = services.audit_log(filters, page=page, per_page=PER_PAGE)
     return render_template(
         "moderation/audit.html",
+        action_labels=AUDIT_ACTIONS,
         form=form,
         filters=filters,
         rows=rows,

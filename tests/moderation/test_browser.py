@@ -128,3 +128,57 @@ def test_moderation_pages_look_right(
             assert page.locator("h1").count() == 1
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_participant_and_admin_pages_look_right(
+    browser,
+    live_server,
+    screenshot,
+    moderator,
+    admin,
+    organiser,
+    author,
+    make_user,
+    post_consultation,
+    now,
+    width,
+):
+    """Screenshots of the author's, flag, settings and log pages, without overflow."""
+    question = post_consultation.questions[0]
+    rejected = consultations.answer(author, question, text=PHONE_TEXT, now=now)
+    db.session.commit()
+    status = db.session.get(ModerationStatus, rejected.id)
+    services.decide(
+        moderator,
+        rejected,
+        "reject",
+        expected_version=status.version,
+        reason_code="personal_data",
+        reason_text="Retirez votre numéro, merci.",
+        now=now,
+    )
+    other = consultations.answer(make_user(), question, text="Plus de prévention.", now=now)
+    db.session.commit()
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="fr-FR")
+    page = context.new_page()
+    visits = (
+        (author, "mine", "/moderation/mine"),
+        (author, "resubmit", f"/moderation/mine/{rejected.id}/edit"),
+        (author, "flag", f"/moderation/flag/{other.id}"),
+        (organiser, "settings", "/moderation/settings"),
+        (admin, "audit", "/moderation/audit"),
+    )
+    try:
+        for user, name, url in visits:
+            page.context.clear_cookies()
+            _sign_in(page, live_server.url, user)
+            page.goto(live_server.url + url)
+            screenshot(page, f"moderation-{name}-{width}")
+            overflow = page.evaluate(
+                "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 0, (name, overflow)
+            assert page.locator("h1").count() == 1
+    finally:
+        context.close()

@@ -408,7 +408,7 @@ def test_audit_page_and_export(
     db.session.commit()
     login(client, admin)
     page = client.get("/moderation/audit?action=approve").get_data(as_text=True)
-    assert "moderation.approve" in page
+    assert f"contribution n° {contribution.id}" in page
     response = client.get("/moderation/audit.csv")
     assert response.mimetype == "text/csv" and "moderation.approve" in response.get_data(
         as_text=True

@@ -20,7 +20,7 @@ def main():
     """consult: consultations, moderation, panels, synthesis and assembly votes."""
 
 
-@main.group()
+@click.group()
 def i18n():
     """Manage the French translation catalogues of each area."""
 
@@ -49,7 +49,7 @@ def i18n_check():
     sys.exit(1 if found else 0)
 
 
-@main.command("demo")
+@click.command("demo")
 @click.option("--reset", is_flag=True, help="Empty the database before loading the demonstration.")
 @click.option("--contributions", default=4000, show_default=True, help="Contributions to generate.")
 @with_appcontext
@@ -62,7 +62,7 @@ def demo(reset, contributions):
         click.echo(line)
 
 
-@main.command("serve")
+@click.command("serve")
 @click.option("--demo", "with_demo", is_flag=True, help="Load the demonstration data if empty.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
@@ -85,7 +85,9 @@ def serve(with_demo, host, port):
 
 
 def register_commands(app, areas) -> None:
-    """Attach the commands each area defines in its optional `cli.py` (a click group `cli`)."""
+    """Attach the project's commands and those each area defines in its optional `cli.py`."""
+    for command in (i18n, demo, serve):
+        app.cli.add_command(command)
     for area in areas:
         try:
             module = importlib.import_module(f"consult.{area}.cli")

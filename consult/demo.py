@@ -1,7 +1,9 @@
 """Demonstration data: every role, an open consultation, a closed one with thousands of answers."""
 
+import importlib
 import random
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select
 
@@ -22,6 +24,8 @@ from consult.extensions import db
 
 DEMO_PASSWORD = "consult-demo"  # noqa: S105 - published in the README, demo only
 DEMO_DOMAIN = "exemple.fr"
+OPEN_TITLE = "Notre raison d'être : pourquoi existons-nous ?"
+CLOSED_TITLE = "Baromètre 2026 : la mutuelle et vous"
 
 POPULATIONS = [
     # code, plural name, feminine, masculine, neutral, internal
@@ -255,10 +259,53 @@ def load_demo(
         f"Open consultation: {open_one.title} ({len(open_one.questions)} questions, "
         f"{created_open} sample contributions)",
         f"Closed consultation: {closed_one.title} ({created} contributions)",
-        f"Demo accounts (password “{DEMO_PASSWORD}”):",
     ]
+    context = DemoContext(
+        people=people,
+        populations=populations,
+        regions=regions,
+        now=now,
+        rng=rng,
+        open_consultation=open_one,
+        closed_consultation=closed_one,
+    )
+    for load_area in _area_loaders():
+        lines += load_area(context)
+        db.session.commit()
+    lines.append(f"Demo accounts (password “{DEMO_PASSWORD}”):")
     lines += [f"  {u.email}: {', '.join(sorted(u.role_names))}" for u in people.values()]
     return lines
+
+
+@dataclass
+class DemoContext:
+    """What the core demonstration created, handed to each area's own demonstration loader."""
+
+    people: dict[str, User]
+    populations: dict[str, Population]
+    regions: dict[str, Region]
+    now: datetime
+    rng: random.Random
+    open_consultation: Consultation
+    closed_consultation: Consultation
+
+
+def _area_loaders():
+    """Each area may add its demonstration in `consult/<area>/demo.py` as `load_demo(context)`.
+
+    The loader returns lines describing what it created, and must do nothing when its data is
+    already there (the demonstration can be loaded twice).
+    """
+    from consult import AREAS
+
+    for area in AREAS:
+        try:
+            module = importlib.import_module(f"consult.{area}.demo")
+        except ModuleNotFoundError as error:
+            if error.name != f"consult.{area}.demo":
+                raise
+            continue
+        yield module.load_demo
 
 
 def _add_questions(actor, consultation, now, spec):
@@ -284,10 +331,13 @@ def _add_questions(actor, consultation, now, spec):
 
 def _open_consultation(actor, populations, now) -> Consultation:
     """The consultation that is open now, with every kind of question."""
+    existing = db.session.scalar(select(Consultation).where(Consultation.title == OPEN_TITLE))
+    if existing is not None:
+        return existing
     consultation = consultations.save_consultation(
         actor,
         None,
-        title="Notre raison d'être : pourquoi existons-nous ?",
+        title=OPEN_TITLE,
         introduction=(
             "<p>Notre mutuelle écrit sa <strong>raison d'être</strong> et les engagements qui "
             "l'accompagneront dans ses statuts. Avant que l'assemblée générale ne vote, nous "
@@ -364,10 +414,13 @@ def _open_consultation(actor, populations, now) -> Consultation:
 
 def _closed_consultation(actor, populations, now) -> Consultation:
     """Last year's consultation, closed, with thousands of generated contributions."""
+    existing = db.session.scalar(select(Consultation).where(Consultation.title == CLOSED_TITLE))
+    if existing is not None:
+        return existing
     consultation = consultations.save_consultation(
         actor,
         None,
-        title="Baromètre 2026 : la mutuelle et vous",
+        title=CLOSED_TITLE,
         introduction="<p>Cinq semaines pour dire ce que la mutuelle représente pour vous.</p>",
         opens_at=now - timedelta(days=80),
         closes_at=now - timedelta(days=45),
@@ -516,7 +569,15 @@ def _generate_answers(
 
 
 def _generate_reactions(rng, consultation, now) -> None:
-    """A few agree/disagree reactions on the open consultation's published answers."""
+    """A few agree/disagree reactions on the open consultation's published answers (once)."""
+    already = db.session.scalar(
+        select(func.count())
+        .select_from(Reaction)
+        .join(Contribution, Contribution.id == Reaction.contribution_id)
+        .where(Contribution.consultation_id == consultation.id)
+    )
+    if already:
+        return
     published = db.session.execute(
         select(Contribution.id, Contribution.author_id)
         .join(Question, Question.id == Contribution.question_id)

@@ -1,0 +1,1 @@
+"""Synthesis of contributions: participation, words, themes, findings, exports."""

@@ -1,0 +1,273 @@
+"""SVG charts and word clouds as pure functions: no JavaScript, no CDN, strict-CSP friendly.
+
+Each function returns SVG markup (a string) with a <title>, role="img" and only presentation
+attributes (no style attribute), so it can be inlined in a page under a strict Content Security
+Policy and printed. Every label is escaped here. Pages show the same figures in a table beside the
+chart: the chart is for the eye, the table is the accessible alternative.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from html import escape
+
+#: dark colours, each with a contrast of at least 4.5:1 on white
+PALETTE = ("#1f4e79", "#8a1c3d", "#2e6b30", "#5b2a86", "#7a3e0e", "#1a5c5c")
+BAR_COLOUR = PALETTE[0]
+MUTED_COLOUR = "#6b6b6b"
+TEXT_COLOUR = "#1a1a1a"
+GRID_COLOUR = "#c8c8c8"
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _attr(value: object) -> str:
+    """Escape a value for XML text or attribute, dropping characters XML cannot hold."""
+    return escape(_NOT_XML.sub("", str(value)), quote=True)
+
+
+def text_width(text: str, size: float) -> float:
+    """Approximate rendered width of a text in a sans-serif font (for layout, not typesetting)."""
+    width = 0.0
+    for ch in text:
+        if ch in "il.,;:'’|!ìíîïj ":
+            width += 0.3
+        elif ch in "ftrI-()":
+            width += 0.38
+        elif ch in "mwMW@":
+            width += 0.85
+        elif ch.isupper():
+            width += 0.68
+        else:
+            width += 0.56
+    return width * size
+
+
+def _clip(text: str, size: float, room: float) -> str:
+    """Shorten a label with "…" so it fits the room available."""
+    if text_width(text, size) <= room:
+        return text
+    while text and text_width(text + "…", size) > room:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+def _open(width: float, height: float, title: str, chart_id: str, css: str) -> list[str]:
+    """Start an SVG document that scales to its container and announces its title."""
+    title_id = f"{chart_id}-title"
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart {css}" id="{_attr(chart_id)}"'
+        f' viewBox="0 0 {width:g} {height:g}" width="100%" role="img"'
+        f' aria-labelledby="{_attr(title_id)}" preserveAspectRatio="xMinYMin meet"'
+        f' font-family="sans-serif">',
+        f'<title id="{_attr(title_id)}">{_attr(title)}</title>',
+    ]
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar: its label, its value, the text written after it, and whether to grey it out."""
+
+    label: str
+    value: float
+    text: str = ""
+    #: drawn in grey, e.g. a group too small to compare
+    muted: bool = False
+
+
+def bar_chart(
+    bars: Sequence[Bar],
+    title: str,
+    chart_id: str,
+    *,
+    maximum: float | None = None,
+    width: int = 640,
+    row_height: int = 28,
+) -> str:
+    """Horizontal bars, one row per label, value written after each bar."""
+    label_room = min(220, width * 0.35)
+    value_room = 90
+    bar_room = width - label_room - value_room - 10
+    top = maximum if maximum else max((bar.value for bar in bars), default=0) or 1
+    height = max(1, len(bars)) * row_height + 10
+    out = _open(width, height, title, chart_id, "chart--bars")
+    for index, bar in enumerate(bars):
+        y = 5 + index * row_height
+        length = max(0.0, min(1.0, bar.value / top)) * bar_room
+        colour = MUTED_COLOUR if bar.muted else BAR_COLOUR
+        label = _clip(bar.label, 13, label_room - 8)
+        middle = y + row_height / 2
+        out.append(
+            f'<text x="{label_room - 8:g}" y="{middle:g}" text-anchor="end"'
+            f' dominant-baseline="middle" font-size="13" fill="{TEXT_COLOUR}">{_attr(label)}</text>'
+        )
+        out.append(
+            f'<rect x="{label_room:g}" y="{y + 4:g}" width="{length:.1f}"'
+            f' height="{row_height - 8}" fill="{colour}" class="chart-bar"/>'
+        )
+        out.append(
+            f'<text x="{label_room + length + 6:.1f}" y="{middle:g}" dominant-baseline="middle"'
+            f' font-size="13" fill="{TEXT_COLOUR}">{_attr(bar.text or _number(bar.value))}</text>'
+        )
+    out.append("</svg>")
+    return "".join(out)
+
+
+def column_chart(
+    columns: Sequence[Bar],
+    title: str,
+    chart_id: str,
+    *,
+    width: int = 640,
+    height: int = 240,
+    tick: Callable[[int], bool] | None = None,
+) -> str:
+    """Vertical columns over time (one per day), a few labels under the axis, a scale at left."""
+    left, bottom, top_margin = 48, 40, 12
+    plot_width = width - left - 8
+    plot_height = height - bottom - top_margin
+    top = nice_ceiling(max((column.value for column in columns), default=0))
+    count = max(1, len(columns))
+    slot = plot_width / count
+    every = max(1, math.ceil(count / 8))
+    show_tick = tick or (lambda index: index % every == 0)
+    out = _open(width, height, title, chart_id, "chart--columns")
+    for fraction in (0, 0.5, 1):
+        y = top_margin + plot_height * (1 - fraction)
+        out.append(
+            f'<line x1="{left}" x2="{width - 8}" y1="{y:.1f}" y2="{y:.1f}"'
+            f' stroke="{GRID_COLOUR}" stroke-width="1"/>'
+        )
+        out.append(
+            f'<text x="{left - 6}" y="{y:.1f}" text-anchor="end" dominant-baseline="middle"'
+            f' font-size="11" fill="{TEXT_COLOUR}">{_attr(_number(top * fraction))}</text>'
+        )
+    for index, column in enumerate(columns):
+        x = left + index * slot
+        tall = max(0.0, column.value / top) * plot_height
+        colour = MUTED_COLOUR if column.muted else BAR_COLOUR
+        out.append(
+            f'<rect x="{x + slot * 0.1:.1f}" y="{top_margin + plot_height - tall:.1f}"'
+            f' width="{max(1.0, slot * 0.8):.1f}" height="{tall:.1f}" fill="{colour}"'
+            f' class="chart-bar"/>'
+        )
+        if show_tick(index):
+            out.append(
+                f'<text x="{x + slot / 2:.1f}" y="{height - bottom + 16}" text-anchor="middle"'
+                f' font-size="11" fill="{TEXT_COLOUR}">{_attr(column.label)}</text>'
+            )
+    out.append("</svg>")
+    return "".join(out)
+
+
+def nice_ceiling(value: float) -> float:
+    """Round a scale's top up to 1, 2, 2.5 or 5 times a power of ten (470 → 500, 0 → 1)."""
+    if value <= 0:
+        return 1
+    power = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * power + 1e-9 * power:
+            return step * power
+    return 10 * power  # pragma: no cover
+
+
+def _number(value: float) -> str:
+    """Write a number the French way with a thin space between thousands (12 345; 2,5)."""
+    if float(value).is_integer():
+        return f"{int(value):,}".replace(",", "\u202f")
+    return f"{value:,.1f}".replace(",", "\u202f").replace(".", ",")
+
+
+@dataclass(frozen=True)
+class PlacedWord:
+    """A word of the cloud with its position (centre of the baseline) and font size."""
+
+    text: str
+    x: float
+    y: float
+    size: float
+    colour: str
+
+
+def layout_cloud(
+    words: Sequence[tuple[str, float]],
+    width: int = 640,
+    height: int = 360,
+    *,
+    smallest: float = 12,
+    largest: float = 56,
+) -> list[PlacedWord]:
+    """Place words on a spiral from the centre, largest first, without overlaps.
+
+    Font size grows with the square root of the weight (areas then follow the counts). Words
+    that no longer fit are left out; the table beside the cloud lists every word anyway.
+    """
+    ranked = sorted(
+        ((text, weight) for text, weight in words if weight > 0), key=lambda w: (-w[1], w[0])
+    )
+    if not ranked:
+        return []
+    high, low = ranked[0][1], ranked[-1][1]
+    spread = (high - low) or 1
+    boxes: list[tuple[float, float, float, float]] = []
+    placed: list[PlacedWord] = []
+    for index, (text, weight) in enumerate(ranked):
+        size = smallest + (largest - smallest) * math.sqrt((weight - low) / spread)
+        if len(ranked) == 1:
+            size = largest
+        box_width = text_width(text, size) + 4
+        box_height = size * 1.15
+        if box_width > width:
+            continue
+        start = index * 2.4  # a different start angle per word spreads the cloud
+        for step in range(2400):
+            angle = start + step * 0.12
+            radius = 1.6 * step * 0.12
+            x = width / 2 + radius * math.cos(angle) * width / height - box_width / 2
+            y = height / 2 + radius * math.sin(angle) - box_height / 2
+            if x < 0 or y < 0 or x + box_width > width or y + box_height > height:
+                if radius > width:
+                    break
+                continue
+            box = (x, y, x + box_width, y + box_height)
+            if all(_apart(box, other) for other in boxes):
+                boxes.append(box)
+                placed.append(
+                    PlacedWord(
+                        text=text,
+                        x=x + box_width / 2,
+                        y=y + size * 0.92,
+                        size=round(size, 1),
+                        colour=PALETTE[index % len(PALETTE)],
+                    )
+                )
+                break
+    return placed
+
+
+def _apart(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    """Two boxes (x0, y0, x1, y1) do not overlap."""
+    return a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+
+
+def word_cloud(
+    words: Sequence[tuple[str, float]],
+    title: str,
+    chart_id: str,
+    *,
+    width: int = 640,
+    height: int = 360,
+) -> str:
+    """A word cloud as SVG: bigger words are more frequent."""
+    out = _open(width, height, title, chart_id, "chart--cloud")
+    for word in layout_cloud(words, width, height):
+        out.append(
+            f'<text x="{word.x:.1f}" y="{word.y:.1f}" text-anchor="middle"'
+            f' font-size="{word.size:g}" fill="{word.colour}">{_attr(word.text)}</text>'
+        )
+    out.append("</svg>")
+    return "".join(out)

@@ -1,0 +1,362 @@
+"""Participation statistics, group comparison and quote attribution (pure, exact arithmetic).
+
+Everything here works on plain rows and returns plain values: counts are integers, rates are
+`fractions.Fraction`, and rounding to a displayed percentage is done once, half up, at the end.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+NBSP = "\u00a0"
+
+# ---------------------------------------------------------------------------------------------
+# Percentages
+
+
+def percent(rate: Fraction | None, places: int = 0) -> Decimal | None:
+    """Round a rate to a percentage half up, exactly (1/3 → 33, 2/3 → 67, 1/8 → 13)."""
+    if rate is None:
+        return None
+    scaled = Fraction(rate) * 100
+    quantum = Decimal(1).scaleb(-places)
+    exact = Decimal(scaled.numerator) / Decimal(scaled.denominator)
+    return exact.quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def percent_label(rate: Fraction | None, places: int = 0) -> str:
+    """Write a rate the French way ("33 %", "12,5 %"); an unknown rate reads "—"."""
+    value = percent(rate, places)
+    if value is None:
+        return "—"
+    return f"{value}".replace(".", ",") + NBSP + "%"
+
+
+def share(part: int, whole: int) -> Fraction | None:
+    """Return part/whole as an exact fraction, or None when the whole is empty."""
+    return Fraction(part, whole) if whole > 0 else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Participation
+
+
+@dataclass(frozen=True)
+class ContributorRow:
+    """One participant who contributed: profile snapshot and how many contributions they made."""
+
+    participant_id: int
+    population: str
+    contributions: int
+    region: str | None = None
+    age_band: str | None = None
+    gender: str | None = None
+
+
+@dataclass(frozen=True)
+class PopulationParticipation:
+    """Who took part in one population, against its eligible head-count."""
+
+    population: str
+    eligible: int | None
+    contributors: int
+    contributions: int
+
+    @property
+    def rate(self) -> Fraction | None:
+        """Share of the eligible people who contributed (None when the head-count is unknown)."""
+        return share(self.contributors, self.eligible) if self.eligible else None
+
+    @property
+    def per_contributor(self) -> Fraction | None:
+        """Average number of contributions per contributor."""
+        return share(self.contributions, self.contributors)
+
+
+def participation_by_population(
+    contributors: Iterable[ContributorRow],
+    eligible: Mapping[str, int],
+    order: Sequence[str] = (),
+) -> list[PopulationParticipation]:
+    """Count contributors and contributions per population, with each population's head-count.
+
+    Populations with a head-count but no contributor appear with zero; the result follows
+    `order`, then the other populations alphabetically.
+    """
+    people: Counter[str] = Counter()
+    texts: Counter[str] = Counter()
+    for row in contributors:
+        people[row.population] += 1
+        texts[row.population] += row.contributions
+    names = set(people) | set(eligible)
+    ranked = [name for name in order if name in names]
+    ranked += sorted(names - set(ranked))
+    return [
+        PopulationParticipation(
+            population=name,
+            eligible=eligible.get(name),
+            contributors=people[name],
+            contributions=texts[name],
+        )
+        for name in ranked
+    ]
+
+
+def combined_participation(
+    rows: Iterable[PopulationParticipation], populations: Iterable[str], label: str = "*"
+) -> PopulationParticipation:
+    """Merge several populations into one ("employees and delegates": 33 % took part).
+
+    The head-count is unknown as soon as one merged population has none.
+    """
+    wanted = set(populations)
+    chosen = [row for row in rows if row.population in wanted]
+    eligible: int | None = sum(row.eligible or 0 for row in chosen)
+    if any(row.eligible is None for row in chosen) or not chosen:
+        eligible = None
+    return PopulationParticipation(
+        population=label,
+        eligible=eligible,
+        contributors=sum(row.contributors for row in chosen),
+        contributions=sum(row.contributions for row in chosen),
+    )
+
+
+def total_participation(rows: Iterable[PopulationParticipation]) -> PopulationParticipation:
+    """Sum every population (the overall line of the participation table)."""
+    rows = list(rows)
+    return combined_participation(rows, [row.population for row in rows], label="*")
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    """Contributors and contributions for one value of a profile field (a region, an age band)."""
+
+    value: str | None
+    contributors: int
+    contributions: int
+    #: contributors with this value among all contributors
+    share: Fraction | None
+
+
+BREAKDOWN_FIELDS = ("population", "region", "age_band", "gender")
+
+
+def breakdown(
+    contributors: Iterable[ContributorRow], field: str, order: Sequence[str] = ()
+) -> list[BreakdownRow]:
+    """Break contributors down by one profile field; unknown values (None) come last.
+
+    Values follow `order` when given (age bands read youngest first), else most contributors
+    first, ties alphabetically.
+    """
+    if field not in BREAKDOWN_FIELDS:
+        raise ValueError(f"unknown breakdown field {field!r}")
+    people: Counter[str | None] = Counter()
+    texts: Counter[str | None] = Counter()
+    for row in contributors:
+        value = getattr(row, field) or None
+        people[value] += 1
+        texts[value] += row.contributions
+    total = sum(people.values())
+    known = [value for value in people if value is not None]
+    positions = {value: index for index, value in enumerate(order)}
+    known.sort(key=lambda v: (positions.get(v, len(positions)), -people[v], v))
+    values: list[str | None] = [*known, None] if None in people else known
+    return [
+        BreakdownRow(
+            value=value,
+            contributors=people[value],
+            contributions=texts[value],
+            share=share(people[value], total),
+        )
+        for value in values
+    ]
+
+
+@dataclass(frozen=True)
+class DayRow:
+    """Activity of one calendar day (local time)."""
+
+    day: date
+    contributions: int
+    #: distinct people who contributed that day
+    contributors: int
+    #: people whose first contribution was that day
+    new_contributors: int
+    #: distinct people who had contributed by the end of that day
+    cumulative_contributors: int
+
+
+def daily_participation(events: Iterable[tuple[date, int, int]]) -> list[DayRow]:
+    """Turn (local day, participant id, contributions) events into one row per day, gaps included.
+
+    Events may be pre-aggregated (one per participant and day) or one per contribution
+    (contributions = 1); the result is the same.
+    """
+    per_day: dict[date, int] = defaultdict(int)
+    people_per_day: dict[date, set[int]] = defaultdict(set)
+    first_day: dict[int, date] = {}
+    for day, participant, count in events:
+        per_day[day] += count
+        people_per_day[day].add(participant)
+        known = first_day.get(participant)
+        if known is None or day < known:
+            first_day[participant] = day
+    if not per_day:
+        return []
+    newcomers = Counter(first_day.values())
+    rows: list[DayRow] = []
+    cumulative = 0
+    day, last = min(per_day), max(per_day)
+    while day <= last:
+        cumulative += newcomers[day]
+        rows.append(
+            DayRow(
+                day=day,
+                contributions=per_day.get(day, 0),
+                contributors=len(people_per_day.get(day, ())),
+                new_contributors=newcomers[day],
+                cumulative_contributors=cumulative,
+            )
+        )
+        day += timedelta(days=1)
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparing groups
+
+
+DEFAULT_MINIMUM_GROUP = 30
+
+
+@dataclass(frozen=True)
+class GroupShare:
+    """How many people of a group mention something, out of the group's base."""
+
+    group: str
+    base: int
+    count: int
+    #: True when the base is below the minimum: the share must not be compared
+    too_small: bool
+
+    @property
+    def share(self) -> Fraction | None:
+        """Share of the base that mentions it (None for an empty group)."""
+        return share(self.count, self.base)
+
+
+def too_small(size: int, minimum: int = DEFAULT_MINIMUM_GROUP) -> bool:
+    """A group under the minimum size gives shares that a handful of people can swing."""
+    return size < minimum
+
+
+def compare_groups(
+    bases: Mapping[str, int],
+    counts: Mapping[str, int],
+    minimum: int = DEFAULT_MINIMUM_GROUP,
+    order: Sequence[str] = (),
+) -> list[GroupShare]:
+    """Put the same theme or word side by side across groups, flagging groups too small.
+
+    `bases` is how many people of each group answered; `counts` how many of them mention the
+    theme or word. A count larger than its base is a caller error.
+    """
+    if minimum < 1:
+        raise ValueError("the minimum group size must be at least 1")
+    names = [name for name in order if name in bases]
+    names += sorted(set(bases) - set(names))
+    rows = []
+    for name in names:
+        base, count = bases[name], counts.get(name, 0)
+        if count > base or count < 0:
+            raise ValueError(f"group {name!r}: {count} mentions for {base} people")
+        rows.append(GroupShare(name, base, count, too_small(base, minimum)))
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Attribution of quotes
+
+#: category → (masculine, feminine, inclusive) labels, as printed under a quote
+CATEGORY_LABELS: dict[str, tuple[str, str, str]] = {
+    "member": ("Adhérent", "Adhérente", "Adhérent·e"),
+    "employee": ("Salarié", "Salariée", "Salarié·e"),
+    "delegate": ("Élu", "Élue", "Élu·e"),
+    "board": ("Administrateur", "Administratrice", "Administrateur·rice"),
+    "company": ("Entreprise cliente", "Entreprise cliente", "Entreprise cliente"),
+    "citizen": ("Citoyen", "Citoyenne", "Citoyen·ne"),
+}
+GENDER_FORMS = {"m": 0, "f": 1}
+
+#: (lowest age included, first age excluded, label); None means open-ended
+AGE_BANDS: tuple[tuple[int | None, int | None, str], ...] = (
+    (None, 20, "moins de 20 ans"),
+    (20, 30, "20-30 ans"),
+    (30, 40, "30-40 ans"),
+    (40, 60, "40-60 ans"),
+    (60, 80, "60-80 ans"),
+    (80, None, "plus de 80 ans"),
+)
+
+
+def age_on(birth: date, day: date) -> int:
+    """Age in whole years on a given day (a birthday counts from the day itself)."""
+    before_birthday = (day.month, day.day) < (birth.month, birth.day)
+    return day.year - birth.year - int(before_birthday)
+
+
+def age_band(age: int | None) -> str | None:
+    """Age band label used in reports ("40-60 ans"); bands include their lower bound."""
+    if age is None or age < 0:
+        return None
+    for low, high, label in AGE_BANDS:
+        if (low is None or age >= low) and (high is None or age < high):
+            return label
+    raise AssertionError("AGE_BANDS cover every age")  # pragma: no cover
+
+
+def category_label(category: str | None, gender: str | None) -> str | None:
+    """Category in its grammatical gender ("Adhérente"); inclusive form when gender is unknown."""
+    forms = CATEGORY_LABELS.get(category or "")
+    if forms is None:
+        return None
+    return forms[GENDER_FORMS.get(gender or "", 2)]
+
+
+def attribution(
+    category: str | None,
+    gender: str | None = None,
+    age: str | None = None,
+    region: str | None = None,
+) -> str:
+    """Profile line under a quote ("Adhérente, 40-60 ans, Pays de la Loire"), never a name.
+
+    Missing parts are left out; with nothing known the quote reads "Participant·e".
+    """
+    parts = [category_label(category, gender), age, region]
+    text = ", ".join(part.strip() for part in parts if part and part.strip())
+    return text or "Participant·e"
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut a long quote at a word boundary and mark the cut with "…"."""
+    text = " ".join(text.split())
+    if limit < 2 or len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut and not text[limit - 1].isspace():
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.") + "…"
+
+
+def quote(text: str, profile_line: str, limit: int | None = None) -> str:
+    """A quote as printed in reports: "« … » — Adhérente, 40-60 ans, Pays de la Loire"."""
+    body = shorten(text, limit) if limit else " ".join(text.split())
+    return f"«{NBSP}{body}{NBSP}» — {profile_line}"

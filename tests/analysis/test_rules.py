@@ -1,0 +1,308 @@
+"""Participation statistics, group comparison and attribution: worked examples and properties."""
+
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from consult.analysis.rules import (
+    NBSP,
+    ContributorRow,
+    age_band,
+    age_on,
+    attribution,
+    breakdown,
+    category_label,
+    combined_participation,
+    compare_groups,
+    daily_participation,
+    participation_by_population,
+    percent,
+    percent_label,
+    quote,
+    shorten,
+    too_small,
+    total_participation,
+)
+
+
+def row(pid, population, contributions=1, region=None, age=None, gender=None):
+    """A contributor row with short argument names."""
+    return ContributorRow(pid, population, contributions, region, age, gender)
+
+
+# --- percentages ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rate", "places", "expected"),
+    [
+        (Fraction(1, 3), 0, Decimal("33")),
+        (Fraction(2, 3), 0, Decimal("67")),
+        (Fraction(1, 8), 0, Decimal("13")),  # 12.5 rounds half up
+        (Fraction(1, 8), 1, Decimal("12.5")),
+        (Fraction(5566, 16866), 0, Decimal("33")),
+        (Fraction(0), 0, Decimal("0")),
+        (Fraction(1), 0, Decimal("100")),
+    ],
+)
+def test_percent_rounds_half_up_exactly(rate, places, expected):
+    """Rounding happens once, on the exact fraction, half up."""
+    assert percent(rate, places) == expected
+
+
+def test_percent_label_is_french():
+    """Decimal comma and a non-breaking space before the sign; unknown reads as a dash."""
+    assert percent_label(Fraction(1, 8), 1) == f"12,5{NBSP}%"
+    assert percent_label(Fraction(1, 3)) == f"33{NBSP}%"
+    assert percent_label(None) == "—"
+
+
+# --- participation ----------------------------------------------------------------------------
+
+
+def test_participation_by_population_worked_example():
+    """Members, employees and delegates against their head-counts; a silent population shows 0."""
+    rows = [
+        row(1, "employee", 3),
+        row(2, "employee", 1),
+        row(3, "delegate", 5),
+        row(4, "member", 2),
+        row(5, "member", 1),
+        row(6, "member", 4),
+    ]
+    eligible = {"employee": 6, "delegate": 3, "member": 100, "citizen": 56}
+    result = participation_by_population(rows, eligible, order=["member", "employee"])
+    assert [(r.population, r.eligible, r.contributors, r.contributions) for r in result] == [
+        ("member", 100, 3, 7),
+        ("employee", 6, 2, 4),
+        ("citizen", 56, 0, 0),
+        ("delegate", 3, 1, 5),
+    ]
+    assert result[0].rate == Fraction(3, 100)
+    assert result[1].per_contributor == 2
+    # "33 % of employees and delegates took part"
+    internal = combined_participation(result, ["employee", "delegate"])
+    assert (internal.eligible, internal.contributors, internal.contributions) == (9, 3, 9)
+    assert percent(internal.rate) == 33
+    total = total_participation(result)
+    assert (total.eligible, total.contributors, total.contributions) == (165, 6, 16)
+
+
+def test_unknown_head_count_gives_no_rate():
+    """Without an eligible head-count the rate is unknown, not zero or infinite."""
+    [result] = participation_by_population([row(1, "company")], {})
+    assert result.eligible is None and result.rate is None
+    merged = combined_participation([result], ["company"])
+    assert merged.eligible is None and merged.rate is None
+    assert combined_participation([result], ["nobody"]).contributors == 0
+
+
+def test_breakdown_by_region_unknown_last():
+    """Most contributors first, ties alphabetically, unknown values at the end."""
+    rows = [
+        row(1, "member", 2, region="Occitanie"),
+        row(2, "member", 1, region="Auvergne"),
+        row(3, "member", 1, region="Occitanie"),
+        row(4, "member", 3, region=None),
+        row(5, "member", 1, region="Bretagne"),
+    ]
+    result = breakdown(rows, "region")
+    assert [(r.value, r.contributors, r.contributions) for r in result] == [
+        ("Occitanie", 2, 3),
+        ("Auvergne", 1, 1),
+        ("Bretagne", 1, 1),
+        (None, 1, 3),
+    ]
+    assert result[0].share == Fraction(2, 5)
+
+
+def test_breakdown_follows_a_given_order():
+    """Age bands read youngest first whatever their counts."""
+    rows = [
+        row(1, "m", age="60-80 ans"),
+        row(2, "m", age="20-30 ans"),
+        row(3, "m", age="60-80 ans"),
+    ]
+    result = breakdown(rows, "age_band", order=["20-30 ans", "30-40 ans", "60-80 ans"])
+    assert [r.value for r in result] == ["20-30 ans", "60-80 ans"]
+    with pytest.raises(ValueError):
+        breakdown(rows, "name")
+
+
+def test_daily_participation_fills_gaps_and_counts_newcomers():
+    """One row per day; people are new on their first day only; the cumulative line grows."""
+    events = [
+        (date(2021, 3, 1), 1, 2),
+        (date(2021, 3, 1), 2, 1),
+        (date(2021, 3, 3), 1, 1),
+        (date(2021, 3, 3), 3, 1),
+        (date(2021, 3, 3), 3, 1),
+    ]
+    result = daily_participation(events)
+    assert [(r.day.day, r.contributions, r.contributors, r.new_contributors) for r in result] == [
+        (1, 3, 2, 2),
+        (2, 0, 0, 0),
+        (3, 3, 2, 1),
+    ]
+    assert [r.cumulative_contributors for r in result] == [2, 2, 3]
+    assert daily_participation([]) == []
+
+
+def test_daily_participation_handles_events_out_of_order():
+    """A late-read earlier event still makes its day the participant's first."""
+    result = daily_participation([(date(2021, 3, 2), 7, 1), (date(2021, 3, 1), 7, 1)])
+    assert [r.new_contributors for r in result] == [1, 0]
+
+
+contributor_rows = st.lists(
+    st.builds(
+        ContributorRow,
+        participant_id=st.integers(1, 10_000),
+        population=st.sampled_from(["member", "employee", "delegate"]),
+        contributions=st.integers(1, 50),
+        region=st.sampled_from([None, "Bretagne", "Auvergne"]),
+    ),
+    max_size=60,
+    unique_by=lambda r: r.participant_id,
+)
+
+
+@given(contributor_rows)
+def test_breakdowns_and_populations_add_up(rows):
+    """Every breakdown sums to the same contributors and contributions as the whole."""
+    people = len(rows)
+    texts = sum(r.contributions for r in rows)
+    for field in ("population", "region"):
+        parts = breakdown(rows, field)
+        assert sum(p.contributors for p in parts) == people
+        assert sum(p.contributions for p in parts) == texts
+        if people:
+            assert sum(p.share for p in parts) == 1
+    total = total_participation(participation_by_population(rows, {}))
+    assert (total.contributors, total.contributions) == (people, texts)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.dates(date(2021, 1, 1), date(2021, 2, 28)), st.integers(1, 20), st.integers(1, 3)
+        ),
+        max_size=40,
+    )
+)
+def test_daily_totals_match_events(events):
+    """Days sum to all contributions; newcomers sum to distinct participants."""
+    result = daily_participation(events)
+    assert sum(r.contributions for r in result) == sum(e[2] for e in events)
+    assert sum(r.new_contributors for r in result) == len({e[1] for e in events})
+    if result:
+        assert result[-1].cumulative_contributors == len({e[1] for e in events})
+        assert (result[-1].day - result[0].day).days + 1 == len(result)
+
+
+# --- comparing groups -------------------------------------------------------------------------
+
+
+def test_compare_groups_flags_small_groups():
+    """A panel of 56 compared with 10,000 members carries the caveat under a minimum of 100."""
+    rows = compare_groups(
+        bases={"member": 10_000, "employee": 1_500, "citizen": 56},
+        counts={"member": 2_500, "citizen": 30},
+        minimum=100,
+        order=["member", "employee", "citizen"],
+    )
+    assert [(r.group, r.count, r.too_small) for r in rows] == [
+        ("member", 2_500, False),
+        ("employee", 0, False),
+        ("citizen", 30, True),
+    ]
+    assert rows[0].share == Fraction(1, 4)
+    assert compare_groups({"x": 0}, {})[0].share is None
+
+
+def test_compare_groups_rejects_inconsistent_input():
+    """More mentions than people, or a minimum below one, is a caller error."""
+    with pytest.raises(ValueError):
+        compare_groups({"member": 3}, {"member": 4})
+    with pytest.raises(ValueError):
+        compare_groups({"member": 3}, {}, minimum=0)
+
+
+def test_too_small_boundary():
+    """The minimum size itself is large enough."""
+    assert too_small(29, 30) and not too_small(30, 30)
+
+
+# --- attribution ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("age", "band"),
+    [(None, None), (-1, None), (0, "moins de 20 ans"), (19, "moins de 20 ans"), (20, "20-30 ans")]
+    + [(39, "30-40 ans"), (40, "40-60 ans"), (59, "40-60 ans"), (60, "60-80 ans")]
+    + [(79, "60-80 ans"), (80, "plus de 80 ans"), (104, "plus de 80 ans")],
+)
+def test_age_bands_include_their_lower_bound(age, band):
+    """A 40-year-old is in "40-60 ans", a 60-year-old in "60-80 ans"."""
+    assert age_band(age) == band
+
+
+def test_age_on_counts_the_birthday_itself():
+    """The age changes on the birthday, not the day after."""
+    assert age_on(date(1980, 5, 10), date(2021, 5, 9)) == 40
+    assert age_on(date(1980, 5, 10), date(2021, 5, 10)) == 41
+
+
+@pytest.mark.parametrize(
+    ("category", "gender", "label"),
+    [
+        ("member", "f", "Adhérente"),
+        ("member", "m", "Adhérent"),
+        ("member", None, "Adhérent·e"),
+        ("delegate", "m", "Élu"),
+        ("employee", "f", "Salariée"),
+        ("board", "f", "Administratrice"),
+        ("citizen", "x", "Citoyen·ne"),
+        ("company", "f", "Entreprise cliente"),
+        ("unknown", "f", None),
+    ],
+)
+def test_category_label_follows_grammatical_gender(category, gender, label):
+    """Labels agree with the person's gender form; inclusive form when it is not given."""
+    assert category_label(category, gender) == label
+
+
+def test_attribution_worked_examples():
+    """Profile lines as printed in reports, never a name."""
+    assert attribution("member", "f", "40-60 ans", "Pays de la Loire") == (
+        "Adhérente, 40-60 ans, Pays de la Loire"
+    )
+    assert attribution("delegate", "m", "60-80 ans", "Occitanie") == "Élu, 60-80 ans, Occitanie"
+    assert attribution("employee", "f", None, " Grand-Est ") == "Salariée, Grand-Est"
+    assert attribution(None) == "Participant·e"
+
+
+def test_quote_is_framed_with_guillemets():
+    """French guillemets with non-breaking spaces, then a dash and the profile line."""
+    text = quote("  Être écouté,\n vraiment. ", "Adhérente, 40-60 ans, Pays de la Loire")
+    assert text == f"«{NBSP}Être écouté, vraiment.{NBSP}» — Adhérente, 40-60 ans, Pays de la Loire"
+
+
+def test_shorten_cuts_at_a_word_boundary():
+    """Long quotes end with an ellipsis after a whole word."""
+    assert shorten("la santé de nos adhérents", 14) == "la santé de…"
+    assert shorten("la santé", 40) == "la santé"
+    assert shorten("anticonstitutionnellement", 10) == "anticonst…"
+    assert (
+        quote("la santé de nos adhérents", "Élu", limit=14) == f"«{NBSP}la santé de…{NBSP}» — Élu"
+    )
+
+
+@given(st.text(max_size=300), st.integers(2, 120))
+def test_shorten_never_exceeds_the_limit(text, limit):
+    """Whatever the text, the shortened quote fits the limit."""
+    assert len(shorten(text, limit)) <= limit

@@ -360,3 +360,102 @@ def quote(text: str, profile_line: str, limit: int | None = None) -> str:
     """A quote as printed in reports: "« … » — Adhérente, 40-60 ans, Pays de la Loire"."""
     body = shorten(text, limit) if limit else " ".join(text.split())
     return f"«{NBSP}{body}{NBSP}» — {profile_line}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Re-running the theme proposal without losing the analysts' work
+
+
+@dataclass(frozen=True)
+class ExistingTopic:
+    """A theme already saved: its automatic members and whether an analyst has worked on it."""
+
+    id: int
+    #: contributions placed in this theme by the automatic proposal
+    members: frozenset[int]
+    #: renamed, merged, split, discarded, tagged or quoted by an analyst: never replaced
+    touched: bool
+
+
+@dataclass(frozen=True)
+class TopicPlan:
+    """What to do with the saved themes after a new automatic proposal.
+
+    `update`: saved untouched theme id → (proposal index, members) replacing its automatic content.
+    `absorb`: analysts' theme id → members the new proposal adds to it (its own stay).
+    `create`: (proposal index, members) for each new theme. `delete`: untouched themes to drop.
+    """
+
+    update: dict[int, tuple[int, frozenset[int]]]
+    absorb: dict[int, frozenset[int]]
+    create: list[tuple[int, frozenset[int]]]
+    delete: list[int]
+
+
+def reconcile_topics(
+    existing: Sequence[ExistingTopic],
+    proposed: Sequence[frozenset[int]],
+    owned: frozenset[int] = frozenset(),
+    threshold: Fraction = Fraction(1, 2),
+) -> TopicPlan:
+    """Fold a new proposal into the saved themes so that no analyst's work is lost.
+
+    A proposed theme mostly made (≥ threshold of its members) of one saved theme's members is
+    that theme again: an untouched one is refreshed in place (same id, so links stay valid), an
+    analyst's one absorbs the proposed members (it never loses any). Other proposed themes are
+    created. Contributions in `owned` (tagged by hand or already in an analyst's theme) never move.
+    Untouched saved themes that match nothing are deleted.
+    """
+    owned = frozenset(owned) | frozenset().union(*(t.members for t in existing if t.touched))
+    by_member: dict[int, list[int]] = defaultdict(list)
+    for position, topic in enumerate(existing):
+        for member in topic.members:
+            by_member[member].append(position)
+
+    candidates = []
+    for index, members in enumerate(proposed):
+        overlap: Counter[int] = Counter()
+        for member in members:
+            overlap.update(by_member.get(member, ()))
+        if members and overlap:
+            position, common = min(overlap.items(), key=lambda item: (-item[1], item[0]))
+            if Fraction(common, len(members)) >= threshold:
+                candidates.append((common, index, position))
+    # the strongest overlaps choose first, so each untouched theme is refreshed by its best match
+    candidates.sort(key=lambda c: (-c[0], c[1]))
+    update: dict[int, tuple[int, frozenset[int]]] = {}
+    absorb: dict[int, set[int]] = defaultdict(set)
+    matched: set[int] = set()
+    for _common, index, position in candidates:
+        topic = existing[position]
+        if topic.touched:
+            absorb[topic.id] |= proposed[index] - owned
+            matched.add(index)
+        elif topic.id not in update:
+            update[topic.id] = (index, frozenset(proposed[index] - owned))
+            matched.add(index)
+    create = [
+        (index, frozenset(members - owned))
+        for index, members in enumerate(proposed)
+        if index not in matched and members - owned
+    ]
+    delete = [t.id for t in existing if not t.touched and t.id not in update]
+    return TopicPlan(
+        update=update,
+        absorb={key: frozenset(value) for key, value in absorb.items() if value},
+        create=create,
+        delete=delete,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Exports
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """Neutralise text a spreadsheet would run as a formula ("=HYPERLINK(...)" → "'=HYPERLINK")."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value

@@ -143,17 +143,17 @@ class Word:
 
 def normalise_token(token: str) -> Word | None:
     """Normalise one raw token; None when it is a stop word or too short to mean anything."""
-    lowered = token.lower()
+    lowered = unicodedata.normalize("NFKC", token).lower()
     for apostrophe in APOSTROPHES[1:]:
         lowered = lowered.replace(apostrophe, "'")
     lowered = _strip_clitics(_strip_elision(lowered)).strip("-'")
     if not lowered:
         return None
-    plain = strip_accents(lowered)
+    plain = strip_accents(lowered).lower()
     if len(plain) < 2 or plain in STOP_WORDS:
         return None
     display = singular(lowered)
-    key = strip_accents(display)
+    key = strip_accents(display).lower()
     if key in STOP_WORDS:
         return None
     return Word(key=key, display=display)

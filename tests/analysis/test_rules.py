@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from consult.analysis.rules import (
     NBSP,
     ContributorRow,
+    ExistingTopic,
     age_band,
     age_on,
     attribution,
@@ -23,6 +24,8 @@ from consult.analysis.rules import (
     percent,
     percent_label,
     quote,
+    reconcile_topics,
+    safe_cell,
     shorten,
     too_small,
     total_participation,
@@ -306,3 +309,99 @@ def test_shorten_cuts_at_a_word_boundary():
 def test_shorten_never_exceeds_the_limit(text, limit):
     """Whatever the text, the shortened quote fits the limit."""
     assert len(shorten(text, limit)) <= limit
+
+
+# --- re-running the proposal ------------------------------------------------------------------
+
+
+def fs(*items):
+    """A frozenset, briefly."""
+    return frozenset(items)
+
+
+def test_untouched_themes_are_refreshed_in_place_or_deleted():
+    """Same theme again keeps its id; a theme that vanished is dropped; new ones are created."""
+    existing = [
+        ExistingTopic(1, fs(1, 2, 3, 4), touched=False),
+        ExistingTopic(2, fs(5, 6), touched=False),
+    ]
+    plan = reconcile_topics(existing, [fs(1, 2, 3, 9), fs(7, 8)])
+    assert plan.update == {1: (0, fs(1, 2, 3, 9))}
+    assert plan.create == [(1, fs(7, 8))]
+    assert plan.delete == [2]
+    assert plan.absorb == {}
+
+
+def test_analysts_themes_are_never_lost():
+    """Renamed, merged or discarded themes stay, keep their members and absorb their match."""
+    existing = [
+        ExistingTopic(1, fs(1, 2, 3, 4, 5, 6), touched=True),  # merged by an analyst
+        ExistingTopic(2, fs(7, 8), touched=True),  # discarded by an analyst
+        ExistingTopic(3, fs(9, 10), touched=False),
+    ]
+    proposed = [fs(1, 2, 3, 20), fs(4, 5, 6), fs(7, 8, 21), fs(9, 10, 11)]
+    plan = reconcile_topics(existing, proposed)
+    assert plan.absorb == {1: fs(20), 2: fs(21)}  # a discarded theme does not come back
+    assert plan.update == {3: (3, fs(9, 10, 11))}
+    assert plan.create == [] and plan.delete == []
+
+
+def test_hand_tagged_contributions_never_move():
+    """Contributions an analyst placed by hand are left out of every automatic theme."""
+    existing = [ExistingTopic(1, fs(1, 2), touched=False)]
+    plan = reconcile_topics(existing, [fs(1, 2, 3), fs(4, 5)], owned=fs(2, 4))
+    assert plan.update == {1: (0, fs(1, 3))}
+    assert plan.create == [(1, fs(5))]
+
+
+def test_one_untouched_theme_is_refreshed_by_its_best_match_only():
+    """When two proposed themes come from one saved theme, the larger overlap keeps the id."""
+    existing = [ExistingTopic(1, fs(1, 2, 3, 4, 5, 6), touched=False)]
+    plan = reconcile_topics(existing, [fs(1, 2), fs(3, 4, 5, 6)])
+    assert plan.update == {1: (1, fs(3, 4, 5, 6))}
+    assert plan.create == [(0, fs(1, 2))]
+
+
+def test_weak_overlap_creates_a_new_theme():
+    """Under the threshold, a proposed theme is new even if it shares a few members."""
+    existing = [ExistingTopic(1, fs(1, 2), touched=True)]
+    plan = reconcile_topics(existing, [fs(1, 3, 4)])
+    assert plan.absorb == {} and plan.create == [(0, fs(3, 4))]
+
+
+@given(
+    st.lists(st.tuples(st.sets(st.integers(0, 40), max_size=10), st.booleans()), max_size=6),
+    st.lists(st.sets(st.integers(0, 40), max_size=12), max_size=6),
+    st.sets(st.integers(0, 40), max_size=5),
+)
+def test_reconcile_keeps_every_analyst_theme_and_tag(saved, proposed_sets, tagged):
+    """Touched themes are never updated or deleted; owned contributions never move."""
+    # automatic themes hold disjoint members, as the proposal gives one theme per contribution
+    seen: set[int] = set()
+    existing = []
+    for number, (members, touched) in enumerate(saved, start=1):
+        existing.append(ExistingTopic(number, frozenset(members - seen), touched))
+        seen |= members
+    seen = set()
+    proposed = []
+    for members in proposed_sets:
+        proposed.append(frozenset(members - seen))
+        seen |= members
+    plan = reconcile_topics(existing, proposed, owned=frozenset(tagged))
+    touched = {t.id for t in existing if t.touched}
+    owned = set(tagged).union(*(t.members for t in existing if t.touched))
+    assert not touched & set(plan.update) and not touched & set(plan.delete)
+    placed = [m for _i, m in plan.update.values()] + [m for _i, m in plan.create]
+    placed += list(plan.absorb.values())
+    for members in placed:
+        assert not members & owned
+    ids = [i for i, _m in plan.update.values()] + [i for i, _m in plan.create]
+    assert len(ids) == len(set(ids))
+
+
+def test_safe_cell_neutralises_formulas():
+    """Spreadsheet formulas in user text are written as text."""
+    assert safe_cell('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
+    assert safe_cell("-1+2") == "'-1+2"
+    assert safe_cell("La santé") == "La santé"
+    assert safe_cell(12) == 12

@@ -185,46 +185,33 @@ class DayRow:
 
     day: date
     contributions: int
-    #: distinct people who contributed that day
-    contributors: int
     #: people whose first contribution was that day
     new_contributors: int
     #: distinct people who had contributed by the end of that day
     cumulative_contributors: int
 
 
-def daily_participation(events: Iterable[tuple[date, int, int]]) -> list[DayRow]:
-    """Turn (local day, participant id, contributions) events into one row per day, gaps included.
+def daily_participation(
+    contributions: Iterable[tuple[date, int]], first_days: Iterable[date]
+) -> list[DayRow]:
+    """One row per day from the first to the last active day, quiet days included.
 
-    Events may be pre-aggregated (one per participant and day) or one per contribution
-    (contributions = 1); the result is the same.
+    `contributions` holds (local day, number of contributions) pairs, possibly several per day
+    (e.g. one per hour); `first_days` holds each contributor's first day of contribution.
     """
-    per_day: dict[date, int] = defaultdict(int)
-    people_per_day: dict[date, set[int]] = defaultdict(set)
-    first_day: dict[int, date] = {}
-    for day, participant, count in events:
+    per_day: Counter[date] = Counter()
+    for day, count in contributions:
         per_day[day] += count
-        people_per_day[day].add(participant)
-        known = first_day.get(participant)
-        if known is None or day < known:
-            first_day[participant] = day
-    if not per_day:
+    newcomers = Counter(first_days)
+    days = set(per_day) | set(newcomers)
+    if not days:
         return []
-    newcomers = Counter(first_day.values())
     rows: list[DayRow] = []
     cumulative = 0
-    day, last = min(per_day), max(per_day)
+    day, last = min(days), max(days)
     while day <= last:
         cumulative += newcomers[day]
-        rows.append(
-            DayRow(
-                day=day,
-                contributions=per_day.get(day, 0),
-                contributors=len(people_per_day.get(day, ())),
-                new_contributors=newcomers[day],
-                cumulative_contributors=cumulative,
-            )
-        )
+        rows.append(DayRow(day, per_day[day], newcomers[day], cumulative))
         day += timedelta(days=1)
     return rows
 
@@ -284,63 +271,14 @@ def compare_groups(
 # ---------------------------------------------------------------------------------------------
 # Attribution of quotes
 
-#: category → (masculine, feminine, inclusive) labels, as printed under a quote
-CATEGORY_LABELS: dict[str, tuple[str, str, str]] = {
-    "member": ("Adhérent", "Adhérente", "Adhérent·e"),
-    "employee": ("Salarié", "Salariée", "Salarié·e"),
-    "delegate": ("Élu", "Élue", "Élu·e"),
-    "board": ("Administrateur", "Administratrice", "Administrateur·rice"),
-    "company": ("Entreprise cliente", "Entreprise cliente", "Entreprise cliente"),
-    "citizen": ("Citoyen", "Citoyenne", "Citoyen·ne"),
-}
-GENDER_FORMS = {"m": 0, "f": 1}
 
-#: (lowest age included, first age excluded, label); None means open-ended
-AGE_BANDS: tuple[tuple[int | None, int | None, str], ...] = (
-    (None, 20, "moins de 20 ans"),
-    (20, 30, "20-30 ans"),
-    (30, 40, "30-40 ans"),
-    (40, 60, "40-60 ans"),
-    (60, 80, "60-80 ans"),
-    (80, None, "plus de 80 ans"),
-)
-
-
-def age_on(birth: date, day: date) -> int:
-    """Age in whole years on a given day (a birthday counts from the day itself)."""
-    before_birthday = (day.month, day.day) < (birth.month, birth.day)
-    return day.year - birth.year - int(before_birthday)
-
-
-def age_band(age: int | None) -> str | None:
-    """Age band label used in reports ("40-60 ans"); bands include their lower bound."""
-    if age is None or age < 0:
-        return None
-    for low, high, label in AGE_BANDS:
-        if (low is None or age >= low) and (high is None or age < high):
-            return label
-    raise AssertionError("AGE_BANDS cover every age")  # pragma: no cover
-
-
-def category_label(category: str | None, gender: str | None) -> str | None:
-    """Category in its grammatical gender ("Adhérente"); inclusive form when gender is unknown."""
-    forms = CATEGORY_LABELS.get(category or "")
-    if forms is None:
-        return None
-    return forms[GENDER_FORMS.get(gender or "", 2)]
-
-
-def attribution(
-    category: str | None,
-    gender: str | None = None,
-    age: str | None = None,
-    region: str | None = None,
-) -> str:
+def attribution(category: str | None, age: str | None = None, region: str | None = None) -> str:
     """Profile line under a quote ("Adhérente, 40-60 ans, Pays de la Loire"), never a name.
 
-    Missing parts are left out; with nothing known the quote reads "Participant·e".
+    `category` is the population's label in the person's gender form; missing parts are left
+    out, and with nothing known the quote reads "Participant·e".
     """
-    parts = [category_label(category, gender), age, region]
+    parts = (category, age, region)
     text = ", ".join(part.strip() for part in parts if part and part.strip())
     return text or "Participant·e"
 

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from consult.analysis.words import (
     STOP_WORDS,
     Normaliser,
+    markup_text,
     normalise,
     normalise_token,
     singular,
@@ -143,3 +144,10 @@ def test_frequencies_add_up(texts):
     assert sum(c.occurrences for c in counts) == sum(len(normalise(t)) for t in texts)
     for count in counts:
         assert 1 <= count.texts <= min(count.occurrences, len(texts))
+
+
+def test_markup_text_reads_sanitised_html():
+    """Paragraphs and line breaks become new lines, entities are decoded, tags disappear."""
+    markup = "<p>La santé &amp; l'accès<br>aux <strong>soins</strong></p><p>Merci</p>"
+    assert markup_text(markup) == "La santé & l'accès\naux soins\nMerci"
+    assert markup_text(None) == "" and markup_text(" santé ") == "santé"

@@ -166,9 +166,11 @@ def column_chart(
 
 def nice_ceiling(value: float) -> float:
     """Round a scale's top up to 1, 2, 2.5 or 5 times a power of ten (470 → 500, 0 → 1)."""
-    if value <= 0:
+    if not value > 0 or math.isinf(value):
         return 1
-    power = 10 ** math.floor(math.log10(value))
+    power = 10.0 ** math.floor(math.log10(value))
+    if power == 0:  # below the smallest normal float: nothing to round
+        return value
     for step in (1, 2, 2.5, 5, 10):
         if value <= step * power + 1e-9 * power:
             return step * power

@@ -268,3 +268,25 @@ def _best_display(forms: Counter[str]) -> str:
     accented = [(form, n) for form, n in forms.items() if strip_accents(form) != form]
     candidates = accented or list(forms.items())
     return min(candidates, key=lambda item: (-item[1], item[0]))[0]
+
+
+MAX_SEARCH_TERMS = 8
+
+
+def fold(text: str | None) -> str:
+    """Lower-case and accent-free form of a text, for accent-insensitive matching."""
+    return strip_accents(unicodedata.normalize("NFKC", text or "")).lower()
+
+
+def search_terms(query: str | None) -> list[str]:
+    """Words of a search query, folded, without duplicates, at most eight, in typed order.
+
+    Stop words are kept out when the query has other words ("la santé" looks for "sante").
+    """
+    terms: list[str] = []
+    for token in TOKEN_RE.findall(fold(query)[:500]):
+        token = _strip_elision(token)
+        if len(token) >= 2 and token not in terms:
+            terms.append(token)
+    meaningful = [term for term in terms if term not in STOP_WORDS]
+    return (meaningful or terms)[:MAX_SEARCH_TERMS]

@@ -7,9 +7,11 @@ from hypothesis import strategies as st
 from consult.analysis.words import (
     STOP_WORDS,
     Normaliser,
+    fold,
     markup_text,
     normalise,
     normalise_token,
+    search_terms,
     singular,
     strip_accents,
     tokenize,
@@ -151,3 +153,12 @@ def test_markup_text_reads_sanitised_html():
     markup = "<p>La santé &amp; l'accès<br>aux <strong>soins</strong></p><p>Merci</p>"
     assert markup_text(markup) == "La santé & l'accès\naux soins\nMerci"
     assert markup_text(None) == "" and markup_text(" santé ") == "santé"
+
+
+def test_search_terms_fold_and_drop_stop_words():
+    """Queries match regardless of case and accents; stop words only count when alone."""
+    assert search_terms("La SANTÉ et l'écoute") == ["sante", "ecoute"]
+    assert search_terms("les les") == ["les"]
+    assert search_terms("  ") == [] and search_terms(None) == []
+    assert len(search_terms(" ".join("abcdefghijklmnopqrst"[i] * 3 for i in range(20)))) == 8
+    assert fold("Œuvre Élue") == "oeuvre elue"

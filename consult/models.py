@@ -1,6 +1,13 @@
 """Every area's models, imported in one place so that Alembic sees the whole schema."""
 
 from consult.accounts.models import AccountToken, Population, Region, User, UserRole  # noqa: F401
+from consult.analysis.models import (  # noqa: F401
+    AnalysisJob,
+    Finding,
+    FindingQuote,
+    Topic,
+    TopicMember,
+)
 from consult.assembly.models import (  # noqa: F401
     Assembly,
     AssemblyLogEntry,

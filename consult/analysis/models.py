@@ -17,7 +17,7 @@ from consult.consultations.models import Consultation, Contribution, Question
 from consult.extensions import db
 
 TOPIC_ORIGINS = ("proposal", "analyst")
-TOPIC_STATES = ("active", "discarded", "merged")
+TOPIC_STATES = ("active", "discarded", "merged", "split")
 MEMBER_SOURCES = ("auto", "manual", "excluded")
 JOB_KINDS = ("topics", "split", "words")
 JOB_STATES = ("queued", "running", "done", "failed")
@@ -29,7 +29,7 @@ class Topic(db.Model):
     __tablename__ = "analysis_topic"
     __table_args__ = (
         CheckConstraint("origin IN ('proposal', 'analyst')", name="origin"),
-        CheckConstraint("state IN ('active', 'discarded', 'merged')", name="state"),
+        CheckConstraint("state IN ('active', 'discarded', 'merged', 'split')", name="state"),
         CheckConstraint(
             "(state = 'merged') = (merged_into_id IS NOT NULL)", name="merged_has_target"
         ),
@@ -45,12 +45,15 @@ class Topic(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     #: Key terms of the latest automatic proposal, most telling first (JSON list of words).
     key_terms: Mapped[list] = mapped_column(JSON, default=list)
+    #: Contributions that illustrate the theme best, from the latest proposal (JSON list of ids).
+    representative_ids: Mapped[list] = mapped_column(JSON, default=list)
     #: "proposal" (found by the automatic proposal) or "analyst" (made by merging or splitting).
     origin: Mapped[str] = mapped_column(String(20), default="proposal")
-    #: active, discarded (set aside by an analyst, kept), merged (into `merged_into_id`).
+    #: active; discarded (set aside by an analyst, kept); merged (into `merged_into_id`);
+    #: split (its contributions now belong to the themes it was split into).
     state: Mapped[str] = mapped_column(String(20), default="active")
     merged_into_id: Mapped[int | None] = mapped_column(
-        ForeignKey("analysis_topic.id", ondelete="SET NULL")
+        ForeignKey("analysis_topic.id", ondelete="CASCADE")
     )
     #: True once an analyst renamed, merged, split, discarded, tagged or quoted it: a new
     #: automatic proposal never replaces it.

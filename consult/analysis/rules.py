@@ -269,18 +269,7 @@ def compare_groups(
 
 
 # ---------------------------------------------------------------------------------------------
-# Attribution of quotes
-
-
-def attribution(category: str | None, age: str | None = None, region: str | None = None) -> str:
-    """Profile line under a quote ("Adhérente, 40-60 ans, Pays de la Loire"), never a name.
-
-    `category` is the population's label in the person's gender form; missing parts are left
-    out, and with nothing known the quote reads "Participant·e".
-    """
-    parts = (category, age, region)
-    text = ", ".join(part.strip() for part in parts if part and part.strip())
-    return text or "Participant·e"
+# Quotes (the profile line itself is `Contribution.attribution`)
 
 
 def shorten(text: str, limit: int) -> str:
@@ -294,10 +283,35 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:.") + "…"
 
 
-def quote(text: str, profile_line: str, limit: int | None = None) -> str:
-    """A quote as printed in reports: "« … » — Adhérente, 40-60 ans, Pays de la Loire"."""
+def quote(text: str, profile_line: str | None, limit: int | None = None) -> str:
+    """A quote as printed in reports: "« … » — Adhérente, 40-60 ans, Pays de la Loire".
+
+    Quotes are attributed by profile, never by name; with no profile they read "Participant·e".
+    """
     body = shorten(text, limit) if limit else " ".join(text.split())
-    return f"«{NBSP}{body}{NBSP}» — {profile_line}"
+    return f"«{NBSP}{body}{NBSP}» — {(profile_line or '').strip() or 'Participant·e'}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Who may see what
+
+
+def may_export_unpublished(role_names: Iterable[str]) -> bool:
+    """Only moderators and administrators may export contributions that are not published."""
+    held = set(role_names)
+    return bool(held & {"moderator", "administrator"})
+
+
+def page_window(page: object, per_page: object, maximum: int = 100) -> tuple[int, int]:
+    """Read page and page size from a request, refusing nonsense (ValueError), capping the size."""
+    try:
+        number = int(page) if page not in (None, "") else 1
+        size = int(per_page) if per_page not in (None, "") else 20
+    except (TypeError, ValueError):
+        raise ValueError("page and per_page must be whole numbers") from None
+    if number < 1 or size < 1:
+        raise ValueError("page and per_page start at 1")
+    return number, min(size, maximum)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -44,6 +44,8 @@ def role_required(*roles: Role):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
+                if request.path.startswith("/api/"):
+                    abort(401)  # an API caller gets JSON, not the sign-in page
                 return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
             if roles and not has_any_role(current_user, roles):
                 abort(403)

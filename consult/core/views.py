@@ -20,6 +20,7 @@ bp = Blueprint("core", __name__)
 
 ERROR_TITLES = {
     400: _l("The request could not be understood"),
+    401: _l("Sign in to continue"),
     403: _l("You do not have access to this page"),
     404: _l("Page not found"),
     405: _l("This action is not allowed here"),

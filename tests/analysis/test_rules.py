@@ -12,11 +12,12 @@ from consult.analysis.rules import (
     NBSP,
     ContributorRow,
     ExistingTopic,
-    attribution,
     breakdown,
     combined_participation,
     compare_groups,
     daily_participation,
+    may_export_unpublished,
+    page_window,
     participation_by_population,
     percent,
     percent_label,
@@ -225,16 +226,6 @@ def test_too_small_boundary():
 # --- attribution ------------------------------------------------------------------------------
 
 
-def test_attribution_worked_examples():
-    """Profile lines as printed in reports, never a name."""
-    assert attribution("Adhérente", "40-60 ans", "Pays de la Loire") == (
-        "Adhérente, 40-60 ans, Pays de la Loire"
-    )
-    assert attribution("Élu", "60-80 ans", "Occitanie") == "Élu, 60-80 ans, Occitanie"
-    assert attribution("Salariée", None, " Grand-Est ") == "Salariée, Grand-Est"
-    assert attribution(None) == attribution(" ") == "Participant·e"
-
-
 def test_quote_is_framed_with_guillemets():
     """French guillemets with non-breaking spaces, then a dash and the profile line."""
     text = quote("  Être écouté,\n vraiment. ", "Adhérente, 40-60 ans, Pays de la Loire")
@@ -351,3 +342,24 @@ def test_safe_cell_neutralises_formulas():
     assert safe_cell("-1+2") == "'-1+2"
     assert safe_cell("La santé") == "La santé"
     assert safe_cell(12) == 12
+
+
+def test_quote_without_profile_reads_participant():
+    """A quote never shows a name; with no profile it is attributed to a participant."""
+    assert quote("Merci", None) == f"«{NBSP}Merci{NBSP}» — Participant·e"
+
+
+def test_only_moderators_and_administrators_export_unpublished():
+    """Analysts export what is published; moderation rights open the rest."""
+    assert not may_export_unpublished({"analyst", "organiser"})
+    assert may_export_unpublished({"analyst", "moderator"})
+    assert may_export_unpublished({"administrator"})
+
+
+def test_page_window():
+    """Pages start at 1, sizes are capped, and garbage is refused."""
+    assert page_window(None, None) == (1, 20)
+    assert page_window("3", "500") == (3, 100)
+    for page, size in (("0", "10"), ("x", "10"), ("1", "-5"), ("1.5", "2")):
+        with pytest.raises(ValueError):
+            page_window(page, size)

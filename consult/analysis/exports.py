@@ -11,7 +11,9 @@ import csv
 import io
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 
+from flask import Flask
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -28,30 +30,43 @@ from consult.extensions import db
 BATCH = 5000
 
 
-def columns() -> list[str]:
-    """Column titles, in the reader's language."""
-    return [
-        _("Number"),
-        _("Question"),
-        _("Date"),
-        _("State"),
-        _("Text"),
-        _("Population"),
-        _("Age band"),
-        _("Region"),
-        _("Attribution"),
-        _("Themes"),
-    ]
+@dataclass(frozen=True)
+class Labels:
+    """Words of the export in the reader's language, read while the request is there."""
+
+    columns: list[str]
+    ages: dict[str, str]
 
 
-def rows(consultation: Consultation, *, include_unpublished: bool = False) -> Iterator[list]:
+def labels() -> Labels:
+    """Column titles and age bands in the current language."""
+    return Labels(
+        columns=[
+            _("Number"),
+            _("Question"),
+            _("Date"),
+            _("State"),
+            _("Text"),
+            _("Population"),
+            _("Age band"),
+            _("Region"),
+            _("Attribution"),
+            _("Themes"),
+        ],
+        ages={code: str(label) for code, label in AGE_BAND_LABELS.items()},
+    )
+
+
+def rows(
+    consultation: Consultation, words: Labels, *, include_unpublished: bool = False
+) -> Iterator[list]:
     """Every exported contribution as a list of cells, by question then id (streamed)."""
     questions = {q.id: f"{q.position + 1}. {q.prompt}" for q in consultation.questions if q.is_text}
     if not questions:
         return
     populations = {p.id: p for p in db.session.scalars(select(Population))}
     regions = {r.id: r.name for r in db.session.scalars(select(Region))}
-    ages = {code: str(label) for code, label in AGE_BAND_LABELS.items()}
+    ages = words.ages
     themes: dict[int, list[str]] = defaultdict(list)
     for contribution_id, name in db.session.execute(
         select(TopicMember.contribution_id, Topic.name)
@@ -101,30 +116,41 @@ def rows(consultation: Consultation, *, include_unpublished: bool = False) -> It
         ]
 
 
-def csv_chunks(consultation: Consultation, *, include_unpublished: bool = False) -> Iterator[str]:
-    """The CSV file in pieces (semicolons and a BOM, as French spreadsheets expect)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    buffer.write("\ufeff")
-    writer.writerow(columns())
-    for number, row in enumerate(rows(consultation, include_unpublished=include_unpublished)):
-        writer.writerow(row)
-        if number % 2000 == 1999:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+def csv_chunks(
+    app: Flask, consultation_id: int, words: Labels, *, include_unpublished: bool = False
+) -> Iterator[str]:
+    """The CSV file in pieces (semicolons and a BOM, as French spreadsheets expect).
+
+    A streamed response outlives its request: the pieces are read in their own application
+    context, from the consultation's id, with labels prepared during the request.
+    """
+    with app.app_context():
+        consultation = db.session.get(Consultation, consultation_id)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+        buffer.write("\ufeff")
+        writer.writerow(words.columns)
+        chosen = rows(consultation, words, include_unpublished=include_unpublished)
+        for number, row in enumerate(chosen):
+            writer.writerow(row)
+            if number % 2000 == 1999:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
 
 
-def xlsx_bytes(consultation: Consultation, *, include_unpublished: bool = False) -> bytes:
+def xlsx_bytes(
+    consultation: Consultation, words: Labels, *, include_unpublished: bool = False
+) -> bytes:
     """The XLSX workbook (written row by row in openpyxl's write-only mode)."""
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Contributions"))
-    sheet.append(columns())
-    for row in rows(consultation, include_unpublished=include_unpublished):
+    sheet.append(words.columns)
+    for row in rows(consultation, words, include_unpublished=include_unpublished):
         # control characters are not allowed in a workbook: drop them
         sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
     buffer = io.BytesIO()

@@ -8,11 +8,11 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -694,9 +694,14 @@ def _include_unpublished() -> bool:
 def export_csv(consultation_id):
     """Download the contributions as CSV (streamed)."""
     consultation = _consultation(consultation_id)
-    chunks = exports.csv_chunks(consultation, include_unpublished=_include_unpublished())
+    chunks = exports.csv_chunks(
+        current_app._get_current_object(),
+        consultation.id,
+        exports.labels(),
+        include_unpublished=_include_unpublished(),
+    )
     return Response(
-        stream_with_context(chunks),
+        chunks,
         mimetype="text/csv",
         headers={"Content-Disposition": _attachment(exports.export_name(consultation, "csv"))},
     )
@@ -707,7 +712,9 @@ def export_csv(consultation_id):
 def export_xlsx(consultation_id):
     """Download the contributions as an XLSX workbook."""
     consultation = _consultation(consultation_id)
-    data = exports.xlsx_bytes(consultation, include_unpublished=_include_unpublished())
+    data = exports.xlsx_bytes(
+        consultation, exports.labels(), include_unpublished=_include_unpublished()
+    )
     return Response(
         data,
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

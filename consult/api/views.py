@@ -95,8 +95,11 @@ def consultation(consultation_id):
             for q in found.questions
         ],
         "populations": [
-            {"code": link.population.code, "name": link.population.name,
-             "eligible": link.eligible_count}
+            {
+                "code": link.population.code,
+                "name": link.population.name,
+                "eligible": link.eligible_count,
+            }
             for link in found.populations
         ],
         "contributions": url_for("api.contributions", consultation_id=found.id),

@@ -3,6 +3,10 @@
 Only published contributions unless the exporter may see the others (moderators and
 administrators). The text exported is the stored one, so what moderation masked stays masked.
 Nothing identifies the author: quotes are attributed by profile only.
+
+A streamed response is read after its request has ended, so an export is prepared during the
+request (labels in the reader's language, reference data) and then read with plain SQLAlchemy
+on its own connection, without any Flask context.
 """
 
 from __future__ import annotations
@@ -13,9 +17,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from flask import Flask
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from consult.accounts.models import Population, Region
 from consult.accounts.rules import AGE_BAND_LABELS
@@ -28,19 +31,31 @@ from consult.core.clock import to_local
 from consult.extensions import db
 
 BATCH = 5000
+GENDER_FORMS = ("f", "m", "n")
 
 
 @dataclass(frozen=True)
-class Labels:
-    """Words of the export in the reader's language, read while the request is there."""
+class Export:
+    """Everything an export needs once its request is over."""
 
+    engine: Engine
+    consultation_id: int
+    include_unpublished: bool
     columns: list[str]
+    #: question id → "1. Question prompt"
+    questions: dict[int, str]
+    #: population id → (plural name, {gender form: singular label})
+    populations: dict[int, tuple[str, dict[str, str]]]
+    regions: dict[int, str]
     ages: dict[str, str]
 
 
-def labels() -> Labels:
-    """Column titles and age bands in the current language."""
-    return Labels(
+def prepare(consultation: Consultation, *, include_unpublished: bool = False) -> Export:
+    """Read labels and reference data now, while the request and its language are there."""
+    return Export(
+        engine=db.engine,
+        consultation_id=consultation.id,
+        include_unpublished=include_unpublished,
         columns=[
             _("Number"),
             _("Question"),
@@ -53,104 +68,94 @@ def labels() -> Labels:
             _("Attribution"),
             _("Themes"),
         ],
+        questions={
+            q.id: f"{q.position + 1}. {q.prompt}" for q in consultation.questions if q.is_text
+        },
+        populations={
+            p.id: (p.name, {g: p.label_for(g) for g in GENDER_FORMS})
+            for p in db.session.scalars(select(Population))
+        },
+        regions={r.id: r.name for r in db.session.scalars(select(Region))},
         ages={code: str(label) for code, label in AGE_BAND_LABELS.items()},
     )
 
 
-def rows(
-    consultation: Consultation, words: Labels, *, include_unpublished: bool = False
-) -> Iterator[list]:
+def rows(export: Export) -> Iterator[list]:
     """Every exported contribution as a list of cells, by question then id (streamed)."""
-    questions = {q.id: f"{q.position + 1}. {q.prompt}" for q in consultation.questions if q.is_text}
-    if not questions:
+    if not export.questions:
         return
-    populations = {p.id: p for p in db.session.scalars(select(Population))}
-    regions = {r.id: r.name for r in db.session.scalars(select(Region))}
-    ages = words.ages
-    themes: dict[int, list[str]] = defaultdict(list)
-    for contribution_id, name in db.session.execute(
-        select(TopicMember.contribution_id, Topic.name)
-        .join(Topic, Topic.id == TopicMember.topic_id)
-        .where(
-            Topic.question_id.in_(list(questions)),
-            Topic.state == "active",
-            TopicMember.source != "excluded",
+    question_ids = list(export.questions)
+    with export.engine.connect() as connection:
+        themes: dict[int, list[str]] = defaultdict(list)
+        for contribution_id, name in connection.execute(
+            select(TopicMember.contribution_id, Topic.name)
+            .join(Topic, Topic.id == TopicMember.topic_id)
+            .where(
+                Topic.question_id.in_(question_ids),
+                Topic.state == "active",
+                TopicMember.source != "excluded",
+            )
+        ):
+            themes[contribution_id].append(name)
+        chosen = counted() if export.include_unpublished else visible()
+        query = (
+            select(
+                Contribution.id,
+                Contribution.question_id,
+                Contribution.created_at,
+                Contribution.state,
+                Contribution.body,
+                Contribution.population_id,
+                Contribution.gender_form,
+                Contribution.age_band,
+                Contribution.region_id,
+            )
+            .where(Contribution.question_id.in_(question_ids), *chosen)
+            .order_by(Contribution.question_id, Contribution.id)
         )
-    ):
-        themes[contribution_id].append(name)
-    chosen = counted() if include_unpublished else visible()
-    query = (
-        select(
-            Contribution.id,
-            Contribution.question_id,
-            Contribution.created_at,
-            Contribution.state,
-            Contribution.body,
-            Contribution.population_id,
-            Contribution.gender_form,
-            Contribution.age_band,
-            Contribution.region_id,
-        )
-        .where(Contribution.question_id.in_(list(questions)), *chosen)
-        .order_by(Contribution.question_id, Contribution.id)
-        .execution_options(yield_per=BATCH)
-    )
-    for cid, qid, created, state, body, pid, gender, age, rid in db.session.execute(query):
-        population = populations.get(pid)
-        parts = [
-            population.label_for(gender) if population else None,
-            ages.get(age),
-            regions.get(rid),
-        ]
-        yield [
-            cid,
-            questions[qid],
-            to_local(created).strftime("%Y-%m-%d %H:%M"),
-            state,
-            rules.safe_cell(markup_text(body)),
-            population.name if population else "",
-            ages.get(age, ""),
-            regions.get(rid, ""),
-            ", ".join(p for p in parts if p),
-            rules.safe_cell(" | ".join(sorted(themes.get(cid, [])))),
-        ]
+        result = connection.execution_options(stream_results=True, yield_per=BATCH).execute(query)
+        for cid, qid, created, state, body, pid, gender, age, rid in result:
+            name, singular = export.populations.get(pid, ("", {}))
+            region = export.regions.get(rid, "")
+            profile = [singular.get(gender or "n"), export.ages.get(age), region]
+            yield [
+                cid,
+                export.questions[qid],
+                to_local(created).strftime("%Y-%m-%d %H:%M"),
+                state,
+                rules.safe_cell(markup_text(body)),
+                name,
+                export.ages.get(age, ""),
+                region,
+                ", ".join(part for part in profile if part),
+                rules.safe_cell(" | ".join(sorted(themes.get(cid, [])))),
+            ]
 
 
-def csv_chunks(
-    app: Flask, consultation_id: int, words: Labels, *, include_unpublished: bool = False
-) -> Iterator[str]:
-    """The CSV file in pieces (semicolons and a BOM, as French spreadsheets expect).
-
-    A streamed response outlives its request: the pieces are read in their own application
-    context, from the consultation's id, with labels prepared during the request.
-    """
-    with app.app_context():
-        consultation = db.session.get(Consultation, consultation_id)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-        buffer.write("\ufeff")
-        writer.writerow(words.columns)
-        chosen = rows(consultation, words, include_unpublished=include_unpublished)
-        for number, row in enumerate(chosen):
-            writer.writerow(row)
-            if number % 2000 == 1999:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
+def csv_chunks(export: Export) -> Iterator[str]:
+    """The CSV file in pieces (semicolons and a BOM, as French spreadsheets expect)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    buffer.write("\ufeff")
+    writer.writerow(export.columns)
+    for number, row in enumerate(rows(export)):
+        writer.writerow(row)
+        if number % 2000 == 1999:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
-def xlsx_bytes(
-    consultation: Consultation, words: Labels, *, include_unpublished: bool = False
-) -> bytes:
+def xlsx_bytes(export: Export) -> bytes:
     """The XLSX workbook (written row by row in openpyxl's write-only mode)."""
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Contributions"))
-    sheet.append(words.columns)
-    for row in rows(consultation, words, include_unpublished=include_unpublished):
+    sheet.append(export.columns)
+    for row in rows(export):
         # control characters are not allowed in a workbook: drop them
         sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
     buffer = io.BytesIO()
@@ -158,6 +163,6 @@ def xlsx_bytes(
     return buffer.getvalue()
 
 
-def export_name(consultation: Consultation, extension: str) -> str:
+def export_name(consultation_id: int, extension: str) -> str:
     """A safe file name for the download."""
-    return f"consultation-{consultation.id}-contributions.{extension}"
+    return f"consultation-{consultation_id}-contributions.{extension}"

@@ -8,7 +8,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -694,16 +693,11 @@ def _include_unpublished() -> bool:
 def export_csv(consultation_id):
     """Download the contributions as CSV (streamed)."""
     consultation = _consultation(consultation_id)
-    chunks = exports.csv_chunks(
-        current_app._get_current_object(),
-        consultation.id,
-        exports.labels(),
-        include_unpublished=_include_unpublished(),
-    )
+    export = exports.prepare(consultation, include_unpublished=_include_unpublished())
     return Response(
-        chunks,
+        exports.csv_chunks(export),
         mimetype="text/csv",
-        headers={"Content-Disposition": _attachment(exports.export_name(consultation, "csv"))},
+        headers={"Content-Disposition": _attachment(exports.export_name(consultation.id, "csv"))},
     )
 
 
@@ -712,11 +706,9 @@ def export_csv(consultation_id):
 def export_xlsx(consultation_id):
     """Download the contributions as an XLSX workbook."""
     consultation = _consultation(consultation_id)
-    data = exports.xlsx_bytes(
-        consultation, exports.labels(), include_unpublished=_include_unpublished()
-    )
+    export = exports.prepare(consultation, include_unpublished=_include_unpublished())
     return Response(
-        data,
+        exports.xlsx_bytes(export),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": _attachment(exports.export_name(consultation, "xlsx"))},
+        headers={"Content-Disposition": _attachment(exports.export_name(consultation.id, "xlsx"))},
     )

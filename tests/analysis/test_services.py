@@ -6,7 +6,6 @@ from collections import Counter
 from fractions import Fraction
 
 import pytest
-from flask import current_app
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -344,7 +343,7 @@ def test_search_ignores_case_and_accents(scenario):
 
 def exported_csv(consultation, **options):
     """The CSV export read back as rows."""
-    text = "".join(exports.csv_chunks(current_app, consultation.id, exports.labels(), **options))
+    text = "".join(exports.csv_chunks(exports.prepare(consultation, **options)))
     assert text.startswith("\ufeff")
     return list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
 
@@ -359,9 +358,7 @@ def test_exports_published_only_unless_asked(scenario, make_contribution, make_u
     everything = exported_csv(scenario.consultation, include_unpublished=True)
     assert len(everything) == 1 + 73
     assert any(r[4] == '\'=HYPERLINK("x")' for r in everything)
-    book = load_workbook(
-        io.BytesIO(exports.xlsx_bytes(scenario.consultation, exports.labels())), read_only=True
-    )
+    book = load_workbook(io.BytesIO(exports.xlsx_bytes(exports.prepare(scenario.consultation))))
     sheet = book.active
     assert sheet.max_row == 73
     first = next(sheet.iter_rows(min_row=2, max_row=2, values_only=True))

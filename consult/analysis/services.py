@@ -14,7 +14,7 @@ from datetime import datetime
 import numpy as np
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, literal_column, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -108,8 +108,9 @@ class ParticipationReport:
 def _hour(column):
     """The hour a moment falls in, computed by the database (both dialects)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        return func.date_trunc("hour", column)
-    return func.strftime("%Y-%m-%d %H:00:00", column)
+        return func.date_trunc(literal_column("'hour'"), column)
+    # literal formats: the GROUP BY must repeat the very same expression, without parameters
+    return func.strftime(literal_column("'%Y-%m-%d %H:00:00'"), column)
 
 
 def _as_datetime(value) -> datetime:
@@ -1000,6 +1001,4 @@ def search(
 
 def _regconfig():
     """The accent-insensitive French configuration made by the analysis migration."""
-    from sqlalchemy import literal_column
-
     return literal_column("'consult_french'::regconfig")

@@ -1,7 +1,7 @@
 """analysis: topics, members, findings, quotes, jobs; French full-text search on PostgreSQL
 
 Revision ID: cf6b679e2f00
-Revises: cfdd08e9e472
+Revises: ac8b4c03bfd1
 Create Date: 2026-11-21 07:06:04.074171
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'cf6b679e2f00'
-down_revision = 'cfdd08e9e472'
+down_revision = 'ac8b4c03bfd1'
 branch_labels = None
 depends_on = None
 

@@ -29,7 +29,7 @@ from consult.core.nav import NavItem
 from consult.core.permissions import Role, login_required, role_required
 from consult.core.sanitize import clean_html, plain_text
 from consult.extensions import db, limiter
-from consult.moderation import pii, services
+from consult.moderation import pii, queries, services
 from consult.moderation.forms import (
     AuditFilterForm,
     BulkDecisionForm,
@@ -99,7 +99,7 @@ def _masked_preview(body: str) -> Markup:
 # --- the queue -------------------------------------------------------------------------------
 
 
-def _queue_filters() -> tuple[QueueFilterForm, services.QueueFilters]:
+def _queue_filters() -> tuple[QueueFilterForm, queries.QueueFilters]:
     """Read the queue's filters from the query string; invalid ones are ignored with a message."""
     form = QueueFilterForm(request.args)
     consultations = db.session.scalars(select(Consultation).order_by(Consultation.title)).all()
@@ -130,7 +130,7 @@ def _queue_filters() -> tuple[QueueFilterForm, services.QueueFilters]:
     def ok(field):
         return field.data if not field.errors else None
 
-    filters = services.QueueFilters(
+    filters = queries.QueueFilters(
         consultation_id=ok(form.consultation) or None,
         question_id=ok(form.question) or None,
         state=ok(form.state) or None,
@@ -162,7 +162,7 @@ def queue():
     """The moderators' queue: filter, read in context, tick, and decide in bulk."""
     form, filters = _queue_filters()
     page = max(request.args.get("page", 1, type=int), 1)
-    items, total = services.queue(filters, page=page, per_page=PER_PAGE)
+    items, total = queries.queue(filters, page=page, per_page=PER_PAGE)
     return render_template(
         "moderation/queue.html",
         form=form,
@@ -172,8 +172,8 @@ def queue():
         page=page,
         per_page=PER_PAGE,
         bulk=_bulk_form(),
-        counts=services.queue_counts(),
-        show_author=services.may_see_author(current_user),
+        counts=queries.queue_counts(),
+        show_author=queries.may_see_author(current_user),
         STATE_LABELS=services.STATE_LABELS,
         PII_LABELS=services.PII_LABELS,
         reason_label=services.reason_label,
@@ -203,7 +203,7 @@ def bulk():
         flash(" ".join(str(m) for m in messages), "error")
         return redirect(back, 303)
     if form.scope.data == "all":
-        selection = services.queue_selection(filters)
+        selection = queries.queue_selection(filters)
     else:
         selection = _parse_selection(request.form.getlist("item"))
     if not selection:
@@ -257,7 +257,7 @@ def _notify_after_response(contribution_ids, action, reason) -> None:
 def queue_export():
     """The filtered queue as a CSV file (plain text, formulas neutralised)."""
     _form, filters = _queue_filters()
-    content = services.queue_csv(filters, show_author=services.may_see_author(current_user))
+    content = queries.queue_csv(filters, show_author=queries.may_see_author(current_user))
     return Response(
         "\ufeff" + content,
         mimetype="text/csv",
@@ -294,9 +294,9 @@ def _item_page(contribution: Contribution, form: DecisionForm, status_code: int 
             highlighted=_highlight(original),
             found=_found_items(original),
             masked_preview=_masked_preview(contribution.body) if status.has_personal_data else None,
-            decisions=services.decisions_of(contribution),
-            flags=services.flags_of(contribution),
-            show_author=services.may_see_author(current_user),
+            decisions=queries.decisions_of(contribution),
+            flags=queries.flags_of(contribution),
+            show_author=queries.may_see_author(current_user),
             STATE_LABELS=services.STATE_LABELS,
             ACTION_LABELS=services.ACTION_LABELS,
             PII_LABELS=services.PII_LABELS,
@@ -382,7 +382,7 @@ def flag(contribution_id):
         question_id=contribution.question_id,
         _anchor=f"c{contribution.id}",
     )
-    already = services.has_flagged(current_user, contribution)
+    already = queries.has_flagged(current_user, contribution)
     if form.validate_on_submit():
         try:
             services.flag(
@@ -416,7 +416,7 @@ def mine():
     """The author's texts with their moderation state, and the reason when refused or hidden."""
     return render_template(
         "moderation/mine.html",
-        statuses=services.authored(current_user),
+        statuses=queries.authored(current_user),
         STATE_LABELS=services.STATE_LABELS,
         reason_label=services.reason_label,
     )
@@ -563,7 +563,7 @@ AUDIT_ACTIONS = {
 }
 
 
-def _audit_filters() -> tuple[AuditFilterForm, services.AuditFilters]:
+def _audit_filters() -> tuple[AuditFilterForm, queries.AuditFilters]:
     """Read the log's filters from the query string."""
     form = AuditFilterForm(request.args)
     form.action.choices = choices(
@@ -571,7 +571,7 @@ def _audit_filters() -> tuple[AuditFilterForm, services.AuditFilters]:
     )
     form.actor.choices = choices(
         [(0, _("Anyone"))]
-        + [(u.id, u.display_name or u.email) for u in services.moderators_and_admins()]
+        + [(u.id, u.display_name or u.email) for u in queries.moderators_and_admins()]
     )
     if request.args and not form.validate():
         flash(_("Some filters were not understood and are ignored."), "warning")
@@ -579,7 +579,7 @@ def _audit_filters() -> tuple[AuditFilterForm, services.AuditFilters]:
     def ok(field):
         return field.data if not field.errors else None
 
-    filters = services.AuditFilters(
+    filters = queries.AuditFilters(
         action=ok(form.action) or None,
         actor_id=ok(form.actor) or None,
         contribution_id=ok(form.contribution),
@@ -595,7 +595,7 @@ def audit():
     """Browse the append-only moderation log."""
     form, filters = _audit_filters()
     page = max(request.args.get("page", 1, type=int), 1)
-    rows, total = services.audit_log(filters, page=page, per_page=PER_PAGE)
+    rows, total = queries.audit_log(filters, page=page, per_page=PER_PAGE)
     return render_template(
         "moderation/audit.html",
         action_labels=AUDIT_ACTIONS,
@@ -614,7 +614,7 @@ def audit_export():
     """The filtered moderation log as a CSV file."""
     _form, filters = _audit_filters()
     return Response(
-        "\ufeff" + services.audit_csv(filters),
+        "\ufeff" + queries.audit_csv(filters),
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=moderation-log.csv"},
     )

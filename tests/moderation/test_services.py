@@ -11,7 +11,7 @@ from consult.core import mail
 from consult.core.errors import RuleError
 from consult.core.models import AuditEvent
 from consult.extensions import db
-from consult.moderation import services
+from consult.moderation import queries, services
 from consult.moderation.models import Flag, ModerationDecision, ModerationStatus
 
 from .samples import NIR_TEXT, PHONE_TEXT
@@ -198,7 +198,7 @@ def test_resubmit_after_rejection_goes_back_to_the_queue(
     contribution = db.session.get(Contribution, contribution.id)
     assert contribution.state == "pending" and "plus claire" in contribution.body
     assert [r.body for r in contribution.revisions] == ["<p>La solidarité avant tout.</p>"]
-    actions = [d.action for d in services.decisions_of(contribution)]
+    actions = [d.action for d in queries.decisions_of(contribution)]
     assert actions == ["reject", "resubmit"]
     assert _status(contribution).needs_review
 
@@ -224,7 +224,7 @@ def test_resubmit_through_the_answer_form_too(author, moderator, pre_consultatio
     _decide(moderator, contribution, "reject", now, reason_code="off_topic")
     contribution = write(author, pre_consultation, "Nouvelle rédaction.")
     assert contribution.state == "pending"
-    assert [d.action for d in services.decisions_of(contribution)] == ["reject", "resubmit"]
+    assert [d.action for d in queries.decisions_of(contribution)] == ["reject", "resubmit"]
 
 
 def test_stale_decision_is_refused(author, moderator, admin, pre_consultation, write, now):
@@ -293,7 +293,7 @@ def test_three_flags_hide_a_post_moderated_text(
     assert contribution.state == "hidden"
     status = _status(contribution)
     assert status.flag_count == 3 and status.needs_review
-    assert services.decisions_of(contribution)[-1].action == "flag_threshold"
+    assert queries.decisions_of(contribution)[-1].action == "flag_threshold"
 
 
 def test_flags_under_pre_moderation_only_raise_attention(
@@ -515,7 +515,7 @@ def test_queue_filters(
     c = write(people[2], other)
 
     def ids(**kw):
-        items, total = services.queue(services.QueueFilters(**kw))
+        items, total = queries.queue(queries.QueueFilters(**kw))
         assert total == len(items)
         return {s.contribution_id for s in items}
 
@@ -531,34 +531,32 @@ def test_queue_filters(
     assert ids(state="published") == {a.id}
     assert ids(state=None) == {a.id, b.id, c.id}
     assert ids(min_flags=1) == set()
-    assert [x for x, _v in services.queue_selection(services.QueueFilters())] == sorted(
-        [b.id, c.id]
-    )
+    assert [x for x, _v in queries.queue_selection(queries.QueueFilters())] == sorted([b.id, c.id])
 
 
 def test_exports_neutralise_formulas(author, moderator, pre_consultation, write, now):
     """CSV cells starting like formulas are prefixed so spreadsheets show them as text."""
     write(author, pre_consultation, '=HYPERLINK("https://evil.example","clic")')
-    content = services.queue_csv(services.QueueFilters(), show_author=False)
+    content = queries.queue_csv(queries.QueueFilters(), show_author=False)
     assert "'=HYPERLINK" in content
     assert author.email not in content
-    assert author.email in services.queue_csv(services.QueueFilters(), show_author=True)
+    assert author.email in queries.queue_csv(queries.QueueFilters(), show_author=True)
 
 
 def test_audit_log_browse_and_export(author, moderator, pre_consultation, write, now):
     """The log lists every moderation action with who, before, after, reason."""
     contribution = write(author, pre_consultation)
     _decide(moderator, contribution, "reject", now, reason_code="other", reason_text="=1+1")
-    rows, total = services.audit_log(services.AuditFilters())
+    rows, total = queries.audit_log(queries.AuditFilters())
     assert total == 1 and rows[0][1] == moderator.display_name or moderator.email
-    assert services.audit_log(services.AuditFilters(action="approve"))[1] == 0
-    assert services.audit_log(services.AuditFilters(actor_id=moderator.id))[1] == 1
-    assert services.audit_log(services.AuditFilters(contribution_id=contribution.id))[1] == 1
-    content = services.audit_csv(services.AuditFilters())
+    assert queries.audit_log(queries.AuditFilters(action="approve"))[1] == 0
+    assert queries.audit_log(queries.AuditFilters(actor_id=moderator.id))[1] == 1
+    assert queries.audit_log(queries.AuditFilters(contribution_id=contribution.id))[1] == 1
+    content = queries.audit_csv(queries.AuditFilters())
     assert "moderation.reject" in content and "other: =1+1" in content
-    assert services.spreadsheet_safe("=1+1") == "'=1+1"
-    assert services.spreadsheet_safe("@SUM(A1)") == "'@SUM(A1)"
-    assert services.spreadsheet_safe("Bonjour") == "Bonjour" and services.spreadsheet_safe(3) == 3
+    assert queries.spreadsheet_safe("=1+1") == "'=1+1"
+    assert queries.spreadsheet_safe("@SUM(A1)") == "'@SUM(A1)"
+    assert queries.spreadsheet_safe("Bonjour") == "Bonjour" and queries.spreadsheet_safe(3) == 3
 
 
 def test_mode_change_is_logged(organiser, post_consultation, now):

@@ -526,3 +526,19 @@ def test_nul_bytes_are_refused_before_reaching_the_database(
     )
     assert response.status_code == 400
     assert db.session.get(Contribution, contribution.id).state == "pending"
+
+
+def test_demo_shows_moderation_cases(app):
+    """The demonstration has moderation rows for every answer and a few cases to look at."""
+    from consult.demo import load_demo
+
+    lines = load_demo(contributions=100)
+    assert any("3 with personal data, 1 flagged" in line for line in lines)
+    missing = db.session.scalar(
+        select(func.count())
+        .select_from(Contribution)
+        .outerjoin(ModerationStatus, ModerationStatus.contribution_id == Contribution.id)
+        .where(ModerationStatus.contribution_id.is_(None))
+    )
+    assert missing == 0
+    assert db.session.scalar(select(func.max(ModerationStatus.flag_count))) == 2

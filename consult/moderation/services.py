@@ -89,7 +89,7 @@ PII_LABELS = {
 }
 
 
-def _mask_labels() -> dict[pii.Kind, str]:
+def mask_labels() -> dict[pii.Kind, str]:
     """What replaces each kind of personal data in a published text, in the site's language."""
     return {
         pii.Kind.EMAIL: _("[e-mail removed]"),
@@ -424,9 +424,9 @@ def _apply(
         if spans:
             status.original_body = status.original_body or contribution.body
             if "<" in contribution.body:
-                masked_body = clean_html(pii.mask_markup(contribution.body, spans, _mask_labels()))
+                masked_body = clean_html(pii.mask_markup(contribution.body, spans, mask_labels()))
             else:
-                masked_body = pii.mask(contribution.body, spans, _mask_labels())
+                masked_body = pii.mask(contribution.body, spans, mask_labels())
             contribution.body = masked_body
         status.has_personal_data = False
 

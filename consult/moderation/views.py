@@ -22,6 +22,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from consult.accounts.models import User
+from consult.consultations import services as consultation_services
 from consult.consultations.models import Consultation, Contribution, Question
 from consult.core.clock import parse_local, utcnow
 from consult.core.errors import RuleError, refuse
@@ -92,8 +93,8 @@ def _masked_preview(body: str) -> Markup:
     """What the masked version would look like."""
     spans = services.find_personal_data(body)
     if "<" in body:
-        return Markup(clean_html(pii.mask_markup(body, spans, services._mask_labels())))  # noqa: S704
-    return Markup(escape(pii.mask(body, spans, services._mask_labels())))  # noqa: S704
+        return Markup(clean_html(pii.mask_markup(body, spans, services.mask_labels())))  # noqa: S704
+    return Markup(escape(pii.mask(body, spans, services.mask_labels())))  # noqa: S704
 
 
 # --- the queue -------------------------------------------------------------------------------
@@ -366,8 +367,6 @@ def flag(contribution_id):
     contribution = db.session.get(Contribution, contribution_id) or abort(404)
     if contribution.state != State.PUBLISHED or contribution.withdrawn_at is not None:
         abort(404)
-    from consult.consultations import services as consultation_services
-
     if (
         consultation_services.get_consultation(
             contribution.consultation_id, current_user, now=utcnow()

@@ -542,3 +542,10 @@ def test_demo_shows_moderation_cases(app):
     )
     assert missing == 0
     assert db.session.scalar(select(func.max(ModerationStatus.flag_count))) == 2
+
+
+def test_manage_page_shows_the_mode(client, login, organiser, post_consultation):
+    """The organiser's page of a consultation says how it is moderated and links to change it."""
+    login(client, organiser)
+    page = client.get(f"/organise/{post_consultation.id}").get_data(as_text=True)
+    assert "a posteriori" in page and f"/moderation/settings#mode-{post_consultation.id}" in page

@@ -251,10 +251,6 @@ def load_demo(
         rng, open_one, populations, regions, 150, now, prefix="raison", days_back=2
     )
     _generate_reactions(rng, open_one, now)
-    from consult.moderation import demo as moderation_demo
-
-    # Bulk inserts skip the ORM event that writes moderation rows; then a few cases to see.
-    moderation_lines = moderation_demo.seed(open_one, now)
     db.session.commit()
     lines = [
         f"Open consultation: {open_one.title} ({len(open_one.questions)} questions, "
@@ -275,7 +271,6 @@ def load_demo(
         db.session.commit()
     lines.append(f"Demo accounts (password “{DEMO_PASSWORD}”):")
     lines += [f"  {u.email}: {', '.join(sorted(u.role_names))}" for u in people.values()]
-    lines += moderation_lines
     return lines
 
 

@@ -1,11 +1,9 @@
 """Moderation part of the demonstration: rows for bulk-loaded answers, and a few cases to see."""
 
-from datetime import datetime
-
 from sqlalchemy import select
 
 from consult.accounts.models import User
-from consult.consultations.models import Consultation, Contribution
+from consult.consultations.models import Contribution
 from consult.extensions import db
 from consult.moderation import services
 from consult.moderation.models import ModerationStatus
@@ -18,12 +16,14 @@ PERSONAL_DATA_ANSWERS = (
 )
 
 
-def seed(open_consultation: Consultation, now: datetime) -> list[str]:
+def load_demo(context) -> list[str]:
     """Write the moderation rows, then put a few answers of the open consultation in the queue.
 
+    Bulk-inserted answers skip the ORM event that writes moderation rows, hence the backfill.
     Three published answers are turned into answers with personal data (pending, as the detector
     would have sent them) and one gets two flags, so the queue shows every case.
     """
+    open_consultation, now = context.open_consultation, context.now
     services.backfill_statuses()
     already = db.session.scalar(
         select(ModerationStatus.contribution_id)

@@ -1,0 +1,58 @@
+"""The migrations build exactly the schema the models describe, and can be undone."""
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect
+
+from consult import create_app
+from consult.config import TestConfig
+from consult.extensions import db
+
+
+def differences(engine) -> list:
+    """What Alembic's autogenerate would change to make the database match the models."""
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "render_as_batch": True}
+        )
+        return compare_metadata(context, db.metadata)
+
+
+@pytest.fixture
+def fresh_sqlite_app(tmp_path):
+    """An application on an empty SQLite file of its own."""
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'fresh.sqlite'}"
+
+    app = create_app(Config)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_upgrade_from_empty_matches_the_models_then_downgrades_to_nothing(fresh_sqlite_app):
+    assert inspect(db.engine).get_table_names() == []
+    upgrade()
+    tables = set(inspect(db.engine).get_table_names())
+    assert {table.name for table in db.metadata.sorted_tables} <= tables
+    assert differences(db.engine) == []
+    downgrade(revision="base")
+    assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+    upgrade()
+    assert differences(db.engine) == []
+
+
+def test_the_suites_own_database_matches_the_models(app):
+    """On SQLite or PostgreSQL (DATABASE_URL), the schema the migrations built for the run."""
+    assert differences(db.engine) == []
+
+
+def test_there_is_one_migration_head(app):
+    from alembic.script import ScriptDirectory
+
+    config = app.extensions["migrate"].migrate.get_config()
+    assert len(ScriptDirectory.from_config(config).get_heads()) == 1

@@ -94,6 +94,18 @@ def decode_csv(raw: bytes) -> str:
         ) from None
 
 
+_UNREADABLE_LINE = _l("This line cannot be read: check its quotation marks.")
+
+
+def _records(reader: csv.DictReader, errors: list):
+    """The reader's records; a line it cannot read is reported and ends the reading."""
+    try:
+        yield from reader
+    except csv.Error:
+        # line_num still points at the last record read: the faulty one starts on the next line.
+        errors.append((reader.line_num + 1, _UNREADABLE_LINE))
+
+
 def parse_invitations(
     text: str, categories: set[str], regions: set[str], existing_emails: set[str] = frozenset()
 ) -> InvitationFile:
@@ -107,8 +119,13 @@ def parse_invitations(
         dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    header = [(h or "").strip().lower() for h in reader.fieldnames or []]
+    # newline="" lets the reader split lines ending in \r (old spreadsheets) as well as \n.
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+    try:
+        header = [(h or "").strip().lower() for h in reader.fieldnames or []]
+    except csv.Error:
+        result.errors.append((1, _UNREADABLE_LINE))
+        return result
     reader.fieldnames = header
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
@@ -120,7 +137,7 @@ def parse_invitations(
         return result
     lower_regions = {r.lower(): r for r in regions}
     seen: dict[str, int] = {}
-    for count, record in enumerate(reader, start=1):
+    for count, record in enumerate(_records(reader, result.errors), start=1):
         # The reader skips blank lines, so count lines as the file does, not records.
         line = reader.line_num
         if count > MAX_INVITATION_ROWS:

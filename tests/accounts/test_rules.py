@@ -232,3 +232,31 @@ def test_every_valid_row_is_read_once_with_its_line(people, separator):
     assert parsed.errors == []
     assert [r.line for r in parsed.rows] == list(range(2, len(people) + 2))
     assert [(r.category, r.region or "") for r in parsed.rows] == people
+
+
+def test_an_unclosed_quote_is_reported_on_its_line_not_a_crash():
+    text = 'email,category\nclaire@example.org,member\n"paul@example.org,member\n' + "x" * 200_000
+    parsed = parse_invitations(text, CATEGORIES, REGIONS)
+    assert messages(parsed) == [(3, "This line cannot be read: check its quotation marks.")]
+
+
+def test_a_header_that_cannot_be_read_is_reported():
+    parsed = parse_invitations('"' + "x" * 200_000, CATEGORIES, REGIONS)
+    assert messages(parsed) == [(1, "This line cannot be read: check its quotation marks.")]
+
+
+def test_lines_ending_in_a_carriage_return_only_are_read():
+    text = "email;category\rclaire@example.org;member\r\rpaul@example.org;citizen\r"
+    parsed = parse_invitations(text, CATEGORIES, REGIONS)
+    assert parsed.errors == []
+    assert [(r.line, r.email) for r in parsed.rows] == [
+        (2, "claire@example.org"),
+        (4, "paul@example.org"),
+    ]
+
+
+@given(st.text(max_size=200))
+def test_any_text_is_read_or_refused_with_line_numbers_never_a_crash(text):
+    parsed = parse_invitations(text, CATEGORIES, REGIONS)
+    assert all(line >= 1 for line, _ in parsed.errors)
+    assert parsed.rows or parsed.errors

@@ -553,6 +553,7 @@ def test_import_in_the_wrong_encoding_says_so_and_imports_nobody(organiser_clien
     [
         (b"", "Le fichier est vide"),
         (b"email,category,telephone\nclaire@example.org,member,06\n", "telephone"),
+        (b'email,category\n"claire@example.org,member\n' + b"x" * 200_000, "ne peut pas être lue"),
     ],
 )
 def test_import_of_an_empty_or_strange_file_is_refused(

@@ -16,6 +16,10 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+#: The years a date-time field accepts.
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
 class LocalDateTimeField(DateTimeLocalField):
     """A date and time typed in Paris time (converted to UTC by the view), with a French message."""
 
@@ -32,9 +36,15 @@ class LocalDateTimeField(DateTimeLocalField):
         for fmt in self.strptime_format:
             try:
                 self.data = datetime.strptime(valuelist[0], fmt)
-                return
             except ValueError:
                 continue
+            if not MIN_YEAR <= self.data.year <= MAX_YEAR:
+                # Year 1 or 9999 would overflow when converted between Paris time and UTC.
+                self.data = None
+                raise ValueError(
+                    _l("Enter a year between %(min)d and %(max)d.", min=MIN_YEAR, max=MAX_YEAR)
+                )
+            return
         self.data = None
         raise ValueError(_l("Enter a date and time like 2026-03-01T09:00."))
 

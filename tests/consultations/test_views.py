@@ -570,6 +570,8 @@ def test_creating_with_a_past_opening_is_refused_in_french_and_creates_nothing(o
         ({"closes_at": "OPENS"}, "La consultation doit se clôturer après son ouverture."),
         ({"title": ""}, "Titre"),
         ({"opens_at": "demain"}, "2026-03-01T09:00"),
+        ({"opens_at": "0001-01-01T00:00"}, "Indiquez une année entre 2000 et 2100."),
+        ({"closes_at": "9999-12-31T23:59"}, "Indiquez une année entre 2000 et 2100."),
         ({"eligible_MEMBER": ""}, "Invitez au moins une population."),
         ({"eligible_MEMBER": "-4"}, "Un nombre entre 0 et 10 000 000."),
     ],

@@ -207,6 +207,8 @@ class _Problem:
                     row_lower.append(0.0)
                     row_upper.append(INF)
         h = _highs()
+        # these programs are small and solved hundreds of times: presolve costs more than it saves
+        h.setOptionValue("presolve", "off")
         _pass_model(h, [0.0] * (T * P), lower, upper, rows, row_lower, row_upper, True, True)
         return h
 
@@ -226,6 +228,33 @@ class _Problem:
         values = h.getSolution().col_value
         return tuple(tuple(int(round(values[self.var(p, t)])) for t in range(T)) for p in range(P))
 
+    def _single_model(self, panel: PanelSpec):
+        """A cached one-panel program for a panel's size and quotas."""
+        if not hasattr(self, "_single"):
+            self._single = {}
+        key = (panel.size, tuple(sorted(panel.quotas, key=_quota_key)))
+        if key not in self._single:
+            sub = _Problem.__new__(_Problem)
+            sub.panels, sub.features, sub.types = [panel], self.features, self.types
+            sub.members, sub.counts = self.members, self.counts
+            self._single[key] = (sub, sub.build(symmetry=False))
+        return self._single[key]
+
+    def solve_replicated(self, type_weights: Sequence[float]):
+        """When every panel has the same quotas: the best panel that fits k times, k times.
+
+        One small program instead of k; None when the panels differ or no such panel exists.
+        """
+        k, first = len(self.panels), self.panels[0]
+        if not all(_same_spec(first, p) for p in self.panels[1:]):
+            return None
+        T = self.n_types
+        sub, h = self._single_model(first)
+        upper = np.asarray([float(min(c // k, first.size)) for c in self.counts], dtype=float)
+        h.changeColsBounds(T, np.arange(T, dtype=np.int32), np.zeros(T), upper)
+        found = sub.solve(h, type_weights)
+        return None if found is None else found * k
+
     def solve_greedy(self, type_weights: Sequence[float]):
         """A good panel set fast: the best panels one after another (None if that gets stuck).
 
@@ -233,18 +262,10 @@ class _Problem:
         exact one is only needed to prove that none is left.
         """
         T = self.n_types
-        if not hasattr(self, "_single"):
-            self._single = {}
         left = list(self.counts)
         column = []
         for panel in self.panels:
-            key = (panel.size, tuple(sorted(panel.quotas, key=_quota_key)))
-            if key not in self._single:
-                sub = _Problem.__new__(_Problem)
-                sub.panels, sub.features, sub.types = [panel], self.features, self.types
-                sub.members, sub.counts = self.members, self.counts
-                self._single[key] = (sub, sub.build(symmetry=False))
-            sub, h = self._single[key]
+            sub, h = self._single_model(panel)
             upper = np.asarray([float(min(c, panel.size)) for c in left], dtype=float)
             h.changeColsBounds(T, np.arange(T, dtype=np.int32), np.zeros(T), upper)
             found = sub.solve(h, type_weights)
@@ -334,33 +355,51 @@ def infeasibilities(
 # --------------------------------------------------------------------------- the lottery
 
 
-def _dual_weights(problem: _Problem, portfolio, fixed: dict[int, float]):
-    """Solve the dual of "maximise the smallest unfixed probability" over the portfolio.
+class _Dual:
+    """The dual of "maximise the smallest unfixed probability", kept warm between rounds.
 
     Variables: one weight y_t >= 0 per type, then yhat (free). Minimise
     yhat - sum_{fixed} p_t y_t subject to sum_t a_t(P) y_t <= yhat for each panel set P in the
     portfolio and sum_{unfixed} y_t = 1, where a_t(P) is a type-t volunteer's chance in P.
+    Rows are added as columns enter the portfolio, so HiGHS restarts from the last basis.
     """
-    T = problem.n_types
-    cost = [-(fixed[t] - EPS) if t in fixed else 0.0 for t in range(T)] + [1.0]
-    rows, lo, hi = [], [], []
-    for totals in portfolio:
+
+    def __init__(self, problem: _Problem):
+        self.problem = problem
+        T = problem.n_types
+        self.h = _highs()
+        _pass_model(
+            self.h,
+            [0.0] * T + [1.0],
+            [0.0] * T + [-INF],
+            [INF] * (T + 1),
+            [(list(range(T)), [1.0] * T)],
+            [1.0],
+            [1.0],
+            False,
+            False,
+        )
+
+    def add(self, totals: Sequence[int]) -> None:
+        """A new panel set in the portfolio: one more dual constraint."""
+        T, counts = self.problem.n_types, self.problem.counts
         idx = [t for t in range(T) if totals[t]] + [T]
-        val = [totals[t] / problem.counts[t] for t in range(T) if totals[t]] + [-1.0]
-        rows.append((idx, val))
-        lo.append(-INF)
-        hi.append(0.0)
-    unfixed = [t for t in range(T) if t not in fixed]
-    rows.append((unfixed, [1.0] * len(unfixed)))
-    lo.append(1.0)
-    hi.append(1.0)
-    h = _highs()
-    _pass_model(h, cost, [0.0] * T + [-INF], [INF] * (T + 1), rows, lo, hi, False, False)
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        raise RuntimeError("the dual of the lottery LP did not solve")
-    values = list(h.getSolution().col_value)
-    return values[:T], values[T], h.getInfo().objective_function_value
+        val = [totals[t] / counts[t] for t in range(T) if totals[t]] + [-1.0]
+        self.h.addRow(-INF, 0.0, len(idx), np.asarray(idx, dtype=np.int32), np.asarray(val))
+
+    def fix(self, t: int, level: float) -> None:
+        """Type t's probability is fixed: it leaves the normalisation and enters the objective."""
+        self.h.changeCoeff(0, t, 0.0)
+        self.h.changeColCost(t, -(level - EPS))
+
+    def solve(self):
+        """Dual weights, yhat and the objective value (the best achievable smallest level)."""
+        self.h.run()
+        if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError("the dual of the lottery LP did not solve")
+        values = list(self.h.getSolution().col_value)
+        T = self.problem.n_types
+        return values[:T], values[T], self.h.getInfo().objective_function_value
 
 
 def _final_distribution(problem: _Problem, portfolio, fixed: dict[int, float]) -> list[float]:
@@ -409,9 +448,13 @@ def compute_lottery(
 
     # Warm start with multiplicative weights: favour types not yet seen in a panel set.
     weights = [1.0] * T
-    for _ in range(min(3 * T, 60)):
+    for _ in range(min(T, 20)):
         prices = [w / c for w, c in zip(weights, problem.counts, strict=True)]
-        column = problem.solve_greedy(prices) or problem.solve(h, prices)
+        column = (
+            problem.solve_replicated(prices)
+            or problem.solve_greedy(prices)
+            or problem.solve(h, prices)
+        )
         totals = problem.totals(column)
         portfolio.setdefault(totals, column)
         for t in range(T):
@@ -420,26 +463,31 @@ def compute_lottery(
         scale = T / sum(weights)
         weights = [w * scale for w in weights]
 
+    dual = _Dual(problem)
+    for totals in portfolio:
+        dual.add(totals)
+    tiers = [problem.solve_greedy] if len(problem.panels) > 1 else []
+    tiers.append(lambda prices: problem.solve(h, prices))
     fixed: dict[int, float] = {}
     rounds = 0
     while len(fixed) < T:
-        keys = list(portfolio)
-        y, yhat, value = _dual_weights(problem, keys, fixed)
+        y, yhat, value = dual.solve()
         prices = [y[t] / problem.counts[t] for t in range(T)]
         rounds += 1
         if rounds > MAX_ROUNDS:
             raise RuntimeError("column generation did not converge")
-        if len(problem.panels) > 1:
-            column = problem.solve_greedy(prices)
-            if column is not None:
-                totals = problem.totals(column)
-                if _price(prices, totals) > yhat + EPS and totals not in portfolio:
-                    portfolio[totals] = column
-                    continue
-        column = problem.solve(h, prices)
-        totals = problem.totals(column)
-        if _price(prices, totals) > yhat + EPS and totals not in portfolio:
-            portfolio[totals] = column
+        improved = False
+        for tier in tiers:  # cheap heuristics first; the exact program proves optimality
+            column = tier(prices)
+            if column is None:
+                continue
+            totals = problem.totals(column)
+            if _price(prices, totals) > yhat + EPS and totals not in portfolio:
+                portfolio[totals] = column
+                dual.add(totals)
+                improved = True
+                break
+        if improved:
             continue
         level = min(1.0, max(0.0, value))
         if method == "maximin":
@@ -450,6 +498,7 @@ def compute_lottery(
             newly = [max((t for t in range(T) if t not in fixed), key=lambda t: (y[t], -t))]
         for t in newly:
             fixed[t] = level
+            dual.fix(t, level)
 
     keys = list(portfolio)
     lam = _final_distribution(problem, keys, fixed)

@@ -1,0 +1,71 @@
+"""In headless Chromium: a citizen volunteers through the public form; an organiser draws."""
+
+import pytest
+
+from consult.extensions import db
+from consult.panels.models import PanelSeat, PanelVolunteer
+
+pytestmark = pytest.mark.browser
+
+PROFILES = [("woman", "young"), ("man", "old"), ("woman", "old"), ("man", "young")]
+
+
+@pytest.mark.parametrize("width", [390, 1280], ids=["phone", "desktop"])
+def test_citizen_volunteers_through_the_public_form(
+    live_server, page, screenshot, make_project, width
+):
+    project = make_project()
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{live_server.url}/panels/{project.id}/volunteer")
+    page.get_by_label("Prénom").fill("Claire")
+    page.locator("#last_name").fill("Martin")
+    page.get_by_label("Adresse e-mail").fill("claire.martin@example.org")
+    page.get_by_label("Année de naissance").fill("1986")
+    page.get_by_label("Code postal").fill("44000")
+    page.get_by_role("group", name="Êtes-vous adhérent·e de la mutuelle ?").get_by_label(
+        "Non"
+    ).check()
+    page.get_by_label("Une femme").check()
+    page.get_by_label("20-40 ans").check()
+    screenshot(page, f"panels-volunteer-form-{width}")
+    page.get_by_role("button", name="Me porter volontaire").click()
+    # the consents are missing: refused, with the reason next to the boxes
+    assert page.get_by_role("alert").filter(has_text="Ce consentement est nécessaire").count()
+    page.get_by_label("J'accepte d'être contacté·e").check()
+    page.get_by_label("J'accepte que mes réponses").check()
+    page.get_by_role("button", name="Me porter volontaire").click()
+    assert page.get_by_role("heading", name="Merci de vous être porté·e volontaire").is_visible()
+    screenshot(page, f"panels-volunteer-thanks-{width}")
+    person = db.session.query(PanelVolunteer).one()
+    assert person.email == "claire.martin@example.org" and not person.is_member
+    assert page.get_by_text(person.key).is_visible()
+
+
+@pytest.mark.parametrize("width", [390, 1280], ids=["phone", "desktop"])
+def test_organiser_commits_and_draws(
+    live_server, page, screenshot, make_project, add_volunteers, organiser, width
+):
+    project = make_project(quotas={"woman": (2, 2), "old": (1, 3)})
+    add_volunteers(project, PROFILES * 6)
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{live_server.url}/login")
+    page.get_by_label("Adresse e-mail").fill(organiser.email)
+    page.get_by_label("Mot de passe").fill("correct-horse-battery")
+    page.get_by_role("button", name="Se connecter").click()
+    page.goto(f"{live_server.url}/panels/organise")
+    page.get_by_role("link", name="Raison d'être").click()
+    assert page.get_by_text(
+        "Les quotas peuvent être respectés avec les 24 volontaires"
+    ).is_visible()
+    screenshot(page, f"panels-project-{width}")
+    page.get_by_role("button", name="Engager le vivier et les quotas").click()
+    assert page.get_by_role("status").filter(has_text="Engagement publié").count()
+    page.get_by_label("Graine").fill("7 12 23 31 40 44")
+    page.get_by_role("button", name="Tirer au sort").click()
+    assert page.get_by_role("status").filter(has_text="8 invitation(s) envoyée(s)").count()
+    assert page.get_by_role("table", name="Places et réponses").is_visible()
+    screenshot(page, f"panels-drawn-{width}")
+    assert db.session.query(PanelSeat).count() == 8
+    page.get_by_role("link", name="Probabilités de sélection publiées").click()
+    assert page.get_by_text("7 12 23 31 40 44").first.is_visible()
+    screenshot(page, f"panels-transparency-{width}")

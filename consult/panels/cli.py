@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 cli = AppGroup("panels", help="Citizen panels drawn by lot.")
 
@@ -49,3 +49,28 @@ def verify(inputs, seed, expected, result):
         else:
             click.echo("The published result matches this re-run.")
     sys.exit(0 if ok else 1)
+
+
+@cli.command("commit")
+@click.argument("project_id", type=int)
+@with_appcontext
+def commit(project_id):
+    """Commit a project's pool and quotas from the command line (large pools take minutes)."""
+    from consult.core.clock import utcnow
+    from consult.core.errors import RuleError
+    from consult.extensions import db
+    from consult.panels import services
+    from consult.panels.models import PanelProject
+
+    project = db.session.get(PanelProject, project_id)
+    if project is None:
+        click.echo(f"No panel project {project_id}.", err=True)
+        sys.exit(2)
+    try:
+        record = services.commit_main_draw(None, project, now=utcnow())
+    except RuleError as error:
+        db.session.rollback()
+        click.echo(str(error.message), err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"commitment {record.commitment}")

@@ -21,6 +21,7 @@ and the seed, so a fresh process reproduces a draw whatever ``PYTHONHASHSEED`` i
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -91,6 +92,34 @@ class Lottery:
     def smallest_probability(self) -> Fraction:
         """The smallest selection probability (what maximin maximises)."""
         return min(self.type_probability(t) for t in range(len(self.types)))
+
+    def to_json(self) -> str:
+        """The lottery as canonical JSON, stored at commitment time and published."""
+        return json.dumps(
+            {
+                "method": self.method,
+                "features": self.features,
+                "types": self.types,
+                "members": self.members,
+                "columns": self.columns,
+                "weights": self.weights,
+            },
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Lottery:
+        """Read back a stored lottery."""
+        data = json.loads(text)
+        return cls(
+            method=data["method"],
+            features=tuple(data["features"]),
+            types=tuple(tuple(t) for t in data["types"]),
+            members=tuple(tuple(m) for m in data["members"]),
+            columns=tuple(tuple(tuple(p) for p in c) for c in data["columns"]),
+            weights=tuple(data["weights"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -548,8 +577,19 @@ def draw_panels(
 ) -> DrawResult:
     """The whole draw from published inputs and a seed: what ``consult panels verify`` re-runs."""
     digest = commitment(volunteers, panels, method)
-    # Canonical order, so that the draw depends on the inputs and not on how they were listed.
-    ordered = sorted(volunteers, key=lambda v: v.key)
-    lottery = compute_lottery(ordered, panels, method)
+    return draw_from_lottery(committed_lottery(volunteers, panels, method), digest, seed)
+
+
+def committed_lottery(
+    volunteers: Sequence[Volunteer], panels: Sequence[PanelSpec], method: str = "leximin"
+) -> Lottery:
+    """The lottery of the published inputs: it does not depend on the seed, so the platform
+    computes and publishes it (with every selection probability) at commitment time."""
+    # Canonical order, so that the lottery depends on the inputs and not on how they were listed.
+    return compute_lottery(sorted(volunteers, key=lambda v: v.key), panels, method)
+
+
+def draw_from_lottery(lottery: Lottery, digest: str, seed: str) -> DrawResult:
+    """Sample the committed lottery with the revealed seed."""
     index, drawn = sample(lottery, SeededStream(digest, seed))
     return DrawResult(commitment=digest, seed=seed, panels=drawn, column=index, lottery=lottery)

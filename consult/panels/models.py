@@ -252,6 +252,9 @@ class PanelDraw(db.Model):
     #: SHA-256 of the inputs, published before the seed is known.
     commitment: Mapped[str] = mapped_column(String(64))
     committed_at: Mapped[datetime]
+    #: The lottery computed from the inputs (JSON): it fixes every selection probability before
+    #: the seed is known; only the sampling waits for the seed.
+    lottery: Mapped[str] = mapped_column(Text)
     #: The seed revealed after the commitment (lottery numbers, dice thrown before witnesses).
     seed: Mapped[str | None] = mapped_column(String(200))
     drawn_at: Mapped[datetime | None]

@@ -21,7 +21,7 @@ from consult.core.errors import RuleError
 from consult.core.permissions import Role
 from consult.extensions import db
 from consult.panels import rules
-from consult.panels.draw import draw_panels, infeasibilities
+from consult.panels.draw import Lottery, committed_lottery, draw_from_lottery, infeasibilities
 from consult.panels.models import (
     Panel,
     PanelDocument,
@@ -566,21 +566,23 @@ def pending_draw(project: PanelProject) -> PanelDraw | None:
 
 
 def _commit(actor, project, pool, specs, *, now) -> PanelDraw:
-    """Check feasibility, then store and publish the inputs and their hash."""
+    """Compute the lottery (refused when the quotas cannot be met), then store and publish the
+    inputs, their hash and the selection probabilities; the seed comes afterwards."""
     if not specs:
         raise RuleError(_l("Nothing to draw."))
     try:
-        problems = infeasibilities(pool, specs)
+        lottery = committed_lottery(pool, specs, project.method)
     except rules.PanelInputError as error:
         raise RuleError(str(error)) from None
-    if problems:
-        raise RuleError(constraint_message(problems[0]))
+    except rules.InfeasibleQuotas as error:
+        raise RuleError(constraint_message(error.constraints[0])) from None
     document = rules.canonical_inputs(pool, specs, project.method).decode("utf-8")
     record = PanelDraw(
         project_id=project.id,
         round=len(project.draws),
         inputs=document,
         commitment=rules.commitment(pool, specs, project.method),
+        lottery=lottery.to_json(),
         committed_at=now,
     )
     db.session.add(record)
@@ -594,6 +596,12 @@ def _commit(actor, project, pool, specs, *, now) -> PanelDraw:
         after={"round": record.round, "commitment": record.commitment, "pool": len(pool)},
     )
     return record
+
+
+def committed_probabilities(record: PanelDraw) -> dict[str, float]:
+    """The selection probabilities fixed at commitment time, by pseudonymous key."""
+    lottery = Lottery.from_json(record.lottery)
+    return {k: float(round(p, 6)) for k, p in lottery.probabilities().items()}
 
 
 def commit_main_draw(actor: User, project: PanelProject, *, now: datetime) -> PanelDraw:
@@ -626,9 +634,9 @@ def perform_draw(
     if len(seed) > 200:
         raise RuleError(_l("The seed is at most 200 characters long."), field="seed")
     pool, specs, method = rules.parse_inputs_document(json.loads(record.inputs))
-    result = draw_panels(pool, specs, seed, method)
-    if result.commitment != record.commitment:  # the stored document was altered
+    if rules.commitment(pool, specs, method) != record.commitment:  # the document was altered
         raise RuleError(_l("The stored inputs no longer match the commitment."))
+    result = draw_from_lottery(Lottery.from_json(record.lottery), record.commitment, seed)
     record.seed = seed
     record.drawn_at = now
     probabilities = result.lottery.probabilities()

@@ -163,7 +163,10 @@ def volunteer(project_id):
 def transparency(project_id):
     """Public: the commitments, seeds, drawn keys and selection probabilities."""
     project = _project(project_id)
-    draws = [(d, json.loads(d.result) if d.result else None) for d in project.draws]
+    draws = [
+        (d, json.loads(d.result) if d.result else None, services.committed_probabilities(d))
+        for d in project.draws
+    ]
     return render_template("panels/transparency.html", project=project, draws=draws)
 
 

@@ -249,3 +249,15 @@ def test_cli_verify_reproduces_the_published_draw(runner, drawn, tmp_path):
         args=["panels", "verify", str(inputs), "--seed", "43", "--result", str(result)]
     )
     assert wrong.exit_code == 1
+
+
+def test_cli_commit(runner, make_project, add_volunteers):
+    project = make_project()
+    add_volunteers(project, PROFILES * 3)
+    done = runner.invoke(args=["panels", "commit", str(project.id)])
+    assert done.exit_code == 0, done.output
+    db.session.refresh(project)
+    assert project.status == "committed" and done.output.split()[-1] == project.draws[0].commitment
+    again = runner.invoke(args=["panels", "commit", str(project.id)])
+    assert again.exit_code == 1 and "engagés" in again.output
+    assert runner.invoke(args=["panels", "commit", "999"]).exit_code == 2

@@ -69,7 +69,6 @@ def upgrade():
     sa.Column('inputs', sa.Text(), nullable=False),
     sa.Column('commitment', sa.String(length=64), nullable=False),
     sa.Column('committed_at', sa.DateTime(), nullable=False),
-    sa.Column('lottery', sa.Text(), nullable=False),
     sa.Column('seed', sa.String(length=200), nullable=True),
     sa.Column('drawn_at', sa.DateTime(), nullable=True),
     sa.Column('result', sa.Text(), nullable=True),

@@ -278,13 +278,28 @@ def close_all(assembly_id):
 # ------------------------------------------------------------------- roll, presence, proxies
 
 
+ROLL_PAGE = 100
+
+
 def _roll(assembly, proxy_form=None, status=200):
-    """The roll with presence and proxies."""
+    """The roll with presence and proxies, a page of delegates at a time."""
     proxies = services.active_proxies(assembly)
     given = {p.giver_id: p for p in proxies}
+    page = request.args.get("page", "1")
+    page = max(int(page), 1) if page.isdigit() else 1
+    delegates = db.session.scalars(
+        select(Delegate)
+        .where(Delegate.assembly_id == assembly.id)
+        .order_by(Delegate.identifier)
+        .offset((page - 1) * ROLL_PAGE)
+        .limit(ROLL_PAGE)
+    ).all()
     return render_template(
         "assembly/roll.html",
         assembly=assembly,
+        delegates=delegates,
+        page=page,
+        per_page=ROLL_PAGE,
         proxies=proxies,
         given=given,
         proxy_form=proxy_form or ProxyForm(),
@@ -522,6 +537,13 @@ def results_csv(assembly_id):
     refused = _guard_results(assembly)
     if refused is not None:
         return refused
+
+    def cell(value):
+        """Neutralise spreadsheet formulas in text cells."""
+        if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+            return "'" + value
+        return value
+
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, delimiter=";")
     writer.writeheader()
@@ -531,7 +553,7 @@ def results_csv(assembly_id):
         writer.writerow(
             {
                 "position": item["position"],
-                "title": item["title"],
+                "title": cell(item["title"]),
                 "category": item["category"],
                 "kind": item["kind"],
                 "status": item["status"],

@@ -328,3 +328,13 @@ def test_published_ballots_api_lets_anyone_recount(app, make_assembly, officer, 
     assert rules.first_broken_link(entries) is None
     naming = [e["payload"]["action"] for e in data["log"] if "D002" in json.dumps(e)]
     assert naming == ["cast"]  # only the cast entry names who voted, never what
+
+
+def test_roll_is_paginated(client, login, officer, make_assembly):
+    assembly = make_assembly(delegates=105)
+    login(client, officer)
+    first = client.get(f"/assemblies/{assembly.id}/roll").get_data(as_text=True)
+    second = client.get(f"/assemblies/{assembly.id}/roll?page=2").get_data(as_text=True)
+    assert "D001" in first and "D101" not in first
+    assert "D101" in second and "D001" not in second
+    assert client.get(f"/assemblies/{assembly.id}/roll?page=x").status_code == 200

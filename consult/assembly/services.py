@@ -557,6 +557,20 @@ def mandates_of(delegate: Delegate) -> list[Mandate]:
     return [Mandate(delegates[i], i != delegate.id, cast[i]) for i in ids]
 
 
+def _carries(holder: Delegate, giver: Delegate) -> bool:
+    """Whether a proxy from the giver to the holder is in force."""
+    return (
+        db.session.scalar(
+            select(Proxy.id).where(
+                Proxy.giver_id == giver.id,
+                Proxy.holder_id == holder.id,
+                Proxy.revoked_at.is_(None),
+            )
+        )
+        is not None
+    )
+
+
 def _seal(resolution_id: int, delegate_id: int) -> str:
     """The keyed link between a ballot and its voter while the vote is open."""
     key = str(current_app.secret_key).encode()
@@ -599,7 +613,7 @@ def cast(
             else _l("Voting on this resolution has not opened yet.")
         )
     by_self = mandate.id == caster.id
-    if not by_self and _proxy_map(assembly).get(mandate.id) != caster.id:
+    if not by_self and not _carries(caster, mandate):
         raise RuleError(_l("You do not carry a proxy from this delegate."))
     if resolution.kind == "motion":
         if choice not in set(rules.Choice):

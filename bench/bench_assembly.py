@@ -1,0 +1,442 @@
+"""Benchmark: a general assembly of 7,000 delegates voting on 5 resolutions, against gunicorn.
+
+Run by hand on PostgreSQL (it empties the database's public schema first):
+
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/consult_assembly \
+        python bench/bench_assembly.py --delegates 7000 --workers 4 --clients 16
+
+Every delegate signs in through the real form, opens the voting page, and casts one ballot per
+resolution (some change their vote, proxy holders also vote for their givers). The 35,000 casts
+are scheduled over one minute of simulated time and replayed as fast as the server takes them;
+the figure that matters is the ratio of casts per second held to the 583/s that schedule needs.
+Then the officer closes the five votes (the tally), and the result is checked against what the
+clients cast: zero lost, zero doubled ballots, and `verify` finds the chain and recounts sound.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
+from werkzeug.security import generate_password_hash  # noqa: E402
+
+from consult import create_app  # noqa: E402
+from consult.config import DevelopmentConfig  # noqa: E402
+
+PASSWORD = "bench-password-1"  # noqa: S105 - a throw-away benchmark database
+SIMULATED_WINDOW = 60.0
+CHOICES = ["for", "for", "for", "against", "abstention", "blank"]
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class BenchConfig(DevelopmentConfig):
+    """The app as served: CSRF on, plain HTTP on 127.0.0.1, no rate limit for one address."""
+
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": False, "pool_size": 8, "max_overflow": 4}
+    RATELIMIT_ENABLED = False
+    SECRET_KEY = os.environ.get("SECRET_KEY", "bench-secret")
+
+
+def make_app():
+    """Factory used by gunicorn (`bench.bench_assembly:make_app()`)."""
+    return create_app(BenchConfig)
+
+
+# --------------------------------------------------------------------------- setup
+
+
+def reset_database(url: str) -> None:
+    """Empty the schema, then build it with the migrations."""
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    from flask_migrate import upgrade
+
+    with make_app().app_context():
+        upgrade()
+
+
+def prepare(delegates: int, proxies: int, seed: int):
+    """Accounts, roll, agenda, proxies, open votes; returns what the clients need."""
+    from consult.accounts.models import User, UserRole
+    from consult.assembly import services
+    from consult.assembly.models import Delegate
+    from consult.core.clock import utcnow
+    from consult.extensions import db
+
+    app = make_app()
+    timings = {}
+    with app.app_context(), app.test_request_context():
+        now = utcnow()
+        officer = User(email="officer@bench.example", created_at=now, display_name="Officer")
+        officer.set_password(PASSWORD)
+        officer.roles = [UserRole(role="organiser")]
+        db.session.add(officer)
+        # One cheap hash for every delegate: the benchmark measures voting, not scrypt.
+        cheap = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
+        rows = [
+            {
+                "email": f"d{i}@bench.example",
+                "password_hash": cheap,
+                "display_name": f"D{i}",
+                "gender_form": "n",
+                "created_at": now,
+                "active": True,
+            }
+            for i in range(1, delegates + 1)
+        ]
+        db.session.execute(insert(User), rows)
+        db.session.flush()
+        roll = ["identifier;name;email;section"] + [
+            f"D{i:05d};Délégué {i};d{i}@bench.example;S{i % 12}" for i in range(1, delegates + 1)
+        ]
+        assembly = services.create_assembly(
+            officer,
+            title="AG bench",
+            held_on=date(2026, 6, 20),
+            convocation=1,
+            proxy_cap=1,
+            allow_vote_change=True,
+            now=now,
+        )
+        started = time.perf_counter()
+        services.import_roll(officer, assembly, "\n".join(roll).encode(), now=now)
+        timings["roll import"] = time.perf_counter() - started
+        for position in range(1, 6):
+            title = "Raison d'être" if position == 1 else f"Objectif {position - 1}"
+            services.add_resolution(
+                officer,
+                assembly,
+                title=title,
+                body=f"Texte {position}.",
+                category="statutory",
+                kind="motion",
+                wordings=[],
+                now=now,
+            )
+        by_identifier = {
+            d.identifier: d
+            for d in db.session.scalars(select(Delegate).where(Delegate.assembly_id == assembly.id))
+        }
+        rng = random.Random(seed)
+        numbers = list(range(1, delegates + 1))
+        rng.shuffle(numbers)
+        carried: dict[int, list[int]] = {}
+        for giver_n, holder_n in zip(
+            numbers[:proxies], numbers[proxies : 2 * proxies], strict=True
+        ):
+            giver = by_identifier[f"D{giver_n:05d}"]
+            holder = by_identifier[f"D{holder_n:05d}"]
+            services.give_proxy(officer, assembly, giver, holder, now=now)
+            carried.setdefault(holder_n, []).append(giver.id)
+        started = time.perf_counter()
+        services.open_all(officer, assembly, now=now)
+        timings["freeze and open"] = time.perf_counter() - started
+        db.session.commit()
+        givers = set(numbers[:proxies])
+        plan = {
+            "assembly": assembly.id,
+            "officer": officer.id,
+            "resolutions": [r.id for r in assembly.resolutions],
+            "delegates": {
+                n: by_identifier[f"D{n:05d}"].id for n in range(1, delegates + 1) if n not in givers
+            },
+            "carried": carried,
+            "freeze_hash": assembly.freeze_hash,
+        }
+    return plan, timings
+
+
+# --------------------------------------------------------------------------- clients
+
+
+class Browser:
+    """One delegate's HTTP session: a cookie and a CSRF token, over one keep-alive connection."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.cookie = ""
+        self.token = ""
+
+    def request(self, method: str, path: str, form: dict | None = None):
+        """Send one request (at most 3 attempts on a dropped connection)."""
+        body = urlencode(form) if form is not None else None
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        for attempt in range(3):
+            try:
+                self.connection.request(method, path, body=body, headers=headers)
+                response = self.connection.getresponse()
+                data = response.read().decode()
+                break
+            except (TimeoutError, http.client.HTTPException, ConnectionError):
+                self.connection.close()
+                self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+                if attempt == 2:
+                    raise
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie" and value.startswith("session="):
+                self.cookie = value.split(";", 1)[0]
+        found = TOKEN.search(data)
+        if found:
+            self.token = found.group(1)
+        return response.status, data
+
+    def close(self):
+        """Release the connection."""
+        self.connection.close()
+
+
+def run_threads(count: int, work) -> None:
+    """Start `count` threads running work(index) and wait for them."""
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def sign_in_all(port: int, plan: dict, clients: int):
+    """Every voting delegate signs in and opens the voting page; returns their browsers."""
+    numbers = sorted(set(plan["delegates"]))
+    browsers: dict[int, Browser] = {}
+    failures = Counter()
+    lock = threading.Lock()
+
+    def work(index):
+        for n in numbers[index::clients]:
+            browser = Browser(port)
+            browser.request("GET", "/login")
+            status, _ = browser.request(
+                "POST",
+                "/login",
+                {"csrf_token": browser.token, "email": f"d{n}@bench.example", "password": PASSWORD},
+            )
+            if status != 302:
+                failures["sign-in"] += 1
+                continue
+            status, page = browser.request("GET", f"/assemblies/{plan['assembly']}/vote")
+            if status != 200 or plan["freeze_hash"] not in page:
+                failures["vote page"] += 1
+            browser.close()
+            with lock:
+                browsers[n] = browser
+
+    run_threads(clients, work)
+    return browsers, failures
+
+
+def schedule(plan: dict, seed: int, change_share: float):
+    """Every cast with its simulated time in the one-minute window, in time order."""
+    rng = random.Random(seed + 1)
+    casts = []
+    for n, own_id in plan["delegates"].items():
+        mandates = [own_id, *plan["carried"].get(n, [])]
+        for resolution_id in plan["resolutions"]:
+            for mandate in mandates:
+                moment = rng.uniform(0, SIMULATED_WINDOW * 0.9)
+                casts.append((moment, n, resolution_id, mandate, rng.choice(CHOICES)))
+                if rng.random() < change_share:  # a change of mind, later in the window
+                    later = rng.uniform(moment, SIMULATED_WINDOW)
+                    casts.append((later, n, resolution_id, mandate, rng.choice(CHOICES)))
+    casts.sort()
+    return casts
+
+
+def cast_all(port: int, plan: dict, browsers: dict, casts: list, clients: int):
+    """Replay the schedule as fast as the server answers; each delegate's casts stay in order."""
+    queues: list[list] = [[] for _ in range(clients)]
+    for cast in casts:
+        queues[cast[1] % clients].append(cast)
+    latencies: list[float] = []
+    statuses = Counter()
+    lock = threading.Lock()
+
+    def work(index):
+        local_latencies, local_statuses = [], Counter()
+        for _, n, resolution_id, mandate, choice in queues[index]:
+            browser = browsers[n]
+            started = time.perf_counter()
+            status, _ = browser.request(
+                "POST",
+                f"/assemblies/{plan['assembly']}/resolutions/{resolution_id}/vote",
+                {"csrf_token": browser.token, "mandate": mandate, "choice": choice},
+            )
+            local_latencies.append(time.perf_counter() - started)
+            local_statuses[status] += 1
+        with lock:
+            latencies.extend(local_latencies)
+            statuses.update(local_statuses)
+
+    for browser in browsers.values():
+        browser.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    started = time.perf_counter()
+    run_threads(clients, work)
+    elapsed = time.perf_counter() - started
+    for browser in browsers.values():
+        browser.close()
+    return elapsed, latencies, statuses
+
+
+# --------------------------------------------------------------------------- main
+
+
+def free_port() -> int:
+    """A free local TCP port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(port: int, deadline: float) -> None:
+    """Wait until the server answers /healthz (bounded)."""
+    while time.time() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit("the server did not start")
+
+
+def main() -> None:
+    """Set up, serve with gunicorn, sign in, cast, tally, check; print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--delegates", type=int, default=7000)
+    parser.add_argument("--proxies", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--change-share", type=float, default=0.05)
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        raise SystemExit("set DATABASE_URL to a PostgreSQL database (its schema is emptied)")
+
+    started = time.perf_counter()
+    reset_database(url)
+    plan, timings = prepare(args.delegates, args.proxies, args.seed)
+    timings["setup total"] = time.perf_counter() - started
+
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603 - fixed command line, local address only
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(args.workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "bench.bench_assembly:make_app()",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        wait_for(port, time.time() + 60)
+        started = time.perf_counter()
+        browsers, failures = sign_in_all(port, plan, args.clients)
+        timings["sign-in and voting page"] = time.perf_counter() - started
+        casts = schedule(plan, args.seed, args.change_share)
+        elapsed, latencies, statuses = cast_all(port, plan, browsers, casts, args.clients)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+    from consult.accounts.models import User
+    from consult.assembly import services
+    from consult.assembly.models import Assembly, Ballot, Participation
+    from consult.core.clock import utcnow
+    from consult.extensions import db
+
+    app = make_app()
+    with app.app_context(), app.test_request_context():
+        assembly = db.session.get(Assembly, plan["assembly"])
+        started = time.perf_counter()
+        services.close_all(db.session.get(User, plan["officer"]), assembly, now=utcnow())
+        db.session.commit()
+        tally_time = time.perf_counter() - started
+        started = time.perf_counter()
+        problems = services.verify(assembly)
+        verify_time = time.perf_counter() - started
+        expected: dict[int, Counter] = {r: Counter() for r in plan["resolutions"]}
+        last = {}
+        for _, _, resolution_id, mandate, choice in casts:
+            last[(resolution_id, mandate)] = choice
+        for (resolution_id, _), choice in last.items():
+            expected[resolution_id][choice] += 1
+        mismatches = 0
+        for resolution in assembly.resolutions:
+            counts = json.loads(resolution.result_json)["counts"]
+            want = {
+                c: expected[resolution.id][c] for c in ("for", "against", "abstention", "blank")
+            }
+            mismatches += sum(abs(counts[c] - want[c]) for c in want)
+        ballots = db.session.scalar(select(func.count()).select_from(Ballot))
+        participations = db.session.scalar(select(func.count()).select_from(Participation))
+        outcomes = [r.outcome for r in assembly.resolutions]
+
+    required = len(casts) / SIMULATED_WINDOW
+    held = len(casts) / elapsed
+    latencies.sort()
+    print(
+        f"delegates {args.delegates}, proxies {args.proxies}, resolutions 5, "
+        f"gunicorn workers {args.workers}, client threads {args.clients}"
+    )
+    for label, seconds in timings.items():
+        print(f"  {label:<26} {seconds:8.2f} s")
+    print(
+        f"  casts sent                 {len(casts):8d} (of which vote changes "
+        f"{len(casts) - len(last)}), HTTP statuses {dict(statuses)}"
+    )
+    print(f"  cast phase                 {elapsed:8.2f} s for {SIMULATED_WINDOW:.0f} s simulated")
+    print(
+        f"  casts per second held      {held:8.1f}  (schedule needs {required:.1f}/s: "
+        f"ratio {held / required:.2f})"
+    )
+    print(
+        f"  cast latency p50 / p95     {statistics.median(latencies) * 1000:6.1f} / "
+        f"{latencies[int(len(latencies) * 0.95)] * 1000:6.1f} ms"
+    )
+    print(f"  tally (close 5 votes)      {tally_time:8.2f} s;  verify {verify_time:.2f} s")
+    print(
+        f"  counted ballots            {ballots} = participations {participations} = "
+        f"expected {len(last)}; lost or doubled: {abs(ballots - len(last)) + mismatches}"
+    )
+    print(
+        f"  sign-in failures {dict(failures) or 0}; verify problems {problems or 0}; "
+        f"outcomes {outcomes}"
+    )
+    ok = ballots == participations == len(last) and not mismatches and not problems
+    sys.exit(0 if ok and not failures else 1)
+
+
+if __name__ == "__main__":
+    main()

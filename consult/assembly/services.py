@@ -851,6 +851,21 @@ def results(assembly: Assembly) -> dict:
     }
 
 
+def ballots_page(resolution: Resolution, page: int, per_page: int) -> tuple[list[dict], int]:
+    """One page of a closed resolution's published ballots, and how many there are."""
+    total = db.session.scalar(
+        select(func.count()).select_from(Ballot).where(Ballot.resolution_id == resolution.id)
+    )
+    ballots = db.session.scalars(
+        select(Ballot)
+        .where(Ballot.resolution_id == resolution.id)
+        .order_by(Ballot.code)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    return published_list(ballots), total
+
+
 def tracking_codes(assembly: Assembly) -> list[tuple[Resolution, list[dict]]]:
     """The published ballots of each closed resolution."""
     return [

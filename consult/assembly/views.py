@@ -468,6 +468,9 @@ def cast(assembly_id, resolution_id):
 # --------------------------------------------------------------------------- results
 
 
+CODES_PAGE = 500
+
+
 @bp.get("/<int:assembly_id>/codes")
 def codes(assembly_id):
     """The published tracking codes of closed resolutions, with a look-up (public after close)."""
@@ -475,12 +478,23 @@ def codes(assembly_id):
     refused = _guard_results(assembly)
     if refused is not None:
         return refused
-    query = request.args.get("code", "").strip()
+    query = request.args.get("code", "").strip()[:40]
     found = services.find_code(assembly, query) if query else None
+    closed = [r for r in assembly.resolutions if r.status == "closed"]
+    wanted = request.args.get("resolution", "")
+    selected = next((r for r in closed if str(r.position) == wanted), closed[0] if closed else None)
+    page = request.args.get("page", "1")
+    page = max(int(page), 1) if page.isdigit() else 1
+    ballots, total = services.ballots_page(selected, page, CODES_PAGE) if selected else ([], 0)
     return render_template(
         "assembly/codes.html",
         assembly=assembly,
-        published=services.tracking_codes(assembly),
+        closed=closed,
+        selected=selected,
+        ballots=ballots,
+        total=total,
+        page=page,
+        per_page=CODES_PAGE,
         query=query,
         found=found,
         labels=_labels(),

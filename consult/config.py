@@ -47,6 +47,10 @@ class Config:
     MAX_FORM_MEMORY_SIZE = 4 * 1024 * 1024
     INVITATION_VALID_DAYS = 30
     PASSWORD_RESET_VALID_HOURS = 2
+    #: Assembly voting rules (JSON, see consult/assembly/rules.py RuleSet); default L114-12.
+    ASSEMBLY_RULES = os.environ.get("ASSEMBLY_RULES")
+    #: Majority base set by the statutes: "votes_cast" or "present_represented".
+    ASSEMBLY_MAJORITY_BASE = os.environ.get("ASSEMBLY_MAJORITY_BASE")
     # --- moderation ---
     #: Flags that hide a post-moderated contribution until a moderator decides.
     MODERATION_FLAG_THRESHOLD = int(os.environ.get("MODERATION_FLAG_THRESHOLD", "3"))

@@ -92,9 +92,23 @@ MAX_TEXT = 20_000
 
 
 def organisation_rules() -> rules.RuleSet:
-    """The organisation's voting rules: ``ASSEMBLY_RULES`` in the configuration, or L114-12."""
+    """The organisation's voting rules (settings ``ASSEMBLY_RULES``, ``ASSEMBLY_MAJORITY_BASE``).
+
+    ``ASSEMBLY_RULES`` is a RuleSet.to_dict() mapping or its JSON; without it, L114-12 defaults.
+    """
     configured = current_app.config.get("ASSEMBLY_RULES")
-    return rules.RuleSet.from_dict(configured) if configured else rules.DEFAULT_RULES
+    base = current_app.config.get("ASSEMBLY_MAJORITY_BASE")
+    try:
+        if isinstance(configured, str):
+            configured = json.loads(configured)
+        data = dict(configured) if configured else rules.DEFAULT_RULES.to_dict()
+        if base:
+            data["majority_base"] = base
+        return rules.RuleSet.from_dict(data)
+    except (KeyError, TypeError, ValueError) as error:
+        raise RuntimeError(
+            f"invalid ASSEMBLY_RULES / ASSEMBLY_MAJORITY_BASE setting: {error}"
+        ) from error
 
 
 def rule_set(assembly: Assembly) -> rules.RuleSet:

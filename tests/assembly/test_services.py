@@ -329,14 +329,11 @@ def test_quorum_not_reached(open_assembly, officer, delegate_user, now):
 
 
 def test_majority_base_is_an_organisation_setting(app, open_assembly, officer, delegate_user, now):
-    app.config["ASSEMBLY_RULES"] = {
-        **rules.DEFAULT_RULES.to_dict(),
-        "majority_base": "present_represented",
-    }
+    app.config["ASSEMBLY_MAJORITY_BASE"] = "present_represented"
     try:
         assembly = open_assembly(delegates=6)
     finally:
-        app.config.pop("ASSEMBLY_RULES")
+        app.config["ASSEMBLY_MAJORITY_BASE"] = None
     resolution = assembly.resolutions[0]
     for n, choice in [(1, "for"), (2, "for"), (3, "for"), (4, "for"), (5, "against")]:
         services.cast(delegate_user(n), resolution, delegate(assembly, n), choice=choice, now=now)
@@ -426,3 +423,22 @@ def test_log_sequence_is_unique(closed_assembly):
     assert count(AssemblyLogEntry) == len(services.log_entries(closed_assembly))
     seqs = [e.seq for e in services.log_entries(closed_assembly)]
     assert seqs == list(range(1, len(seqs) + 1))
+
+
+def test_rules_setting_as_json_and_refused_when_invalid(app):
+    custom = rules.DEFAULT_RULES.to_dict()
+    custom["rules"][0]["majority"] = "3/4"
+    app.config["ASSEMBLY_RULES"] = json.dumps(custom)
+    try:
+        assert services.organisation_rules().rules[("ordinary", 1)].majority == rules.Ratio(3, 4)
+        app.config["ASSEMBLY_RULES"] = '{"rules": []}'
+        with pytest.raises(RuntimeError, match="ASSEMBLY_RULES"):
+            services.organisation_rules()
+        app.config["ASSEMBLY_RULES"] = None
+        app.config["ASSEMBLY_MAJORITY_BASE"] = "everyone"
+        with pytest.raises(RuntimeError):
+            services.organisation_rules()
+    finally:
+        app.config["ASSEMBLY_RULES"] = None
+        app.config["ASSEMBLY_MAJORITY_BASE"] = None
+    assert services.organisation_rules() == rules.DEFAULT_RULES

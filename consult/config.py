@@ -63,6 +63,8 @@ class Config:
         "moderation.resubmit": "20 per minute; 300 per day",
         "moderation.flag": "10 per minute; 100 per day",
     }
+    #: A ceiling per network address on top (one machine trying many accounts).
+    RATE_LIMITS_PER_ADDRESS = {"accounts.login": "300 per hour"}
 
 
 class DevelopmentConfig(Config):
@@ -83,6 +85,7 @@ class TestConfig(DevelopmentConfig):
     RATELIMIT_ENABLED = True
     #: Generous limits so that suites sign in many times; tests of the limits lower them.
     RATE_LIMITS = {endpoint: "1000 per minute" for endpoint in Config.RATE_LIMITS}
+    RATE_LIMITS_PER_ADDRESS = {"accounts.login": "1000 per minute"}
     #: A cheap hash keeps the suite fast; production uses werkzeug's default (scrypt).
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name, not a secret
     SERVER_NAME = None

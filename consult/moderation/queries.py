@@ -119,8 +119,13 @@ def queue(filters: QueueFilters, *, page: int = 1, per_page: int = 50):
     return items, total
 
 
-def queue_selection(filters: QueueFilters, limit: int = 5000) -> list[tuple[int, int]]:
-    """(id, version) of every item matching the filters: "apply to all" in one go."""
+#: The most items one "apply to all" decides, so that a request stays short.
+BULK_LIMIT = 5000
+
+
+def queue_selection(filters: QueueFilters, limit: int | None = None) -> list[tuple[int, int]]:
+    """(id, version) of the items matching the filters, oldest first: "apply to all"."""
+    limit = limit or BULK_LIMIT
     return [
         (row.contribution_id, row.version)
         for row in db.session.execute(

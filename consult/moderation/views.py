@@ -206,6 +206,15 @@ def bulk():
         return redirect(back, 303)
     if form.scope.data == "all":
         selection = queries.queue_selection(filters)
+        if len(selection) == queries.BULK_LIMIT:
+            flash(
+                _(
+                    "Only the first %(n)d matching contributions were taken: "
+                    "apply again for the rest.",
+                    n=queries.BULK_LIMIT,
+                ),
+                "warning",
+            )
     else:
         selection = _parse_selection(request.form.getlist("item"))
     if not selection:

@@ -571,3 +571,19 @@ def test_manage_page_shows_the_mode(client, login, organiser, post_consultation)
     login(client, organiser)
     page = client.get(f"/organise/{post_consultation.id}").get_data(as_text=True)
     assert "a posteriori" in page and f"/moderation/settings#mode-{post_consultation.id}" in page
+
+
+def test_apply_to_all_is_capped_and_says_so(
+    client, login, moderator, participants, pre_consultation, write, monkeypatch
+):
+    """Above the cap, the first items are decided and the moderator is told to apply again."""
+    from consult.moderation import queries
+
+    monkeypatch.setattr(queries, "BULK_LIMIT", 2)
+    items = [write(p, pre_consultation) for p in participants(3)]
+    login(client, moderator)
+    response = client.post("/moderation/bulk", data={"action": "approve", "scope": "all"})
+    assert response.status_code == 303
+    assert "appliquez à nouveau" in client.get("/moderation/").get_data(as_text=True)
+    states = sorted(db.session.get(Contribution, c.id).state for c in items)
+    assert states == ["pending", "published", "published"]

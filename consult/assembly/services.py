@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from consult.accounts.models import User, UserRole
-from consult.accounts.services import create_user, find_user_by_email
+from consult.accounts.services import create_user
 from consult.assembly import rules
 from consult.assembly.models import (
     Assembly,
@@ -243,8 +243,15 @@ def import_roll(actor: User, assembly: Assembly, raw: bytes, *, now: datetime) -
     db.session.execute(delete(Proxy).where(Proxy.assembly_id == assembly.id))
     db.session.execute(delete(Delegate).where(Delegate.assembly_id == assembly.id))
     db.session.expire(assembly, ["delegates"])
+    emails = [row.email for row in parsed.rows]
+    existing: dict[str, User] = {}
+    for start in range(0, len(emails), 1000):  # one query per thousand delegates
+        chunk = emails[start : start + 1000]
+        existing.update(
+            (u.email, u) for u in db.session.scalars(select(User).where(User.email.in_(chunk)))
+        )
     for row in parsed.rows:
-        user = find_user_by_email(row.email)
+        user = existing.get(row.email)
         if user is None:
             user = create_user(row.email, now=now, roles=(Role.DELEGATE,), display_name=row.name)
         elif Role.DELEGATE not in user.role_names:

@@ -442,3 +442,27 @@ def test_rules_setting_as_json_and_refused_when_invalid(app):
         app.config["ASSEMBLY_RULES"] = None
         app.config["ASSEMBLY_MAJORITY_BASE"] = None
     assert services.organisation_rules() == rules.DEFAULT_RULES
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_casts_and_changes_tally_to_the_last_choices(
+    open_assembly, officer, delegate_user, now, seed
+):
+    """Whatever the order of casts, changes and proxy votes, the tally is the last choices."""
+    import random
+
+    rng = random.Random(seed)
+    assembly = open_assembly(delegates=8, weights=[1, 2, 1, 3, 1, 1, 2, 1], proxy_cap=2)
+    resolution = assembly.resolutions[0]
+    services.give_proxy(officer, assembly, delegate(assembly, 8), delegate(assembly, 1), now=now)
+    final = {}
+    for _ in range(40):
+        n = rng.randint(1, 7)
+        mandate = delegate(assembly, 8) if n == 1 and rng.random() < 0.3 else delegate(assembly, n)
+        choice = rng.choice(list(rules.Choice))
+        services.cast(delegate_user(n), resolution, mandate, choice=choice.value, now=now)
+        final[mandate.identifier] = (choice, mandate.weight)
+    result = services.close_resolution(officer, resolution, now=now)
+    assert result["counts"] == rules.tally(final.values()).as_dict()
+    assert count(Ballot) == count(Participation) == len(final)
+    assert services.verify(assembly) == []

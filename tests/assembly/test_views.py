@@ -341,3 +341,15 @@ def test_roll_is_paginated(client, login, officer, make_assembly):
     assert "D001" in first and "D101" not in first
     assert "D101" in second and "D001" not in second
     assert client.get(f"/assemblies/{assembly.id}/roll?page=x").status_code == 200
+
+
+def test_demo_command(app, runner):
+    from consult.demo import load_demo
+
+    load_demo(contributions=10)
+    result = runner.invoke(args=["assembly", "demo", "--delegates", "12"])
+    assert result.exit_code == 0, result.output
+    closed, current = db.session.scalars(select(services.Assembly).order_by("id")).all()
+    assert closed.closed_at is not None and services.verify(closed) == []
+    assert current.closed_at is None and all(r.status == "open" for r in current.resolutions)
+    assert runner.invoke(args=["assembly", "verify", str(closed.id)]).exit_code == 0

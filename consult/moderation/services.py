@@ -658,10 +658,11 @@ def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
 def _record_bulk(actor, claimed, found, plan, action, code, text, masked_ids, *, now) -> None:
     """Insert the decisions and audit events of a bulk decision in two statements."""
     masked = set(masked_ids)
+    actor_id = actor.id  # read once: the actor may be a request-local proxy
     decisions = [
         {
             "contribution_id": item_id,
-            "actor_id": actor.id,
+            "actor_id": actor_id,
             "action": str(action),
             "from_state": found[item_id].state,
             "to_state": str(plan.apply[item_id].state),
@@ -679,7 +680,7 @@ def _record_bulk(actor, claimed, found, plan, action, code, text, masked_ids, *,
         [
             {
                 "occurred_at": now,
-                "actor_id": actor.id,
+                "actor_id": actor_id,
                 "action": f"moderation.{action}",
                 "subject_type": "contribution",
                 "subject_id": item_id,

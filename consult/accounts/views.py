@@ -28,6 +28,7 @@ from consult.core.errors import RuleError, refuse
 from consult.core.forms import form_page
 from consult.core.mail import send_mail
 from consult.core.nav import NavItem
+from consult.core.paging import page_arg
 from consult.core.permissions import Role, login_required, role_required
 from consult.extensions import db, login_manager
 
@@ -207,7 +208,7 @@ def reset_password(token):
 def people():
     """Everyone with an account, searchable, with their roles and invitation status."""
     form = PeopleFilterForm(request.args)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     query = select(User)
     if form.validate() and form.q.data:
         pattern = f"%{form.q.data.strip().lower()}%"

@@ -22,6 +22,7 @@ from consult.core.clock import parse_local, to_local, utcnow
 from consult.core.errors import RuleError, refuse
 from consult.core.forms import HONEYPOT_MESSAGE, form_page, honeypot_filled
 from consult.core.nav import NavItem
+from consult.core.paging import page_arg
 from consult.core.permissions import Role, login_required, role_required
 from consult.extensions import db
 
@@ -150,7 +151,7 @@ def contributions(question_id):
     consultation = _load(question.consultation_id)
     if not question.is_text:
         abort(404)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     items, total = services.published(question, current_user, page=page)
     return render_template(
         "consultations/contributions.html",

@@ -545,6 +545,14 @@ def test_reacting_through_the_page(client, make_user, login, make_consultation, 
     assert count(Reaction) == 0
 
 
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "99999999999999999999"])
+def test_any_page_number_gets_a_page(client, make_user, login, make_consultation, page):
+    question = make_consultation().questions[0]
+    login(client, make_user())
+    response = client.get(f"/questions/{question.id}/contributions?page={page}")
+    assert response.status_code == 200
+
+
 # --- organising -------------------------------------------------------------------------------
 
 

@@ -30,7 +30,7 @@ from consult.core.mail import send_mail
 from consult.core.nav import NavItem
 from consult.core.paging import page_arg
 from consult.core.permissions import Role, login_required, role_required
-from consult.extensions import db, login_manager
+from consult.extensions import db, limiter, login_manager
 
 bp = Blueprint("accounts", __name__)
 
@@ -69,7 +69,13 @@ def _after_sign_in(user: User):
     return redirect(_safe_next(request.args.get("next")) or url_for("consultations.index"))
 
 
+def _email_key() -> str:
+    """Limit attempts per address tried: a password guesser changes addresses, not targets."""
+    return f"{request.endpoint}:{(request.form.get('email') or '').strip().lower()}"
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"], key_func=_email_key)
 def login():
     """Sign in with e-mail and password."""
     if current_user.is_authenticated:
@@ -165,6 +171,7 @@ def accept_invitation(token):
 
 
 @bp.route("/password/forgotten", methods=["GET", "POST"])
+@limiter.limit("5 per hour", methods=["POST"], key_func=_email_key)
 def forgotten_password():
     """Send a reset link; the answer is the same whether or not the address has an account."""
     form = ForgottenPasswordForm()

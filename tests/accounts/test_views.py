@@ -631,3 +631,30 @@ def test_populations_and_regions_refuse_duplicates(client, make_user, login):
         == 1
     )
     assert db.session.scalar(select(func.count()).select_from(Population)) == 5
+
+
+# --- rate limits ------------------------------------------------------------------------------
+
+
+def test_password_guessing_on_one_account_is_slowed_down(client, make_user):
+    user = make_user(email="claire@example.org")
+    for _ in range(10):
+        response = client.post("/login", data={"email": user.email, "password": "wrong-guess-1"})
+        assert response.status_code == 422
+    response = client.post("/login", data={"email": "Claire@example.org", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "Trop de tentatives" in text(response)
+    assert client.get("/profile").status_code == 302
+    other = make_user(email="paul@example.org")
+    response = client.post("/login", data={"email": other.email, "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def test_reset_links_to_one_address_are_limited(client, make_user):
+    make_user(email="claire@example.org")
+    for _ in range(5):
+        response = client.post("/password/forgotten", data={"email": "claire@example.org"})
+        assert response.status_code == 302
+    response = client.post("/password/forgotten", data={"email": "claire@example.org"})
+    assert response.status_code == 429
+    assert len(mail.outbox) == 5

@@ -75,7 +75,12 @@ def _email_key() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"], key_func=_email_key)
+@limiter.limit(
+    "10 per minute",
+    methods=["POST"],
+    key_func=_email_key,
+    deduct_when=lambda response: response.status_code != 302,  # only failed attempts count
+)
 def login():
     """Sign in with e-mail and password."""
     if current_user.is_authenticated:

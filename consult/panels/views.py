@@ -62,6 +62,9 @@ NAV = [
     ),
 ]
 
+#: Volunteers listed per page.
+PER_PAGE = 100
+
 SEAT_LABELS = {
     "invited": _l("Invited"),
     "accepted": _l("Accepted"),
@@ -570,10 +573,14 @@ def volunteers(project_id):
     people = services.volunteers_of(item)
     groups = services.duplicates_of(people)
     flagged = {key: group for group in groups for key in group.keys}
+    page = max(request.args.get("page", 1, type=int), 1)
     return render_template(
         "panels/volunteers.html",
         project=item,
-        people=people,
+        people=people[(page - 1) * PER_PAGE : page * PER_PAGE],
+        total=len(people),
+        page=page,
+        per_page=PER_PAGE,
         groups=groups,
         flagged=flagged,
         form=form,

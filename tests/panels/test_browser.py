@@ -58,6 +58,13 @@ def test_organiser_commits_and_draws(
         "Les quotas peuvent être respectés avec les 24 volontaires"
     ).is_visible()
     screenshot(page, f"panels-project-{width}")
+    page.get_by_role("link", name="Quotas Nantes").click()
+    assert page.get_by_role("table", name="Genre").is_visible()
+    screenshot(page, f"panels-quotas-{width}")
+    page.get_by_role("button", name="Enregistrer les quotas").click()
+    page.get_by_role("link", name="24 volontaires").click()
+    screenshot(page, f"panels-volunteers-{width}")
+    page.get_by_role("link", name="Raison d'être").click()
     page.get_by_role("button", name="Engager le vivier et les quotas").click()
     assert page.get_by_role("status").filter(has_text="Engagement publié").count()
     page.get_by_label("Graine").fill("7 12 23 31 40 44")

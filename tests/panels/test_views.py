@@ -261,3 +261,13 @@ def test_cli_commit(runner, make_project, add_volunteers):
     again = runner.invoke(args=["panels", "commit", str(project.id)])
     assert again.exit_code == 1 and "engagés" in again.output
     assert runner.invoke(args=["panels", "commit", "999"]).exit_code == 2
+
+
+def test_volunteer_list_is_paginated(client, login, organiser, make_project, add_volunteers):
+    project = make_project()
+    add_volunteers(project, PROFILES * 30)
+    login(client, organiser)
+    first = client.get(f"/panels/organise/{project.id}/volunteers").get_data(as_text=True)
+    assert "V-00099" in first and "V-00100" not in first and "120 volontaires" in first
+    second = client.get(f"/panels/organise/{project.id}/volunteers?page=2").get_data(as_text=True)
+    assert "V-00100" in second and "V-00000" not in second

@@ -1,0 +1,210 @@
+"""Benchmark: 6 panels of 12 from 2,000 volunteers with 4 features, against sortition-algorithms.
+
+Run by hand (it prints figures, asserts nothing); `pip install -e .[bench]` first:
+
+    python bench/bench_panels.py                         # 2,000 volunteers, 6 panels of 12
+    python bench/bench_panels.py --pool 400 --sortition-timeout 600
+
+The same inputs go to both:
+
+* consult (``consult.panels.draw``): one lottery over sets of 6 disjoint panels, each meeting the
+  per-panel quotas; maximin, then LEXIMIN; HiGHS through highspy.
+* sortition-algorithms (GPL-3.0, ``find_distribution_maximin`` with its default HiGHS backend):
+  it draws one panel, so it gets one panel of 72 seats with the quotas multiplied by 6, which is
+  the closest it can express. Each committee of its lottery is then checked: can its 72 people
+  be split into 6 panels of 12 that each meet the quotas? (our integer program answers).
+
+Figures: time, smallest selection probability, and the share of each lottery (by probability)
+whose panels meet the quotas; then consult's figures as ratios to sortition's, from this run.
+sortition-algorithms runs in a child process with a time limit, reported if reached.
+"""
+
+import argparse
+import multiprocessing
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from consult.panels.draw import _Problem, committed_lottery, draw_panels  # noqa: E402
+from consult.panels.rules import PanelSpec, Quota, Volunteer, panel_meets_quotas  # noqa: E402
+
+#: feature -> (values, share of the pool, per-panel quota (min, max)); the pool is skewed
+#: (few young people, many in Bretagne) so that equal chances are out of reach.
+FEATURES = {
+    "gender": (["woman", "man"], [0.6, 0.4], {"woman": (5, 7), "man": (5, 7)}),
+    "age": (
+        ["20-30", "30-40", "40-60", "60-80", "80+"],
+        [0.07, 0.13, 0.35, 0.35, 0.10],
+        {"20-30": (2, 3), "30-40": (2, 3), "40-60": (3, 4), "60-80": (2, 4), "80+": (0, 1)},
+    ),
+    "region": (
+        ["Bretagne", "Grand-Est", "Normandie", "Occitanie", "Pays de la Loire", "Auvergne"],
+        [0.3, 0.1, 0.1, 0.25, 0.2, 0.05],
+        {
+            "Bretagne": (1, 4),
+            "Grand-Est": (1, 3),
+            "Normandie": (1, 3),
+            "Occitanie": (1, 4),
+            "Pays de la Loire": (1, 4),
+            "Auvergne": (1, 2),
+        },
+    ),
+    "education": (
+        ["none", "secondary", "bachelor", "master"],
+        [0.1, 0.45, 0.25, 0.2],
+        {"none": (1, 3), "secondary": (3, 5), "bachelor": (2, 4), "master": (1, 3)},
+    ),
+}
+
+
+def instance(pool: int, panels: int, size: int, seed: int):
+    """A reproducible pool and identical panels with the quotas above."""
+    rng = random.Random(seed)
+    volunteers = [
+        Volunteer.of(f"v{i:05d}", {f: rng.choices(v, w)[0] for f, (v, w, _) in FEATURES.items()})
+        for i in range(pool)
+    ]
+    quotas = tuple(
+        Quota(f, value, low, high)
+        for f, (_, _, bounds) in FEATURES.items()
+        for value, (low, high) in bounds.items()
+    )
+    return volunteers, [PanelSpec(f"Panel {i + 1}", size, quotas) for i in range(panels)]
+
+
+def splittable(members, specs) -> bool:
+    """Whether these people can fill the panels, each meeting its quotas."""
+    problem = _Problem(members, specs)
+    return problem.solve(problem.build(symmetry=True), None) is not None
+
+
+def run_consult(volunteers, specs, method):
+    """consult's lottery: time, smallest probability, share of panel sets meeting the quotas."""
+    start = time.perf_counter()
+    lottery = committed_lottery(volunteers, specs, method)
+    elapsed = time.perf_counter() - start
+    total = sum(lottery.weights)
+    # every panel set in the support, rebuilt from its type counts, checked against the quotas
+    ok = 0
+    for column, weight in zip(lottery.columns, lottery.weights, strict=True):
+        valid = True
+        for spec, counts in zip(specs, column, strict=True):
+            members = [
+                Volunteer(f"x{t}-{i}", tuple(zip(lottery.features, lottery.types[t], strict=True)))
+                for t, n in enumerate(counts)
+                for i in range(n)
+            ]
+            valid &= len(members) == spec.size and not panel_meets_quotas(members, spec)
+        ok += weight if valid else 0
+    drawn = draw_panels(volunteers, specs, "bench seed", method)
+    people = {v.key: v for v in volunteers}
+    sample_ok = all(
+        len(keys) == spec.size and not panel_meets_quotas([people[k] for k in keys], spec)
+        for spec, keys in zip(specs, drawn.panels, strict=True)
+    )
+    return {
+        "time": elapsed,
+        "min": float(lottery.smallest_probability()),
+        "valid_share": ok / total,
+        "support": len(lottery.columns),
+        "sample_ok": sample_ok,
+    }
+
+
+def _sortition_child(volunteers, specs, queue):
+    """Run sortition-algorithms' maximin on one panel of all the seats (in a child process)."""
+    from requests.structures import CaseInsensitiveDict
+    from sortition_algorithms.committee_generation.maximin import find_distribution_maximin
+    from sortition_algorithms.features import FeatureValueMinMax
+    from sortition_algorithms.people import People
+
+    k, seats = len(specs), sum(s.size for s in specs)
+    features = CaseInsensitiveDict()
+    for feature, (_, _, bounds) in FEATURES.items():
+        features[feature] = CaseInsensitiveDict(
+            {v: FeatureValueMinMax(min=k * lo, max=k * hi) for v, (lo, hi) in bounds.items()}
+        )
+    people = People([])
+    for row, volunteer in enumerate(volunteers, start=2):
+        people.add(volunteer.key, CaseInsensitiveDict(dict(volunteer.features)), features, row)
+    start = time.perf_counter()
+    committees, probabilities, _ = find_distribution_maximin(features, people, seats, [])
+    elapsed = time.perf_counter() - start
+    queue.put((elapsed, [sorted(c) for c in committees], list(probabilities)))
+
+
+def run_sortition(volunteers, specs, timeout):
+    """sortition-algorithms' maximin, with a time limit; None when it is reached."""
+    queue = multiprocessing.Queue()
+    child = multiprocessing.Process(target=_sortition_child, args=(volunteers, specs, queue))
+    child.start()
+    try:
+        elapsed, committees, probabilities = queue.get(timeout=timeout)
+    except Exception:  # noqa: BLE001 - queue.Empty: the time limit was reached
+        child.terminate()
+        child.join()
+        return None
+    child.join()
+    marginal = dict.fromkeys((v.key for v in volunteers), 0.0)
+    people = {v.key: v for v in volunteers}
+    valid = 0.0
+    for committee, p in zip(committees, probabilities, strict=True):
+        for key in committee:
+            marginal[key] += p
+        if p > 1e-9 and splittable([people[k] for k in committee], specs):
+            valid += p
+    return {
+        "time": elapsed,
+        "min": min(marginal.values()),
+        "valid_share": valid / sum(probabilities),
+        "support": len(committees),
+    }
+
+
+def main():
+    """Run both on the same inputs and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pool", type=int, default=2000)
+    parser.add_argument("--panels", type=int, default=6)
+    parser.add_argument("--size", type=int, default=12)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--sortition-timeout", type=float, default=1800)
+    args = parser.parse_args()
+    volunteers, specs = instance(args.pool, args.panels, args.size, args.seed)
+    seats = args.panels * args.size
+    print(
+        f"{args.pool} volunteers, {len(FEATURES)} features, {args.panels} panels of {args.size} "
+        f"(uniform chance would be {seats / args.pool:.4f})"
+    )
+    results = {}
+    for method in ("maximin", "leximin"):
+        results[method] = run_consult(volunteers, specs, method)
+        r = results[method]
+        print(
+            f"consult {method:8} time {r['time']:8.1f} s   smallest probability {r['min']:.5f}   "
+            f"panel sets meeting the per-panel quotas {r['valid_share']:.0%} "
+            f"({r['support']} in the lottery)   drawn panels meet quotas: {r['sample_ok']}"
+        )
+    s = run_sortition(volunteers, specs, args.sortition_timeout)
+    if s is None:
+        print(f"sortition-algorithms maximin: not finished after {args.sortition_timeout:.0f} s")
+        m = results["maximin"]
+        print(f"ratio: consult maximin took < {m['time'] / args.sortition_timeout:.3f} of its time")
+        return
+    print(
+        f"sortition-algorithms maximin time {s['time']:8.1f} s   smallest probability "
+        f"{s['min']:.5f}   committees splittable into {args.panels} panels meeting the "
+        f"per-panel quotas {s['valid_share']:.0%} ({s['support']} in the lottery)"
+    )
+    for method, r in results.items():
+        print(
+            f"ratio consult {method}/sortition maximin: time {r['time'] / s['time']:.3f}, "
+            f"smallest probability {r['min'] / s['min']:.3f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

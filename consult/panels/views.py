@@ -16,7 +16,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms import RadioField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired
 
 from consult.consultations.models import Consultation, Contribution
 from consult.core.clock import parse_local, utcnow
@@ -105,19 +107,12 @@ def _volunteer_form(project: PanelProject):
         pass
 
     for feature in project.features:
-        setattr(
-            Form,
-            f"feature_{feature.id}",
-            RadioFieldFor(feature),
-        )
+        setattr(Form, f"feature_{feature.id}", _feature_field(feature))
     return Form()
 
 
-def RadioFieldFor(feature: PanelFeature):  # noqa: N802 - a field factory reads like a class
+def _feature_field(feature: PanelFeature) -> RadioField:
     """A radio question for one profile feature."""
-    from wtforms import RadioField
-    from wtforms.validators import InputRequired
-
     return RadioField(
         feature.label,
         choices=[SelectChoice(str(v.id), v.label) for v in feature.values],

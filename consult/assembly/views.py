@@ -22,7 +22,7 @@ from sqlalchemy import select
 from consult.assembly import rules, services
 from consult.assembly.api import api_bp
 from consult.assembly.forms import KIND_LABELS, AssemblyForm, ProxyForm, ResolutionForm, RollForm
-from consult.assembly.models import Assembly, Delegate, Proxy, Resolution
+from consult.assembly.models import Assembly, Delegate, Participation, Proxy, Resolution
 from consult.core.clock import utcnow
 from consult.core.errors import RuleError, refuse
 from consult.core.nav import NavItem
@@ -294,10 +294,22 @@ def _roll(assembly, proxy_form=None, status=200):
         .offset((page - 1) * ROLL_PAGE)
         .limit(ROLL_PAGE)
     ).all()
+    voted = set(
+        db.session.scalars(
+            select(Participation.delegate_id)
+            .join(Resolution, Resolution.id == Participation.resolution_id)
+            .where(
+                Resolution.assembly_id == assembly.id,
+                Participation.cast_by_id == Participation.delegate_id,
+                Participation.delegate_id.in_([d.id for d in delegates]),
+            )
+        )
+    )
     return render_template(
         "assembly/roll.html",
         assembly=assembly,
         delegates=delegates,
+        voted=voted,
         page=page,
         per_page=ROLL_PAGE,
         proxies=proxies,

@@ -353,3 +353,18 @@ def test_demo_command(app, runner):
     assert closed.closed_at is not None and services.verify(closed) == []
     assert current.closed_at is None and all(r.status == "open" for r in current.resolutions)
     assert runner.invoke(args=["assembly", "verify", str(closed.id)]).exit_code == 0
+
+
+def test_roll_shows_who_voted_without_being_marked(
+    client, login, officer, make_assembly, voter, now, app
+):
+    assembly = make_assembly(delegates=3)
+    with app.test_request_context():
+        services.open_all(officer, assembly, now=now)
+        services.cast(
+            voter(2), assembly.resolutions[0], assembly.delegates[1], choice="for", now=now
+        )
+    db.session.commit()
+    login(client, officer)
+    page = client.get(f"/assemblies/{assembly.id}/roll").get_data(as_text=True)
+    assert page.count("A voté : compté comme votant à distance") == 1

@@ -6,7 +6,7 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from consult.accounts.rules import decode_csv
 from consult.accounts.rules import normalise_email as valid_email
 from consult.core import audit
 from consult.core.errors import RuleError
+from consult.core.sanitize import clean_html
 from consult.core.permissions import Role
 from consult.extensions import db
 from consult.panels import rules
@@ -116,8 +117,6 @@ def save_project(
     now: datetime,
 ) -> PanelProject:
     """Create or update a panel project's settings."""
-    from consult.core.sanitize import clean_html
-
     title = (title or "").strip()
     if not title:
         raise RuleError(_l("Give the project a title."), field="title")
@@ -600,6 +599,8 @@ def _commit(actor, project, pool, specs, *, now) -> PanelDraw:
 
 def committed_probabilities(record: PanelDraw) -> dict[str, float]:
     """The selection probabilities fixed at commitment time, by pseudonymous key."""
+    if not record.lottery:  # committed before lotteries were stored
+        return {}
     lottery = Lottery.from_json(record.lottery)
     return {k: float(round(p, 6)) for k, p in lottery.probabilities().items()}
 
@@ -730,7 +731,7 @@ def answer_invitation(seat: PanelSeat, accept: bool, *, now: datetime) -> str | 
     status = rules.next_invitation_status(seat.status, "accept" if accept else "decline")
     if status is None:
         raise RuleError(_l("This invitation has already been answered."))
-    if seat.project_id and seat.panel.project.status == "closed":
+    if seat.panel.project.status == "closed":
         raise RuleError(_l("These panels are closed."))
     seat.status = status
     seat.answered_at = now
@@ -747,8 +748,6 @@ def answer_invitation(seat: PanelSeat, accept: bool, *, now: datetime) -> str | 
                 display_name=f"{person.first_name} {person.last_name}"[:120],
                 population=citizen,
             )
-            from datetime import timedelta
-
             token = accounts.issue_token(user, "invitation", now=now, valid_for=timedelta(days=30))
         person.user = user
     db.session.flush()

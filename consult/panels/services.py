@@ -18,8 +18,8 @@ from consult.accounts.rules import decode_csv
 from consult.accounts.rules import normalise_email as valid_email
 from consult.core import audit
 from consult.core.errors import RuleError
-from consult.core.sanitize import clean_html
 from consult.core.permissions import Role
+from consult.core.sanitize import clean_html
 from consult.extensions import db
 from consult.panels import rules
 from consult.panels.draw import Lottery, committed_lottery, draw_from_lottery, infeasibilities

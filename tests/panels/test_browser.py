@@ -76,3 +76,59 @@ def test_organiser_commits_and_draws(
     page.get_by_role("link", name="Probabilités de sélection publiées").click()
     assert page.get_by_text("7 12 23 31 40 44").first.is_visible()
     screenshot(page, f"panels-transparency-{width}")
+
+
+def test_panellist_sees_sessions_documents_and_answers_the_questionnaire(
+    live_server, page, screenshot, make_project, add_volunteers, organiser, now, make_consultation
+):
+    from datetime import timedelta
+
+    from consult.panels import services
+
+    consultation = make_consultation(
+        populations_invited=("citizen",), questions=[("open", "Qu'attendez-vous d'une mutuelle ?")]
+    )
+    project = make_project(panels=(("Nantes", 2),))
+    project.consultation_id = consultation.id
+    add_volunteers(project, PROFILES)
+    services.commit_main_draw(organiser, project, now=now)
+    seat, _ = services.perform_draw(organiser, project, "5 5 5", now=now)[0]
+    services.answer_invitation(seat, True, now=now)
+    services.add_session(
+        organiser,
+        seat.panel,
+        starts_at=now + timedelta(days=10),
+        place="Maison des associations, Nantes",
+        agenda="Première rencontre",
+        now=now,
+    )
+    services.add_document(
+        organiser,
+        project,
+        title="Dossier du participant",
+        url="https://example.org/dossier.pdf",
+        summary="Ce que fait la mutuelle, en 8 pages.",
+        now=now,
+    )
+    services.set_questionnaire_open(organiser, project, True, now=now)
+    seat.volunteer.user.set_password("correct-horse-battery")
+    db.session.commit()
+    page.goto(f"{live_server.url}/login")
+    page.get_by_label("Adresse e-mail").fill(seat.volunteer.email)
+    page.get_by_label("Mot de passe").fill("correct-horse-battery")
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("link", name="Mon panel").click()
+    page.get_by_role("link", name="Nantes").click()
+    assert page.get_by_text("Maison des associations, Nantes").is_visible()
+    assert page.get_by_role("link", name="Dossier du participant").is_visible()
+    assert page.get_by_text("Je n'ai pas encore répondu.").is_visible()
+    screenshot(page, "panels-panel-page")
+    page.get_by_role("link", name="Répondre au questionnaire de clôture").click()
+    page.get_by_label("Très satisfait·e").check()
+    page.get_by_role("group", name="Souhaitez-vous participer à la suite ?").get_by_label(
+        "Oui"
+    ).check()
+    page.get_by_label("Quelques mots").fill("écoute, partage")
+    page.get_by_role("button", name="Envoyer mes réponses").click()
+    assert page.get_by_role("status").filter(has_text="Merci pour vos réponses").count()
+    assert services.questionnaire_results(project).respondents == 1

@@ -84,9 +84,10 @@ def _enable_sqlite_foreign_keys(app: Flask) -> None:
 
 
 def _register_areas(app: Flask) -> None:
-    """Register each area's blueprint, navigation entries and CLI commands."""
+    """Register each area's blueprint, navigation entries, CLI commands and rate limits."""
     import consult.models  # noqa: F401  (every model known to the metadata)
     from consult.cli import register_commands
+    from consult.core.ratelimits import apply_rate_limits
 
     app.config["NAV"] = []
     for area in AREAS:
@@ -94,6 +95,7 @@ def _register_areas(app: Flask) -> None:
         app.register_blueprint(views.bp)
         app.config["NAV"].extend(getattr(views, "NAV", []))
     register_commands(app, AREAS)
+    apply_rate_limits(app)
 
 
 def _register_template_helpers(app: Flask) -> None:

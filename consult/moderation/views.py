@@ -1,7 +1,6 @@
 """Moderation pages: the queue, decisions, flags, authors' view, suspensions, settings, log."""
 
 from datetime import datetime, time, timedelta
-from functools import partial
 
 from flask import (
     Blueprint,
@@ -17,7 +16,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
@@ -30,7 +28,7 @@ from consult.core.errors import RuleError, refuse
 from consult.core.nav import NavItem
 from consult.core.permissions import Role, login_required, role_required
 from consult.core.sanitize import clean_html, plain_text
-from consult.extensions import db, limiter
+from consult.extensions import db
 from consult.moderation import pii, queries, services
 from consult.moderation.forms import (
     AuditFilterForm,
@@ -627,54 +625,3 @@ def audit_export():
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=moderation-log.csv"},
     )
-
-
-# --- rate limits -----------------------------------------------------------------------------
-
-#: One limit-value callable per endpoint, shared by every app built in this process, so that
-#: Flask-Limiter sees the same limit (and one counter) however many apps the tests create.
-_LIMIT_VALUES: dict = {}
-
-
-def _configured_limit(setting: str, endpoint: str) -> str:
-    """The limit of an endpoint in the running app's RATE_LIMITS (or RATE_LIMITS_PER_ADDRESS)."""
-    return current_app.config[setting][endpoint]
-
-
-def rate_limit_key() -> str:
-    """Whom a limit counts: the signed-in person, else the address and the e-mail typed.
-
-    Counting by address alone would let one office behind a shared address (thousands of
-    employees of a mutual) exhaust the limit for everybody.
-    """
-    if current_user.is_authenticated:
-        return f"user:{current_user.id}"
-    email = (request.form.get("email") or "").strip().lower()[:254]
-    return f"{get_remote_address()}:{email}"
-
-
-@bp.record_once
-def _apply_rate_limits(state) -> None:
-    """Limit POSTs to the endpoints named in RATE_LIMITS (posting, flagging, signing in).
-
-    RATE_LIMITS counts per person (see ``rate_limit_key``); RATE_LIMITS_PER_ADDRESS adds a
-    ceiling per network address (one machine trying many accounts).
-
-    Applied here rather than with decorators in each area so the list lives in one setting;
-    this blueprint is registered after accounts and consultations, whose views it wraps.
-    """
-    app = state.app
-    for setting, key_func in (
-        ("RATE_LIMITS", rate_limit_key),
-        ("RATE_LIMITS_PER_ADDRESS", get_remote_address),
-    ):
-        for endpoint in app.config.get(setting, {}):
-            view = app.view_functions.get(endpoint)
-            if view is None:
-                continue
-            value = _LIMIT_VALUES.setdefault(
-                (setting, endpoint), partial(_configured_limit, setting, endpoint)
-            )
-            app.view_functions[endpoint] = limiter.limit(
-                value, methods=["POST"], key_func=key_func
-            )(view)

@@ -19,7 +19,7 @@ from consult.extensions import db
 TOPIC_ORIGINS = ("proposal", "analyst")
 TOPIC_STATES = ("active", "discarded", "merged", "split")
 MEMBER_SOURCES = ("auto", "manual", "excluded")
-JOB_KINDS = ("topics", "split", "words")
+JOB_KINDS = ("topics", "split", "words", "participation")
 JOB_STATES = ("queued", "running", "done", "failed")
 
 
@@ -154,7 +154,7 @@ class AnalysisJob(db.Model):
 
     __tablename__ = "analysis_job"
     __table_args__ = (
-        CheckConstraint("kind IN ('topics', 'split', 'words')", name="kind"),
+        CheckConstraint("kind IN ('topics', 'split', 'words', 'participation')", name="kind"),
         CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
         CheckConstraint("progress BETWEEN 0 AND 100", name="progress"),
         Index("ix_analysis_job_question_kind", "question_id", "kind"),
@@ -169,7 +169,8 @@ class AnalysisJob(db.Model):
     topic_id: Mapped[int | None] = mapped_column(
         ForeignKey("analysis_topic.id", ondelete="CASCADE")
     )
-    #: topics (propose themes), split (divide one theme), words (count a question's words).
+    #: topics (propose themes), split (divide one theme), words (count a question's words),
+    #: participation (a snapshot of who took part, shown on the analysts' pages).
     kind: Mapped[str] = mapped_column(String(20))
     #: queued → running → done or failed.
     status: Mapped[str] = mapped_column(String(20), default="queued")

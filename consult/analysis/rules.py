@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -214,6 +214,21 @@ def daily_participation(
         rows.append(DayRow(day, per_day[day], newcomers[day], cumulative))
         day += timedelta(days=1)
     return rows
+
+
+def snapshot_is_stale(
+    computed_at: datetime | None, now: datetime, ends_at: datetime, max_age: timedelta
+) -> bool:
+    """Participation figures need computing again: none yet, or too old while answers come in.
+
+    Figures computed after the consultation ended stay valid (moderation may still change them:
+    analysts refresh them by hand).
+    """
+    if computed_at is None:
+        return True
+    if computed_at >= ends_at:
+        return False
+    return now - computed_at > max_age
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 import numpy as np
 from flask import current_app
@@ -118,8 +118,13 @@ def _as_datetime(value) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
-def participation(consultation: Consultation) -> ParticipationReport:
-    """Count contributors and contributions with three aggregate queries (fast at 350,000)."""
+def compute_participation(consultation: Consultation) -> dict:
+    """Count contributors and contributions (two aggregate queries), as a storable snapshot.
+
+    Values are codes and counts only; labels are chosen when the snapshot is shown, in the
+    reader's language. At 350,000 contributions this takes seconds: it runs as a job.
+    """
+    counted_here = counted(Contribution.consultation_id == consultation.id)
     contributors = db.session.execute(
         select(
             Contribution.author_id,
@@ -130,16 +135,9 @@ def participation(consultation: Consultation) -> ParticipationReport:
             func.count(),
             func.min(Contribution.created_at),
         )
-        .where(*counted(Contribution.consultation_id == consultation.id))
+        .where(*counted_here)
         .group_by(Contribution.author_id)
     ).all()
-    populations = {p.population_id: p.population for p in consultation.populations}
-    extra_ids = {row[1] for row in contributors if row[1] is not None} - set(populations)
-    if extra_ids:
-        for population in db.session.scalars(
-            select(Population).where(Population.id.in_(extra_ids))
-        ):
-            populations[population.id] = population
     regions = {r.id: r.name for r in db.session.scalars(select(Region))}
     rows = [
         rules.ContributorRow(
@@ -153,41 +151,135 @@ def participation(consultation: Consultation) -> ParticipationReport:
         for author, population_id, region_id, age, gender, count, _first in contributors
     ]
     eligible = {str(p.population_id): p.eligible_count for p in consultation.populations}
-    ordered = sorted(populations.values(), key=lambda p: (p.position, p.id))
-    per_population = rules.participation_by_population(
-        rows, eligible, order=[str(p.id) for p in ordered]
-    )
-    by_id = {str(p.id): p for p in ordered}
-    internal_ids = [str(p.population_id) for p in consultation.populations if p.population.internal]
+    per_population = rules.participation_by_population(rows, eligible)
+    internal = [str(p.population_id) for p in consultation.populations if p.population.internal]
     hours = db.session.execute(
         select(_hour(Contribution.created_at), func.count())
-        .where(*counted(Contribution.consultation_id == consultation.id))
+        .where(*counted_here)
         .group_by(_hour(Contribution.created_at))
     ).all()
     days = rules.daily_participation(
         ((to_local(_as_datetime(hour)).date(), count) for hour, count in hours),
         (to_local(first).date() for *_rest, first in contributors),
     )
+
+    def counts(row):
+        return [row.eligible, row.contributors, row.contributions]
+
+    def breakdown(field, order=()):
+        return [
+            [r.value, r.contributors, r.contributions]
+            for r in rules.breakdown(rows, field, order=order)
+        ]
+
+    return {
+        "populations": [[r.population, *counts(r)] for r in per_population],
+        "internal": (
+            counts(rules.combined_participation(per_population, internal)) if internal else None
+        ),
+        "regions": breakdown("region", list(regions.values())),
+        "ages": breakdown("age_band", AGE_BANDS),
+        "genders": breakdown("gender", ("f", "m", "n")),
+        "days": [
+            [d.day.isoformat(), d.contributions, d.new_contributors, d.cumulative_contributors]
+            for d in days
+        ],
+    }
+
+
+def participation_report(consultation: Consultation, data: dict) -> ParticipationReport:
+    """Read a participation snapshot back, with labels in the reader's language."""
+    populations = {str(p.population_id): p.population for p in consultation.populations}
+    missing = [
+        int(code) for code, *_counts in data["populations"] if code not in populations and code
+    ]
+    if missing:
+        for found in db.session.scalars(select(Population).where(Population.id.in_(missing))):
+            populations[str(found.id)] = found
+    rows = [
+        rules.PopulationParticipation(code, eligible, people, texts)
+        for code, eligible, people, texts in data["populations"]
+    ]
+    named = sorted(
+        ((populations[r.population], r) for r in rows if r.population in populations),
+        key=lambda pair: (pair[0].position, pair[0].id),
+    )
     age_labels = {code: str(label) for code, label in AGE_BAND_LABELS.items()}
     gender_labels = {code: str(label) for code, label in GENDER_FORM_LABELS.items()}
-    by_age = rules.breakdown(rows, "age_band", order=AGE_BANDS)
-    by_gender = rules.breakdown(rows, "gender", order=("f", "m", "n"))
+
+    def breakdown(values, labels):
+        total = sum(people for _value, people, _texts in values)
+        return [
+            rules.BreakdownRow(
+                labels.get(value, value) if value is not None else None,
+                people,
+                texts,
+                rules.share(people, total),
+            )
+            for value, people, texts in values
+        ]
+
     return ParticipationReport(
-        populations=[(by_id[r.population], r) for r in per_population if r.population in by_id],
-        total=rules.total_participation(per_population),
+        populations=named,
+        total=rules.total_participation(rows),
         internal=(
-            rules.combined_participation(per_population, internal_ids) if internal_ids else None
+            rules.PopulationParticipation("*", *data["internal"]) if data["internal"] else None
         ),
-        by_region=rules.breakdown(rows, "region", order=list(regions.values())),
-        by_age=[_relabel(row, age_labels) for row in by_age],
-        by_gender=[_relabel(row, gender_labels) for row in by_gender],
-        days=days,
+        by_region=breakdown(data["regions"], {}),
+        by_age=breakdown(data["ages"], age_labels),
+        by_gender=breakdown(data["genders"], gender_labels),
+        days=[
+            rules.DayRow(date.fromisoformat(day), texts, new, cumulative)
+            for day, texts, new, cumulative in data["days"]
+        ],
     )
 
 
-def _relabel(row: rules.BreakdownRow, labels: dict[str, str]) -> rules.BreakdownRow:
-    """Show a breakdown value by its label instead of its code."""
-    return row if row.value is None else replace(row, value=labels.get(row.value, row.value))
+def participation(consultation: Consultation) -> ParticipationReport:
+    """Participation computed now (what a snapshot holds; for tests, the CLI, small sets)."""
+    return participation_report(consultation, compute_participation(consultation))
+
+
+def participation_snapshot(
+    actor, consultation: Consultation, *, now: datetime
+) -> tuple[ParticipationReport | None, AnalysisJob | None, AnalysisJob | None]:
+    """The latest participation figures, refreshed by a job when missing or stale.
+
+    Returns (figures, the job that computed them, the job refreshing them if one is under
+    way). Inline (no Redis), missing or stale figures are computed during this call.
+    """
+    from consult.analysis import jobs
+
+    def latest(*conditions):
+        return db.session.scalar(
+            select(AnalysisJob)
+            .where(
+                AnalysisJob.consultation_id == consultation.id,
+                AnalysisJob.kind == "participation",
+                *conditions,
+            )
+            .order_by(AnalysisJob.id.desc())
+            .limit(1)
+        )
+
+    done = latest(AnalysisJob.status == "done")
+    running = latest(AnalysisJob.status.in_(("queued", "running")))
+    end = consultation.closed_at or consultation.closes_at
+    computed_at = done.finished_at if done else None
+    if running is None and rules.snapshot_is_stale(computed_at, now, end, snapshot_max_age()):
+        running = start_job(actor, "participation", consultation, now=now)
+        jobs.submit(running)
+        if running.status == "done":
+            done, running = running, None
+        elif running.finished:
+            running = None
+    report = participation_report(consultation, done.result) if done is not None else None
+    return report, done, running
+
+
+def snapshot_max_age() -> timedelta:
+    """How old participation figures may get while a consultation is still open."""
+    return timedelta(minutes=int(current_app.config.get("ANALYSIS_SNAPSHOT_MINUTES", 15)))
 
 
 # --- texts ------------------------------------------------------------------------------------
@@ -260,7 +352,9 @@ def latest_job(question: Question, kind: str, *, done: bool = False) -> Analysis
 
 def execute(job: AnalysisJob, *, now: datetime, progress: Progress = _noop) -> None:
     """Do the work of a job (called by the background worker, or inline)."""
-    if job.kind == "words":
+    if job.kind == "participation":
+        job.result = compute_participation(job.consultation)
+    elif job.kind == "words":
         job.result = compute_words(job.question, progress=progress)
     elif job.kind == "topics":
         job.result = run_proposal(

@@ -109,15 +109,33 @@ def index():
 def overview(consultation_id):
     """Who took part: per population, profile and day, as charts with their tables."""
     consultation = _consultation(consultation_id)
-    report = services.participation(consultation)
+    report, computed, refreshing = services.participation_snapshot(
+        current_user, consultation, now=utcnow()
+    )
     return render_template(
         "analysis/overview.html",
         consultation=consultation,
         report=report,
-        charts=_participation_charts(report),
+        computed=computed,
+        refreshing=refreshing,
+        charts=_participation_charts(report) if report else {},
         questions=services.text_questions(consultation),
         pct=rules.percent_label,
     )
+
+
+@bp.post("/consultations/<int:consultation_id>/participation")
+@role_required(*ANALYSTS)
+def refresh_participation(consultation_id):
+    """Compute the participation figures again (after moderation decisions, for instance)."""
+    consultation = _consultation(consultation_id)
+    try:
+        started = services.start_job(current_user, "participation", consultation, now=utcnow())
+        jobs.submit(started)
+    except RuleError as error:
+        refuse(error)
+        return redirect(url_for(".overview", consultation_id=consultation.id), 303)
+    return redirect(url_for(".job", job_id=started.id), 303)
 
 
 def _participation_charts(report) -> dict[str, Markup]:
@@ -164,6 +182,8 @@ def job(job_id):
 
 def _job_target(found: AnalysisJob) -> str:
     """Where the results of a job are shown."""
+    if found.kind == "participation":
+        return url_for(".overview", consultation_id=found.consultation_id)
     if found.kind == "words":
         return url_for(".words", question_id=found.question_id)
     return url_for(".topics", question_id=found.question_id)
@@ -633,13 +653,17 @@ def remove_quote(quote_id):
 def report(consultation_id):
     """The printable report: participation, findings with their quotes, themes."""
     consultation = _consultation(consultation_id)
-    participation = services.participation(consultation)
+    participation, computed, refreshing = services.participation_snapshot(
+        current_user, consultation, now=utcnow()
+    )
     questions = services.text_questions(consultation)
     return render_template(
         "analysis/report.html",
         consultation=consultation,
         report=participation,
-        charts=_participation_charts(participation),
+        computed=computed,
+        refreshing=refreshing,
+        charts=_participation_charts(participation) if participation else {},
         findings=services.findings_of(consultation),
         quote_text=services.quote_text,
         themes=[(q, services.topics_of(q), services.topic_sizes(q)) for q in questions],

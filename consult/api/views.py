@@ -6,12 +6,14 @@ site's session; anonymous callers get 401 and others without the role 403, as JS
 """
 
 from flask import Blueprint, abort, request, url_for
+from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from consult.analysis import rules, services
 from consult.analysis.words import markup_text
 from consult.consultations.models import Consultation, Contribution, Question
+from consult.core.clock import utcnow
 from consult.core.permissions import Role, role_required
 from consult.extensions import db
 
@@ -162,7 +164,12 @@ def contributions(consultation_id):
 def participation(consultation_id):
     """Participation per population, profile and day."""
     found = _consultation(consultation_id)
-    report = services.participation(found)
+    report, computed, _refreshing = services.participation_snapshot(
+        current_user, found, now=utcnow()
+    )
+    if report is None:
+        # figures are being computed by a background job: ask again in a moment
+        return {"consultation": found.id, "status": "computing"}, 202
 
     def rate(value):
         return None if value is None else str(rules.percent(value, 1))
@@ -175,6 +182,7 @@ def participation(consultation_id):
 
     return {
         "consultation": found.id,
+        "computed_at": computed.finished_at.isoformat() + "Z",
         "contributors": report.total.contributors,
         "contributions": report.total.contributions,
         "internal_rate_percent": rate(report.internal.rate) if report.internal else None,

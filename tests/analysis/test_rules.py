@@ -1,6 +1,6 @@
 """Participation statistics, group comparison and attribution: worked examples and properties."""
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
@@ -25,6 +25,7 @@ from consult.analysis.rules import (
     reconcile_topics,
     safe_cell,
     shorten,
+    snapshot_is_stale,
     too_small,
     total_participation,
 )
@@ -363,3 +364,14 @@ def test_page_window():
     for page, size in (("0", "10"), ("x", "10"), ("1", "-5"), ("1.5", "2")):
         with pytest.raises(ValueError):
             page_window(page, size)
+
+
+def test_participation_snapshot_staleness():
+    """Figures are recomputed when missing, or when old while the consultation is open."""
+    end = datetime(2021, 4, 5, 12, 0)
+    age = timedelta(minutes=15)
+    assert snapshot_is_stale(None, end, end, age)
+    during = datetime(2021, 3, 20, 12, 0)
+    assert not snapshot_is_stale(during, during + timedelta(minutes=15), end, age)
+    assert snapshot_is_stale(during, during + timedelta(minutes=16), end, age)
+    assert not snapshot_is_stale(end, end + timedelta(days=30), end, age)  # after the close

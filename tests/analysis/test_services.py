@@ -3,6 +3,7 @@
 import csv
 import io
 from collections import Counter
+from datetime import timedelta
 from fractions import Fraction
 
 import pytest
@@ -373,3 +374,42 @@ def test_exports_show_the_themes(scenario, now):
     open_rows = [r for r in rows[1:] if r[1].startswith("1.")]
     assert all(r[9] in names for r in open_rows)
     assert db.session.scalar(select(func.count()).select_from(TopicMember)) == 36
+
+
+def test_participation_snapshot_is_computed_once_then_reused(
+    scenario, now, make_contribution, make_user
+):
+    """Pages read stored figures; a stale snapshot of an open consultation is refreshed."""
+    report, computed, refreshing = services.participation_snapshot(
+        None, scenario.consultation, now=now
+    )
+    assert report.total.contributors == 36 and refreshing is None
+    make_contribution(scenario.open_question, make_user(population="member"))
+    again, same, _ = services.participation_snapshot(None, scenario.consultation, now=now)
+    assert same.id == computed.id and again.total.contributors == 36
+    later = now + timedelta(hours=1)
+    fresh, newer, _ = services.participation_snapshot(None, scenario.consultation, now=later)
+    assert newer.id != computed.id and fresh.total.contributors == 37
+    assert fresh.by_age[0].value == "30-40 ans"
+
+
+def test_participation_snapshot_waits_for_the_worker(app, scenario, now, monkeypatch):
+    """With Redis, the first visit queues the computation and shows no figures yet."""
+    import rq
+
+    class FakeQueue:
+        def __init__(self, name, connection):
+            pass
+
+        def enqueue(self, function, job_id, **options):
+            pass
+
+    monkeypatch.setattr(rq, "Queue", FakeQueue)
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")
+    report, computed, refreshing = services.participation_snapshot(
+        None, scenario.consultation, now=now
+    )
+    assert report is None and computed is None and refreshing.status == "queued"
+    db.session.commit()
+    again = services.participation_snapshot(None, scenario.consultation, now=now)
+    assert again[2].id == refreshing.id  # no second job while one waits

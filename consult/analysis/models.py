@@ -10,6 +10,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -158,6 +159,17 @@ class AnalysisJob(db.Model):
         CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
         CheckConstraint("progress BETWEEN 0 AND 100", name="progress"),
         Index("ix_analysis_job_question_kind", "question_id", "kind"),
+        # one computation of a kind at a time for a question (or a consultation): two analysts
+        # pressing the button at once start one job
+        Index(
+            "uq_analysis_job_under_way",
+            "consultation_id",
+            "kind",
+            text("coalesce(question_id, 0)"),
+            unique=True,
+            sqlite_where=text("status IN ('queued', 'running')"),
+            postgresql_where=text("status IN ('queued', 'running')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,11 +14,11 @@ from datetime import date, datetime, timedelta
 import numpy as np
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, insert, literal_column, select
+from sqlalchemy import delete, func, insert, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from consult.accounts.models import Population, Region
+from consult.accounts.models import Population, Region, User
 from consult.accounts.rules import AGE_BAND_LABELS, AGE_BANDS, GENDER_FORM_LABELS
 from consult.analysis import rules
 from consult.analysis.models import AnalysisJob, Finding, FindingQuote, Topic, TopicMember
@@ -45,6 +45,8 @@ WORD_LIMIT = 300
 CLOUD_WORDS = 80
 MAX_NAME_LENGTH = 200
 MAX_FINDING_LENGTH = 20_000
+#: a job still queued or running after this long was abandoned by its worker
+ABANDONED_AFTER = timedelta(hours=2)
 
 
 def _noop(_fraction: float, _step: str) -> None:
@@ -314,16 +316,22 @@ def start_job(
     topic: Topic | None = None,
     params: dict | None = None,
 ) -> AnalysisJob:
-    """Record a job to run in the background; refuse a second one of the same kind running."""
-    running = db.session.scalar(
-        select(AnalysisJob.id).where(
-            AnalysisJob.consultation_id == consultation.id,
-            AnalysisJob.kind == kind,
-            AnalysisJob.question_id == (question.id if question else None),
-            AnalysisJob.status.in_(("queued", "running")),
-        )
+    """Record a job to run in the background; refuse a second one of the same kind under way.
+
+    A job left queued or running for too long (its worker died) is marked failed first.
+    """
+    same = (
+        AnalysisJob.consultation_id == consultation.id,
+        AnalysisJob.kind == kind,
+        AnalysisJob.question_id == (question.id if question else None),
+        AnalysisJob.status.in_(("queued", "running")),
     )
-    if running is not None:
+    db.session.execute(
+        update(AnalysisJob)
+        .where(*same, AnalysisJob.created_at < now - ABANDONED_AFTER)
+        .values(status="failed", error="abandoned", finished_at=now)
+    )
+    if db.session.scalar(select(AnalysisJob.id).where(*same)) is not None:
         raise RuleError(_l("This computation is already under way."))
     job = AnalysisJob(
         consultation_id=consultation.id,
@@ -334,8 +342,13 @@ def start_job(
         created_at=now,
         created_by_id=getattr(actor, "id", None),
     )
-    db.session.add(job)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(job)
+            db.session.flush()
+    except IntegrityError:
+        # another analyst started the same computation at the same instant
+        raise RuleError(_l("This computation is already under way.")) from None
     audit.record(actor, f"analysis.job.{kind}", job, now=now, after=params or {})
     return job
 
@@ -362,7 +375,11 @@ def execute(job: AnalysisJob, *, now: datetime, progress: Progress = _noop) -> N
         )
     elif job.kind == "split":
         job.result = run_split(
-            job.topic, int(job.params.get("parts", 2)), now=now, progress=progress
+            db.session.get(User, job.created_by_id) if job.created_by_id else None,
+            job.topic,
+            int(job.params.get("parts", 2)),
+            now=now,
+            progress=progress,
         )
     else:  # pragma: no cover - the database refuses other kinds
         raise ValueError(job.kind)
@@ -638,7 +655,9 @@ def merge_topics(actor, target: Topic, sources: list[Topic], *, now: datetime) -
     audit.record(actor, "analysis.topic.merge", target, now=now, after={"merged": source_ids})
 
 
-def run_split(topic: Topic, parts: int, *, now: datetime, progress: Progress = _noop) -> dict:
+def run_split(
+    actor, topic: Topic, parts: int, *, now: datetime, progress: Progress = _noop
+) -> dict:
     """Divide a theme into sub-themes proposed from its own contributions."""
     _require_active(topic)
     ids = topic_members(topic)
@@ -690,7 +709,7 @@ def run_split(topic: Topic, parts: int, *, now: datetime, progress: Progress = _
     _touch(topic, now)
     db.session.flush()
     _renumber(topic.question)
-    audit.record(None, "analysis.topic.split", topic, now=now, after={"parts": created})
+    audit.record(actor, "analysis.topic.split", topic, now=now, after={"parts": created})
     return {"parts": created}
 
 

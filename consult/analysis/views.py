@@ -696,6 +696,7 @@ def search(consultation_id):
         page=page,
         questions=services.text_questions(consultation),
         topics={q.id: services.topics_of(q) for q in services.text_questions(consultation)},
+        findings_choices=[(f.id, f.title) for f in services.findings_of(consultation)],
     )
 
 

@@ -413,3 +413,20 @@ def test_participation_snapshot_waits_for_the_worker(app, scenario, now, monkeyp
     db.session.commit()
     again = services.participation_snapshot(None, scenario.consultation, now=now)
     assert again[2].id == refreshing.id  # no second job while one waits
+
+
+def test_a_job_abandoned_by_its_worker_does_not_block_the_next(scenario, now):
+    """A job still queued hours later is marked failed, and a new one may start."""
+    stuck = services.start_job(
+        None,
+        "words",
+        scenario.consultation,
+        now=now - timedelta(hours=3),
+        question=scenario.words_question,
+    )
+    db.session.commit()
+    fresh = services.start_job(
+        None, "words", scenario.consultation, now=now, question=scenario.words_question
+    )
+    assert fresh.id != stuck.id
+    assert db.session.get(AnalysisJob, stuck.id).status == "failed"

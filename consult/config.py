@@ -51,6 +51,11 @@ class Config:
     ASSEMBLY_RULES = os.environ.get("ASSEMBLY_RULES")
     #: Majority base set by the statutes: "votes_cast" or "present_represented".
     ASSEMBLY_MAJORITY_BASE = os.environ.get("ASSEMBLY_MAJORITY_BASE")
+    # --- analysis ---
+    #: Smallest group whose shares are compared without a caveat.
+    ANALYSIS_MIN_GROUP_SIZE = int(os.environ.get("ANALYSIS_MIN_GROUP_SIZE", "30"))
+    #: Age, in minutes, after which participation figures of an open consultation are recomputed.
+    ANALYSIS_SNAPSHOT_MINUTES = int(os.environ.get("ANALYSIS_SNAPSHOT_MINUTES", "15"))
     # --- moderation ---
     #: Flags that hide a post-moderated contribution until a moderator decides.
     MODERATION_FLAG_THRESHOLD = int(os.environ.get("MODERATION_FLAG_THRESHOLD", "3"))

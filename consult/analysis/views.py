@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
+from wtforms.fields.choices import SelectChoice
 
 from consult.analysis import charts, exports, jobs, rules, services
 from consult.analysis.forms import FindingForm, ProposeForm, QuoteForm, RenameForm, SplitForm
@@ -189,8 +190,8 @@ def _job_target(found: AnalysisJob) -> str:
     return url_for(".topics", question_id=found.question_id)
 
 
-def _start(kind, consultation, *, question=None, topic=None, params=None):
-    """Start a job and go to its progress page (or back, with the refusal)."""
+def _start(kind, consultation, back, *, question=None, topic=None, params=None):
+    """Start a job and go to its progress page (or `back`, with the refusal)."""
     try:
         started = services.start_job(
             current_user,
@@ -204,7 +205,7 @@ def _start(kind, consultation, *, question=None, topic=None, params=None):
         jobs.submit(started)
     except RuleError as error:
         refuse(error)
-        return redirect(url_for(".topics", question_id=question.id), 303)
+        return redirect(back, 303)
     return redirect(url_for(".job", job_id=started.id), 303)
 
 
@@ -240,7 +241,12 @@ def words(question_id):
 def count_words(question_id):
     """Count the words again (a background job)."""
     question = _question(question_id)
-    return _start("words", question.consultation, question=question)
+    return _start(
+        "words",
+        question.consultation,
+        url_for(".words", question_id=question.id),
+        question=question,
+    )
 
 
 @bp.get("/questions/<int:question_id>/words/<key>")
@@ -265,14 +271,15 @@ def topics(question_id):
     """A question's themes: sizes, key terms, examples; propose, merge, restore."""
     question = _question(question_id)
     active = services.topics_of(question)
-    form = ProposeForm(n_topics=len(active) or topic_count_hint(10_000))
+    sizes = services.topic_sizes(question)
+    form = ProposeForm(n_topics=len(active) or topic_count_hint(sum(sizes.values()) or 1000))
     return render_template(
         "analysis/topics.html",
         question=question,
         consultation=question.consultation,
         topics=active,
         set_aside=services.topics_of(question, ("discarded",)),
-        sizes=services.topic_sizes(question),
+        sizes=sizes,
         examples={t.id: services.representatives(t)[:2] for t in active},
         running=services.latest_job(question, "topics"),
         form=form,
@@ -326,7 +333,7 @@ def topic(topic_id):
     items, total = services.topic_contributions(found, page=_page())
     findings = services.findings_of(found.question.consultation)
     quote_form = QuoteForm()
-    quote_form.finding_id.choices = [(f.id, f.title) for f in findings]
+    quote_form.finding_id.choices = [SelectChoice(f.id, f.title) for f in findings]
     return render_template(
         "analysis/topic.html",
         topic=found,
@@ -502,7 +509,9 @@ def _finding_form(consultation, finding=None) -> FindingForm:
     topics = services.consultation_topics(consultation)
     if finding is not None:
         topics += [t for t in finding.topics if t not in topics]
-    form.topics.choices = [(t.id, f"{t.question.position + 1}. {t.name}") for t in topics]
+    form.topics.choices = [
+        SelectChoice(t.id, f"{t.question.position + 1}. {t.name}") for t in topics
+    ]
     if finding is not None and not form.is_submitted():
         form.title.data = finding.title
         form.text.data = _plain(finding.body)
@@ -696,7 +705,7 @@ def search(consultation_id):
         page=page,
         questions=services.text_questions(consultation),
         topics={q.id: services.topics_of(q) for q in services.text_questions(consultation)},
-        findings_choices=[(f.id, f.title) for f in services.findings_of(consultation)],
+        findings_choices=[SelectChoice(f.id, f.title) for f in services.findings_of(consultation)],
     )
 
 

@@ -430,3 +430,37 @@ def test_a_job_abandoned_by_its_worker_does_not_block_the_next(scenario, now):
     )
     assert fresh.id != stuck.id
     assert db.session.get(AnalysisJob, stuck.id).status == "failed"
+
+
+def test_text_masked_by_moderation_stays_masked(make_user, make_consultation, now):
+    """A social security number masked by a moderator never comes back in exports or quotes."""
+    from consult.consultations import services as consultations
+    from consult.moderation import services as moderation
+
+    consultation = make_consultation()
+    author = make_user()
+    moderator = make_user(roles=("moderator",))
+    text = "Mon numéro de sécurité sociale est le 1 85 05 78 006 084 91, rappelez-moi."
+    contribution = consultations.answer(author, consultation.questions[0], text=text, now=now)
+    db.session.commit()
+    status = moderation.status_of(contribution)
+    moderation.decide(
+        moderator,
+        contribution,
+        "approve",
+        expected_version=status.version,
+        publish_masked=True,
+        now=now,
+    )
+    db.session.commit()
+    assert contribution.state == "published"
+    exported = "".join(exports.csv_chunks(exports.prepare(consultation)))
+    assert "006 084" not in exported and "rappelez-moi" in exported
+    finding = services.save_finding(
+        moderator, consultation, None, title="Données", text="", topic_ids=[], now=now
+    )
+    quote = services.add_quote(moderator, finding, contribution, max_length=None, now=now)
+    assert "006 084" not in services.quote_text(quote)
+    found, _more = services.search(consultation, "rappelez", page=1)
+    assert [c.id for c in found] == [contribution.id]
+    assert services.search(consultation, "006", page=1) == ([], False)

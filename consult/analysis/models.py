@@ -163,9 +163,8 @@ class AnalysisJob(db.Model):
         # pressing the button at once start one job
         Index(
             "uq_analysis_job_under_way",
-            "consultation_id",
             "kind",
-            text("coalesce(question_id, 0)"),
+            "scope",
             unique=True,
             sqlite_where=text("status IN ('queued', 'running')"),
             postgresql_where=text("status IN ('queued', 'running')"),
@@ -181,6 +180,9 @@ class AnalysisJob(db.Model):
     topic_id: Mapped[int | None] = mapped_column(
         ForeignKey("analysis_topic.id", ondelete="CASCADE")
     )
+    #: What the job works on, "consultation:question" (question 0 for the whole consultation):
+    #: the unique index allows one job of a kind under way per scope.
+    scope: Mapped[str] = mapped_column(String(40))
     #: topics (propose themes), split (divide one theme), words (count a question's words),
     #: participation (a snapshot of who took part, shown on the analysts' pages).
     kind: Mapped[str] = mapped_column(String(20))
@@ -207,3 +209,13 @@ class AnalysisJob(db.Model):
     def finished(self) -> bool:
         """True when the job will not change any more."""
         return self.status in ("done", "failed")
+
+
+#: French full-text search on PostgreSQL (accent-insensitive configuration made by the migration);
+#: SQLite searches with a folded LIKE instead, so the index exists only on PostgreSQL.
+Index(
+    "ix_contribution_search",
+    text("to_tsvector('consult_french'::regconfig, body)"),
+    _table=Contribution.__table__,
+    postgresql_using="gin",
+).ddl_if(dialect="postgresql")

@@ -336,6 +336,7 @@ def start_job(
     job = AnalysisJob(
         consultation_id=consultation.id,
         question_id=question.id if question else None,
+        scope=f"{consultation.id}:{question.id if question else 0}",
         topic_id=topic.id if topic else None,
         kind=kind,
         params=params or {},

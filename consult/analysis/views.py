@@ -299,6 +299,7 @@ def propose(question_id):
     return _start(
         "topics",
         question.consultation,
+        url_for(".topics", question_id=question.id),
         question=question,
         params={"n_topics": form.n_topics.data},
     )
@@ -409,6 +410,7 @@ def split(topic_id):
     return _start(
         "split",
         found.question.consultation,
+        url_for(".topic", topic_id=found.id),
         question=found.question,
         topic=found,
         params={"parts": form.parts.data},

@@ -1,5 +1,6 @@
 """People, their roles and profile, the populations and regions they belong to."""
 
+import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -86,6 +87,12 @@ class User(UserMixin, db.Model):
     def role_names(self) -> frozenset[str]:
         """The roles this person holds, as plain strings."""
         return frozenset(r.role for r in self.roles)
+
+    def get_id(self) -> str:
+        """Flask-Login: the id plus a fingerprint of the password, so a new password signs out
+        every other session (a reset after a stolen password locks the intruder out)."""
+        fingerprint = hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:16]
+        return f"{self.id}.{fingerprint}"
 
     @property
     def is_active(self) -> bool:

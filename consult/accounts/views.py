@@ -47,7 +47,9 @@ PER_PAGE = 50
 @login_manager.user_loader
 def _load_user(user_id: str):
     """Flask-Login: the signed-in person, reloaded on each request."""
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    number = user_id.partition(".")[0]
+    user = db.session.get(User, int(number)) if number.isdigit() else None
+    return user if user is not None and user.get_id() == user_id else None
 
 
 def _safe_next(target: str | None) -> str | None:

@@ -661,3 +661,31 @@ def test_reset_links_to_one_address_are_limited(client, make_user):
     response = client.post("/password/forgotten", data={"email": "claire@example.org"})
     assert response.status_code == 429
     assert len(mail.outbox) == 5
+
+
+def test_a_new_password_signs_out_every_other_session(app, client, make_user, login):
+    user = make_user(email="claire@example.org")
+    elsewhere = app.test_client()
+    login(elsewhere, user)
+    assert elsewhere.get("/profile").status_code == 200
+    client.post("/password/forgotten", data={"email": "claire@example.org"})
+    link = link_in_last_mail("claire@example.org")
+    response = client.post(
+        link, data={"password": "a-new-password-42", "confirm": "a-new-password-42"}
+    )
+    assert response.status_code == 302
+    assert client.get("/profile").status_code == 200
+    assert elsewhere.get("/profile").status_code == 302
+
+
+def test_a_forged_session_id_signs_nobody_in(client, make_user, login):
+    user = make_user()
+    login(client, user)
+    with client.session_transaction() as session:
+        genuine = session["_user_id"]
+    assert genuine.startswith(f"{user.id}.")
+    for forged in (str(user.id), f"{user.id}.0000000000000000", "abc", "", genuine):
+        with client.session_transaction() as session:
+            session["_user_id"] = forged
+        expected = 200 if forged == genuine else 302
+        assert client.get("/profile").status_code == expected, forged

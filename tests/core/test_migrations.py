@@ -66,3 +66,47 @@ def test_there_is_one_migration_head(app):
 
     config = app.extensions["migrate"].migrate.get_config()
     assert len(ScriptDirectory.from_config(config).get_heads()) == 1
+
+
+@pytest.fixture
+def fresh_postgresql_app():
+    """An application on an empty schema of the run's PostgreSQL database (dropped afterwards)."""
+    import os
+
+    from sqlalchemy import create_engine, text
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+    url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    admin = create_engine(url)
+    with admin.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS migration_check CASCADE"))
+        connection.execute(text("CREATE SCHEMA migration_check"))
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = url
+        SQLALCHEMY_ENGINE_OPTIONS = {
+            "connect_args": {"options": "-csearch_path=migration_check,public"}
+        }
+
+    app = create_app(Config)
+    try:
+        with app.app_context():
+            yield app
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text("DROP SCHEMA IF EXISTS migration_check CASCADE"))
+        admin.dispose()
+
+
+def test_upgrade_and_downgrade_on_postgresql(fresh_postgresql_app):
+    assert inspect(db.engine).get_table_names(schema="migration_check") == []
+    upgrade()
+    assert differences(db.engine) == []
+    downgrade(revision="base")
+    assert set(inspect(db.engine).get_table_names(schema="migration_check")) <= {"alembic_version"}
+    upgrade()
+    assert differences(db.engine) == []

@@ -277,3 +277,17 @@ def test_only_analysts_delete_findings(analysed, client, login, make_user):
     login(client, analysed.analyst)
     assert client.post(url).status_code == 303
     assert db.session.get(Finding, finding_id) is None
+
+
+def test_a_quote_can_be_cut_and_a_bad_length_is_refused(analysed, client, login):
+    """The quote form takes a length: cut quotes end with "…"; nonsense lengths are refused."""
+    login(client, analysed.analyst)
+    contribution = db.session.scalar(
+        select(Contribution).where(Contribution.question_id == analysed.open_question.id)
+    )
+    url = f"/analysis/contributions/{contribution.id}/quote"
+    client.post(url, data={"finding_id": analysed.finding.id, "max_length": "5"})
+    assert "Entre 20 et 2 000 caractères" in client.get("/analysis/").get_data(True)
+    client.post(url, data={"finding_id": analysed.finding.id, "max_length": "25"})
+    page = client.get(f"/analysis/consultations/{analysed.consultation.id}/findings")
+    assert "…\u00a0» — " in page.get_data(True)

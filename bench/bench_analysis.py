@@ -84,6 +84,7 @@ def create_schema(app, url: str) -> None:
 def generate(app, participants: int, contributions: int, seed: int = 7) -> dict:
     """Insert the people, the consultation and the contributions with bulk inserts."""
     from sqlalchemy import insert, select
+    from sqlalchemy import text as sql
 
     from consult.accounts.models import User, UserRole
     from consult.consultations.models import (
@@ -183,8 +184,14 @@ def generate(app, participants: int, contributions: int, seed: int = 7) -> dict:
                 batch = []
         if batch:
             db.session.execute(insert(Contribution), batch)
+        ids = {"consultation": consultation.id, "questions": questions, "analyst": analyst.email}
         db.session.commit()
-        return {"consultation": consultation.id, "questions": questions, "analyst": analyst.email}
+        with db.engine.connect() as connection:
+            # what PostgreSQL's autovacuum (and a maintained SQLite) do after a bulk load: without
+            # statistics the planners scan instead of using the search and foreign-key indexes
+            connection.execute(sql("ANALYZE"))
+            connection.commit()
+        return ids
 
 
 def floor_pass(url: str) -> tuple[float, int]:

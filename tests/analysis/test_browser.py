@@ -30,7 +30,7 @@ def test_analyst_goes_from_contributions_to_a_quoted_finding(
     page.get_by_role("link", name="Mots").first.click()
     page.get_by_role("button", name="Compter les mots").click()
     page.get_by_role("link", name="Voir les résultats").click()
-    assert page.get_by_role("rowheader", name="santé").is_visible()
+    page.get_by_role("rowheader", name="santé").wait_for()
     screenshot(page, f"analysis-words-{width}")
     assert page.evaluate(OVERFLOW) <= 0
 
@@ -40,6 +40,7 @@ def test_analyst_goes_from_contributions_to_a_quoted_finding(
     page.get_by_label("Nombre de thèmes").fill("3")
     page.get_by_role("button", name="Proposer des thèmes").last.click()
     page.get_by_role("link", name="Voir les résultats").click()
+    page.locator("table tbody tr").nth(2).wait_for()
     assert page.locator("table tbody tr").count() == 3
     screenshot(page, f"analysis-topics-{width}")
     assert page.evaluate(OVERFLOW) <= 0
@@ -47,19 +48,19 @@ def test_analyst_goes_from_contributions_to_a_quoted_finding(
     page.locator("table tbody th a").first.click()
     page.get_by_label("Nom du thème").fill("Accès aux soins")
     page.get_by_role("button", name="Renommer").click()
-    assert page.get_by_role("heading", level=1, name="Accès aux soins").is_visible()
+    page.get_by_role("heading", level=1, name="Accès aux soins").wait_for()
 
     page.goto(f"{live_server.url}/analysis/consultations/{scenario.consultation.id}/findings")
     page.get_by_label("Titre").fill("Se soigner près de chez soi")
     page.get_by_label("Texte").fill("Les adhérents parlent d'abord d'accès aux soins.")
     page.get_by_label("1. Accès aux soins").check()
     page.get_by_role("button", name="Enregistrer l'enseignement").click()
-    assert page.get_by_role("heading", name="1. Se soigner près de chez soi").is_visible()
+    page.get_by_role("heading", name="1. Se soigner près de chez soi").wait_for()
 
     page.goto(f"{live_server.url}/analysis/questions/{scenario.open_question.id}/topics")
     page.get_by_role("link", name="Accès aux soins").click()
     page.get_by_role("button", name="Citer dans cet enseignement").first.click()
-    assert page.get_by_role("status").filter(has_text="La citation est ajoutée").count()
+    page.get_by_role("status").filter(has_text="La citation est ajoutée").wait_for()
     screenshot(page, f"analysis-topic-{width}")
     assert page.evaluate(OVERFLOW) <= 0
 

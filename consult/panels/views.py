@@ -204,7 +204,10 @@ def invitation(token):
     if seat is None:
         abort(404)
     if request.method == "POST":
-        accept = request.form.get("answer") == "accept"
+        answer = request.form.get("answer")
+        if answer not in ("accept", "decline"):
+            abort(400)
+        accept = answer == "accept"
         try:
             account_token = services.answer_invitation(seat, accept, now=utcnow())
         except RuleError as error:
@@ -678,7 +681,10 @@ def draw(project_id):
 def record_answer(seat_id):
     """Record an answer a drawn volunteer gave by phone or letter."""
     seat = db.session.get(PanelSeat, seat_id) or abort(404)
-    accept = request.form.get("answer") == "accept"
+    answer = request.form.get("answer")
+    if answer not in ("accept", "decline"):
+        abort(400)
+    accept = answer == "accept"
     try:
         token = services.record_answer(current_user, seat, accept, now=utcnow())
     except RuleError as error:

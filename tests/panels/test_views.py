@@ -63,7 +63,7 @@ def test_permission_matrix_of_organiser_routes(
     for method, path in routes:
         before = table_counts() if role not in ("organiser", "administrator") else None
         response = getattr(client, method)(path)
-        check_access(response, role, ("organiser",), path, ok=(200, 302, 303, 410, 422))
+        check_access(response, role, ("organiser",), path, ok=(200, 302, 303, 400, 410, 422))
         if before is not None:
             assert table_counts() == before, path
 
@@ -193,6 +193,8 @@ def test_invitation_acceptance_mails_an_account_link(client, drawn):
     _, seats = drawn
     seat, token = seats[0]
     mail.outbox.clear()
+    assert client.post(f"/panels/invitation/{token}", data={"answer": "maybe"}).status_code == 400
+    assert db.session.get(PanelSeat, seat.id).status == "invited"
     response = client.post(f"/panels/invitation/{token}", data={"answer": "accept"})
     assert response.status_code == 302
     assert "/invitation/" in mail.outbox[-1].get_content()

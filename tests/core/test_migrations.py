@@ -70,25 +70,27 @@ def test_there_is_one_migration_head(app):
 
 @pytest.fixture
 def fresh_postgresql_app():
-    """An application on an empty schema of the run's PostgreSQL database (dropped afterwards)."""
+    """An application on a new, empty PostgreSQL database beside the run's (dropped afterwards).
+
+    A database of its own, not a schema: through a search_path, Alembic would find the run's own
+    alembic_version table and downgrade the run's tables.
+    """
     import os
 
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import create_engine, make_url, text
 
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgresql"):
         pytest.skip("needs PostgreSQL (set DATABASE_URL)")
-    url = url.replace("postgresql://", "postgresql+psycopg://", 1)
-    admin = create_engine(url)
-    with admin.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS migration_check CASCADE"))
-        connection.execute(text("CREATE SCHEMA migration_check"))
+    url = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    fresh = url.set(database=f"{url.database}_migrations")
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{fresh.database}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{fresh.database}"'))
 
     class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = url
-        SQLALCHEMY_ENGINE_OPTIONS = {
-            "connect_args": {"options": "-csearch_path=migration_check,public"}
-        }
+        SQLALCHEMY_DATABASE_URI = fresh.render_as_string(hide_password=False)
 
     app = create_app(Config)
     try:
@@ -97,16 +99,18 @@ def fresh_postgresql_app():
             db.session.remove()
             db.engine.dispose()
     finally:
-        with admin.begin() as connection:
-            connection.execute(text("DROP SCHEMA IF EXISTS migration_check CASCADE"))
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{fresh.database}" WITH (FORCE)'))
         admin.dispose()
 
 
 def test_upgrade_and_downgrade_on_postgresql(fresh_postgresql_app):
-    assert inspect(db.engine).get_table_names(schema="migration_check") == []
+    assert inspect(db.engine).get_table_names() == []
     upgrade()
+    tables = set(inspect(db.engine).get_table_names())
+    assert {table.name for table in db.metadata.sorted_tables} <= tables
     assert differences(db.engine) == []
     downgrade(revision="base")
-    assert set(inspect(db.engine).get_table_names(schema="migration_check")) <= {"alembic_version"}
+    assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
     upgrade()
     assert differences(db.engine) == []

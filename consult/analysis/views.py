@@ -27,6 +27,7 @@ from consult.analysis.topics import topic_count_hint
 from consult.consultations.models import Consultation, Contribution, Question
 from consult.core.clock import to_local, utcnow
 from consult.core.errors import RuleError, refuse
+from consult.core.forms import form_page
 from consult.core.nav import NavItem
 from consult.core.permissions import Role, role_required
 from consult.extensions import db
@@ -533,36 +534,19 @@ def _plain(markup: str) -> str:
 def findings(consultation_id):
     """The findings of a consultation, and a form to write a new one (analysts)."""
     consultation = _consultation(consultation_id)
+    if request.method == "POST" and not current_user.has_role(*ANALYSTS):
+        abort(403)
     form = _finding_form(consultation)
-    status = 200
-    if request.method == "POST":
-        if not current_user.has_role(*ANALYSTS):
-            abort(403)
-        if form.validate():
-            try:
-                services.save_finding(
-                    current_user,
-                    consultation,
-                    None,
-                    title=form.title.data,
-                    text=form.text.data,
-                    topic_ids=form.topics.data or [],
-                    now=utcnow(),
-                )
-            except RuleError as error:
-                field = form._fields.get(error.field or "")
-                (field.errors if field is not None else form.form_errors).append(error.message)
-            else:
-                flash(_("The finding is saved."), "success")
-                return redirect(url_for(".findings", consultation_id=consultation.id), 303)
-        status = 422
-    return render_template(
-        "analysis/findings.html",
+    return form_page(
+        form,
+        lambda: _save_finding(form, consultation, None),
+        success=url_for(".findings", consultation_id=consultation.id),
+        message=_("The finding is saved."),
+        template="analysis/findings.html",
         consultation=consultation,
         findings=services.findings_of(consultation),
-        form=form,
         quote_text=services.quote_text,
-    ), status
+    )
 
 
 @bp.route("/findings/<int:finding_id>", methods=["GET", "POST"])
@@ -572,33 +556,29 @@ def finding(finding_id):
     found = _finding(finding_id)
     consultation = found.consultation
     form = _finding_form(consultation, found)
-    status = 200
-    if request.method == "POST":
-        if form.validate():
-            try:
-                services.save_finding(
-                    current_user,
-                    consultation,
-                    found,
-                    title=form.title.data,
-                    text=form.text.data,
-                    topic_ids=form.topics.data or [],
-                    now=utcnow(),
-                )
-            except RuleError as error:
-                field = form._fields.get(error.field or "")
-                (field.errors if field is not None else form.form_errors).append(error.message)
-            else:
-                flash(_("The finding is saved."), "success")
-                return redirect(url_for(".findings", consultation_id=consultation.id), 303)
-        status = 422
-    return render_template(
-        "analysis/finding.html",
+    return form_page(
+        form,
+        lambda: _save_finding(form, consultation, found),
+        success=url_for(".findings", consultation_id=consultation.id),
+        message=_("The finding is saved."),
+        template="analysis/finding.html",
         finding=found,
         consultation=consultation,
-        form=form,
         quote_text=services.quote_text,
-    ), status
+    )
+
+
+def _save_finding(form, consultation, found):
+    """Call the service with the form's values."""
+    return services.save_finding(
+        current_user,
+        consultation,
+        found,
+        title=form.title.data,
+        text=form.text.data,
+        topic_ids=form.topics.data or [],
+        now=utcnow(),
+    )
 
 
 @bp.post("/findings/<int:finding_id>/delete")

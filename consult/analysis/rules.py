@@ -317,6 +317,10 @@ def may_export_unpublished(role_names: Iterable[str]) -> bool:
     return bool(held & {"moderator", "administrator"})
 
 
+#: Far beyond any real listing; keeps OFFSET inside a 64-bit integer (as core.paging).
+MAX_PAGE = 100_000
+
+
 def page_window(page: object, per_page: object, maximum: int = 100) -> tuple[int, int]:
     """Read page and page size from a request, refusing nonsense (ValueError), capping the size."""
     try:
@@ -326,6 +330,8 @@ def page_window(page: object, per_page: object, maximum: int = 100) -> tuple[int
         raise ValueError("page and per_page must be whole numbers") from None
     if number < 1 or size < 1:
         raise ValueError("page and per_page start at 1")
+    if number > MAX_PAGE:
+        raise ValueError(f"page goes up to {MAX_PAGE}")
     return number, min(size, maximum)
 
 

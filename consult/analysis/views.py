@@ -29,6 +29,7 @@ from consult.core.clock import to_local, utcnow
 from consult.core.errors import RuleError, refuse
 from consult.core.forms import form_page
 from consult.core.nav import NavItem
+from consult.core.paging import page_arg
 from consult.core.permissions import Role, role_required
 from consult.extensions import db
 
@@ -73,8 +74,8 @@ def _finding(finding_id: int) -> Finding:
 
 
 def _page() -> int:
-    """The page asked for, 1 when missing or nonsense."""
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    """The page asked for, 1 when missing or nonsense, never beyond what a query can offset."""
+    return page_arg()
 
 
 def _minimum() -> int:

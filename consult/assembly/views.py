@@ -26,6 +26,7 @@ from consult.assembly.models import Assembly, Delegate, Participation, Proxy, Re
 from consult.core.clock import utcnow
 from consult.core.errors import RuleError, refuse
 from consult.core.nav import NavItem
+from consult.core.paging import page_arg
 from consult.core.permissions import Role, has_any_role, role_required
 from consult.extensions import db
 
@@ -285,8 +286,7 @@ def _roll(assembly, proxy_form=None, status=200):
     """The roll with presence and proxies, a page of delegates at a time."""
     proxies = services.active_proxies(assembly)
     given = {p.giver_id: p for p in proxies}
-    page = request.args.get("page", "1")
-    page = max(int(page), 1) if page.isdigit() else 1
+    page = page_arg()
     delegates = db.session.scalars(
         select(Delegate)
         .where(Delegate.assembly_id == assembly.id)
@@ -495,8 +495,7 @@ def codes(assembly_id):
     closed = [r for r in assembly.resolutions if r.status == "closed"]
     wanted = request.args.get("resolution", "")
     selected = next((r for r in closed if str(r.position) == wanted), closed[0] if closed else None)
-    page = request.args.get("page", "1")
-    page = max(int(page), 1) if page.isdigit() else 1
+    page = page_arg()
     ballots, total = services.ballots_page(selected, page, CODES_PAGE) if selected else ([], 0)
     return render_template(
         "assembly/codes.html",

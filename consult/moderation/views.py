@@ -26,6 +26,7 @@ from consult.consultations.models import Consultation, Contribution, Question
 from consult.core.clock import parse_local, utcnow
 from consult.core.errors import RuleError, refuse
 from consult.core.nav import NavItem
+from consult.core.paging import page_arg
 from consult.core.permissions import Role, login_required, role_required
 from consult.core.sanitize import clean_html, plain_text
 from consult.extensions import db
@@ -161,7 +162,7 @@ def _bulk_form() -> BulkDecisionForm:
 def queue():
     """The moderators' queue: filter, read in context, tick, and decide in bulk."""
     form, filters = _queue_filters()
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     items, total = queries.queue(filters, page=page, per_page=PER_PAGE)
     return render_template(
         "moderation/queue.html",
@@ -601,7 +602,7 @@ def _audit_filters() -> tuple[AuditFilterForm, queries.AuditFilters]:
 def audit():
     """Browse the append-only moderation log."""
     form, filters = _audit_filters()
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     rows, total = queries.audit_log(filters, page=page, per_page=PER_PAGE)
     return render_template(
         "moderation/audit.html",

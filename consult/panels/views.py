@@ -25,6 +25,7 @@ from consult.core.clock import parse_local, utcnow
 from consult.core.errors import RuleError, refuse
 from consult.core.mail import send_mail
 from consult.core.nav import NavItem
+from consult.core.paging import page_arg
 from consult.core.permissions import Role, has_any_role, login_required, role_required
 from consult.extensions import db, limiter
 from consult.panels import services
@@ -571,7 +572,7 @@ def volunteers(project_id):
     people = services.volunteers_of(item)
     groups = services.duplicates_of(people)
     flagged = {key: group for group in groups for key in group.keys}
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     return render_template(
         "panels/volunteers.html",
         project=item,

@@ -23,6 +23,7 @@ from wtforms.validators import InputRequired
 from consult.consultations.models import Consultation, Contribution
 from consult.core.clock import parse_local, utcnow
 from consult.core.errors import RuleError, refuse
+from consult.core.forms import attach_error
 from consult.core.mail import send_mail
 from consult.core.nav import NavItem
 from consult.core.paging import page_arg
@@ -92,12 +93,6 @@ def _is_organiser() -> bool:
     return has_any_role(current_user, (Role.ORGANISER,))
 
 
-def _field_errors(form, error: RuleError) -> None:
-    """Attach a refusal to its field, or to the form."""
-    field = form._fields.get(error.field or "")
-    (field.errors if field is not None else form.form_errors).append(error.message)
-
-
 # --- public: volunteering and transparency -------------------------------------------------------
 
 
@@ -144,7 +139,7 @@ def volunteer(project_id):
         try:
             person, created = services.volunteer(project, application, now=utcnow())
         except RuleError as error:
-            _field_errors(form, error)
+            attach_error(form, error)
         else:
             return render_template(
                 "panels/thanks.html", project=project, key=person.key if created else None
@@ -307,7 +302,7 @@ def questionnaire(panel_id):
                 now=utcnow(),
             )
         except RuleError as error:
-            _field_errors(form, error)
+            attach_error(form, error)
         else:
             flash(_("Thank you for your answers."), "success")
             return redirect(url_for(".panel_page", panel_id=panel.id))
@@ -357,7 +352,7 @@ def settings(project_id=None):
                 now=utcnow(),
             )
         except RuleError as error:
-            _field_errors(form, error)
+            attach_error(form, error)
         else:
             flash(_("The project is saved."), "success")
             return redirect(url_for(".project", project_id=project.id))
@@ -397,27 +392,47 @@ def _render_project(item, *, feature_form=None, panel_form=None, seed_form=None,
     ), status
 
 
+def _add_to_project(project_id, form, form_name, add, message, anchor):
+    """Add something to a project from a form on its page; the page again with errors (422)."""
+    item = _project(project_id)
+    if form.validate_on_submit():
+        try:
+            add(item)
+        except RuleError as error:
+            attach_error(form, error)
+        else:
+            flash(message, "success")
+            return redirect(url_for(".project", project_id=item.id, _anchor=anchor))
+    return _render_project(item, status=422, **{form_name: form})
+
+
+def _remove_from_project(thing, remove, message, anchor):
+    """Remove a feature or panel, then back to its project (a refusal is shown there)."""
+    project_id = thing.project_id
+    try:
+        remove(current_user, thing, now=utcnow())
+    except RuleError as error:
+        refuse(error)
+        return redirect(url_for(".project", project_id=project_id), 303)
+    flash(message, "success")
+    return redirect(url_for(".project", project_id=project_id, _anchor=anchor))
+
+
 @bp.post("/organise/<int:project_id>/features")
 @role_required(Role.ORGANISER)
 def add_feature(project_id):
     """Add a profile feature."""
-    item = _project(project_id)
     form = FeatureForm()
-    if form.validate_on_submit():
-        try:
-            services.add_feature(
-                current_user,
-                item,
-                label=form.label.data,
-                values_text=form.values.data,
-                now=utcnow(),
-            )
-        except RuleError as error:
-            _field_errors(form, error)
-        else:
-            flash(_("The feature is added."), "success")
-            return redirect(url_for(".project", project_id=item.id, _anchor="features"))
-    return _render_project(item, feature_form=form, status=422)
+    return _add_to_project(
+        project_id,
+        form,
+        "feature_form",
+        lambda item: services.add_feature(
+            current_user, item, label=form.label.data, values_text=form.values.data, now=utcnow()
+        ),
+        _("The feature is added."),
+        "features",
+    )
 
 
 @bp.post("/organise/features/<int:feature_id>/delete")
@@ -425,38 +440,31 @@ def add_feature(project_id):
 def delete_feature(feature_id):
     """Remove a feature."""
     feature = db.session.get(PanelFeature, feature_id) or abort(404)
-    project_id = feature.project_id
-    try:
-        services.delete_feature(current_user, feature, now=utcnow())
-    except RuleError as error:
-        refuse(error)
-        return redirect(url_for(".project", project_id=project_id), 303)
-    flash(_("The feature is removed."), "success")
-    return redirect(url_for(".project", project_id=project_id, _anchor="features"))
+    return _remove_from_project(
+        feature, services.delete_feature, _("The feature is removed."), "features"
+    )
 
 
 @bp.post("/organise/<int:project_id>/panels")
 @role_required(Role.ORGANISER)
 def add_panel(project_id):
     """Add a panel."""
-    item = _project(project_id)
     form = PanelForm()
-    if form.validate_on_submit():
-        try:
-            services.add_panel(
-                current_user,
-                item,
-                name=form.name.data,
-                size=form.size.data,
-                place=form.place.data,
-                now=utcnow(),
-            )
-        except RuleError as error:
-            _field_errors(form, error)
-        else:
-            flash(_("The panel is added."), "success")
-            return redirect(url_for(".project", project_id=item.id, _anchor="panels"))
-    return _render_project(item, panel_form=form, status=422)
+    return _add_to_project(
+        project_id,
+        form,
+        "panel_form",
+        lambda item: services.add_panel(
+            current_user,
+            item,
+            name=form.name.data,
+            size=form.size.data,
+            place=form.place.data,
+            now=utcnow(),
+        ),
+        _("The panel is added."),
+        "panels",
+    )
 
 
 @bp.post("/organise/panel/<int:panel_id>/delete")
@@ -464,14 +472,7 @@ def add_panel(project_id):
 def delete_panel(panel_id):
     """Remove a panel."""
     panel = db.session.get(Panel, panel_id) or abort(404)
-    project_id = panel.project_id
-    try:
-        services.delete_panel(current_user, panel, now=utcnow())
-    except RuleError as error:
-        refuse(error)
-        return redirect(url_for(".project", project_id=project_id), 303)
-    flash(_("The panel is removed."), "success")
-    return redirect(url_for(".project", project_id=project_id, _anchor="panels"))
+    return _remove_from_project(panel, services.delete_panel, _("The panel is removed."), "panels")
 
 
 def _read_bound(name: str):
@@ -560,7 +561,7 @@ def volunteers(project_id):
             form.file.errors.append(error.message)
             errors = error.errors
         except RuleError as error:
-            _field_errors(form, error)
+            attach_error(form, error)
         else:
             flash(
                 _("%(n)d volunteer(s) imported.", n=len(created)),
@@ -669,7 +670,7 @@ def draw(project_id):
         try:
             seats = services.perform_draw(current_user, item, form.seed.data, now=utcnow())
         except RuleError as error:
-            _field_errors(form, error)
+            attach_error(form, error)
         else:
             _send_invitations(seats)
             flash(_("The draw is done: %(n)d invitation(s) sent.", n=len(seats)), "success")
@@ -728,7 +729,7 @@ def panel_admin(panel_id):
                 now=utcnow(),
             )
         except RuleError as error:
-            _field_errors(form, error)
+            attach_error(form, error)
         else:
             flash(_("The session is added."), "success")
             return redirect(url_for(".panel_admin", panel_id=panel.id))

@@ -273,3 +273,25 @@ def test_volunteer_list_is_paginated(client, login, organiser, make_project, add
     assert "V-00099" in first and "V-00100" not in first and "120 volontaires" in first
     second = client.get(f"/panels/organise/{project.id}/volunteers?page=2").get_data(as_text=True)
     assert "V-00100" in second and "V-00000" not in second
+
+
+def test_features_are_added_refused_and_removed_through_the_project_page(
+    client, login, organiser, make_project
+):
+    project = make_project(panels=())
+    login(client, organiser)
+    added = client.post(
+        f"/panels/organise/{project.id}/features",
+        data={"label": "Région", "values": "Bretagne\nOccitanie"},
+    )
+    assert added.status_code == 302 and added.headers["Location"].endswith("#features")
+    empty = client.post(f"/panels/organise/{project.id}/features", data={"label": "", "values": ""})
+    assert empty.status_code == 422
+    db.session.refresh(project)
+    labels = [f.label for f in project.features]
+    assert "Région" in labels and "" not in labels
+    feature = next(f for f in project.features if f.label == "Région")
+    removed = client.post(f"/panels/organise/features/{feature.id}/delete")
+    assert removed.status_code == 302
+    db.session.refresh(project)
+    assert "Région" not in [f.label for f in project.features]

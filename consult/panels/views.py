@@ -632,32 +632,30 @@ def _send_invitations(seats) -> None:
         )
 
 
-@bp.post("/organise/<int:project_id>/commit")
-@role_required(Role.ORGANISER)
-def commit(project_id):
-    """Freeze the pool and quotas and publish their hash (refused when infeasible)."""
+def _publish_commitment(project_id, commit_round):
+    """Commit a draw round (main or replacement) and show the published hash."""
     item = _project(project_id)
     try:
-        record = services.commit_main_draw(current_user, item, now=utcnow())
+        record = commit_round(current_user, item, now=utcnow())
     except RuleError as error:
         refuse(error)
         return redirect(url_for(".project", project_id=item.id), 303)
     flash(_("Commitment published: %(hash)s", hash=record.commitment), "success")
     return redirect(url_for(".project", project_id=item.id, _anchor="draw"))
+
+
+@bp.post("/organise/<int:project_id>/commit")
+@role_required(Role.ORGANISER)
+def commit(project_id):
+    """Freeze the pool and quotas and publish their hash (refused when infeasible)."""
+    return _publish_commitment(project_id, services.commit_main_draw)
 
 
 @bp.post("/organise/<int:project_id>/replacement")
 @role_required(Role.ORGANISER)
 def replacement(project_id):
     """Commit a replacement draw for the declined seats."""
-    item = _project(project_id)
-    try:
-        record = services.commit_replacement(current_user, item, now=utcnow())
-    except RuleError as error:
-        refuse(error)
-        return redirect(url_for(".project", project_id=item.id), 303)
-    flash(_("Commitment published: %(hash)s", hash=record.commitment), "success")
-    return redirect(url_for(".project", project_id=item.id, _anchor="draw"))
+    return _publish_commitment(project_id, services.commit_replacement)
 
 
 @bp.post("/organise/<int:project_id>/draw")

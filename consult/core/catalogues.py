@@ -6,7 +6,7 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_file
-from babel.messages.mofile import write_mo
+from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po, write_po
 from jinja2.ext import babel_extract
 
@@ -51,6 +51,40 @@ def load(area: str) -> Catalog | None:
         return read_po(f, locale=LOCALE)
 
 
+def messages(catalog: Catalog) -> dict[object, object]:
+    """What a catalogue translates (id to translation), fuzzy and empty entries left out."""
+    return {
+        # read_po gives plural forms as a list, read_mo as a tuple
+        (m.context, tuple(m.id) if isinstance(m.id, list | tuple) else m.id): (
+            tuple(m.string) if isinstance(m.string, list | tuple) else m.string
+        )
+        for m in catalog
+        if is_translated(m)
+    }
+
+
+def is_translated(message) -> bool:
+    """Whether a message has a French translation that is not fuzzy (every plural form too)."""
+    string = message.string
+    return (
+        bool(message.id)
+        and not message.fuzzy
+        and bool(all(string) if isinstance(string, list | tuple) else string)
+    )
+
+
+def is_stale(mo: Path, catalog: Catalog) -> bool:
+    """Whether the compiled .mo translates other messages than the .po says.
+
+    Only the messages count: another Babel release may write other header bytes for the same
+    translations, and that is not stale.
+    """
+    if not mo.exists():
+        return True
+    with mo.open("rb") as f:
+        return messages(read_mo(f)) != messages(catalog)
+
+
 def compiled(catalog: Catalog) -> bytes:
     """The .mo bytes of a catalogue (fuzzy entries left out)."""
     buffer = io.BytesIO()
@@ -72,7 +106,8 @@ def refresh(area: str) -> list[str]:
     path = po_path(area)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as f:
-        write_po(f, catalog, omit_header=False, sort_output=True, width=100)
+        # File names without line numbers: editing a file does not rewrite the catalogue.
+        write_po(f, catalog, omit_header=False, sort_output=True, width=100, include_lineno=False)
     path.with_suffix(".mo").write_bytes(compiled(load(area)))
     return untranslated(area)
 
@@ -82,11 +117,7 @@ def untranslated(area: str) -> list[str]:
     catalog = load(area)
     if catalog is None:
         return []
-    return [
-        str(m.id)
-        for m in catalog
-        if m.id and (m.fuzzy or not (all(m.string) if isinstance(m.string, tuple) else m.string))
-    ]
+    return [str(m.id) for m in catalog if m.id and not is_translated(m)]
 
 
 def problems() -> list[str]:
@@ -99,10 +130,8 @@ def problems() -> list[str]:
         missing = [str(m.id) for m in template if m.id and m.id not in known]
         found += [f"{area}: not in the catalogue: {m!r}" for m in missing]
         found += [f"{area}: no French translation: {m!r}" for m in untranslated(area)]
-        if catalog is not None:
-            mo = po_path(area).with_suffix(".mo")
-            if not mo.exists() or mo.read_bytes() != compiled(catalog):
-                found.append(f"{area}: {mo.name} is stale: run `consult i18n refresh`")
+        if catalog is not None and is_stale(po_path(area).with_suffix(".mo"), catalog):
+            found.append(f"{area}: messages.mo is stale: run `consult i18n refresh`")
     return found + conflicts()
 
 

@@ -1,7 +1,31 @@
 """Every string of the interface has a French translation, compiled and up to date."""
 
-from consult.core.catalogues import problems
+from babel.messages.catalog import Catalog
+
+from consult.core.catalogues import compiled, is_stale, problems
 
 
 def test_every_catalogue_is_complete_and_compiled():
     assert problems() == []
+
+
+def _catalogue(translation: str, generated_by: str) -> Catalog:
+    """A French catalogue with one message and one plural, headed as a given tool would."""
+    catalog = Catalog(locale="fr", project="consult", last_translator=generated_by)
+    catalog.add("Vote", translation)
+    catalog.add(("%(n)d vote", "%(n)d votes"), ("%(n)d scrutin", "%(n)d scrutins"))
+    return catalog
+
+
+def test_a_compiled_catalogue_with_another_babel_header_is_not_stale(tmp_path):
+    mo = tmp_path / "messages.mo"
+    mo.write_bytes(compiled(_catalogue("Scrutin", "Babel 2.14.0")))
+    assert mo.read_bytes() != compiled(_catalogue("Scrutin", "Babel 2.99.0"))
+    assert not is_stale(mo, _catalogue("Scrutin", "Babel 2.99.0"))
+
+
+def test_a_compiled_catalogue_with_another_translation_is_stale(tmp_path):
+    mo = tmp_path / "messages.mo"
+    mo.write_bytes(compiled(_catalogue("Scrutin", "Babel 2.14.0")))
+    assert is_stale(mo, _catalogue("Vote", "Babel 2.14.0"))
+    assert is_stale(tmp_path / "missing.mo", _catalogue("Vote", "Babel 2.14.0"))

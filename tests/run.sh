@@ -12,10 +12,12 @@ if ! command -v chromium >/dev/null 2>&1; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
 fi
 
-echo "== Installing the Python packages (.venv)"
+echo "== Installing the Python packages (.venv) from requirements/lock.txt"
 python3 -m venv .venv
-.venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-if ! .venv/bin/python -m pip install -q -e '.[test]' > .venv/pip-install.log 2>&1; then
+# The lock pins every package with its hashes (pip checks them); the project itself is then
+# installed without resolving anything again, with the build backend the lock pins.
+if ! { .venv/bin/python -m pip install -q -r requirements/lock.txt &&
+  .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .; } > .venv/pip-install.log 2>&1; then
   cat .venv/pip-install.log >&2
   exit 1
 fi

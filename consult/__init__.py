@@ -14,7 +14,17 @@ from consult.extensions import babel, csrf, db, limiter, login_manager, migrate
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 #: Every domain area; each has a `views.py` with `bp` (and optionally `NAV`) and may have `cli.py`.
-AREAS = ["core", "accounts", "consultations", "moderation", "assembly", "panels", "analysis", "api"]
+AREAS = [
+    "core",
+    "accounts",
+    "consultations",
+    "moderation",
+    "assembly",
+    "panels",
+    "analysis",
+    "mission",
+    "api",
+]
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

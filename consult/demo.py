@@ -68,6 +68,8 @@ ACCOUNTS = [
     ("salarie", (Role.PARTICIPANT,), "employee", "m", "30-40", "Grand-Est"),
     ("delegue", (Role.PARTICIPANT, Role.DELEGATE), "delegate", "m", "60-80", "Occitanie"),
     ("citoyenne", (Role.PARTICIPANT,), "citizen", "f", "20-30", "Normandie"),
+    ("comite", (Role.COMMITTEE,), "delegate", "f", "60-80", "Bretagne"),
+    ("auditeur", (Role.AUDITOR,), None, "n", None, None),
 ]
 
 OPENINGS = [

@@ -29,6 +29,19 @@ from consult.consultations.models import (  # noqa: F401
     Theme,
 )
 from consult.core.models import AuditEvent  # noqa: F401
+from consult.mission.models import (  # noqa: F401
+    Attachment,
+    Comment,
+    CommitteeSession,
+    Engagement,
+    Indicator,
+    IndicatorValue,
+    Objective,
+    Opinion,
+    OpinionVersion,
+    Proof,
+    ProofLink,
+)
 from consult.moderation.models import (  # noqa: F401
     Flag,
     ModerationDecision,

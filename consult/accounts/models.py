@@ -130,7 +130,7 @@ class UserRole(db.Model):
         UniqueConstraint("user_id", "role"),
         CheckConstraint(
             "role IN ('participant', 'delegate', 'moderator', 'analyst', 'organiser',"
-            " 'administrator')",
+            " 'administrator', 'committee', 'auditor')",
             name="role",
         ),
     )

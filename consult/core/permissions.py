@@ -17,6 +17,10 @@ class Role(StrEnum):
     ANALYST = "analyst"
     ORGANISER = "organiser"
     ADMINISTRATOR = "administrator"
+    #: Sits on the mission committee: validates values, decides on proofs, writes the opinion.
+    COMMITTEE = "committee"
+    #: The independent third-party auditor (OTI): reads everything, changes nothing.
+    AUDITOR = "auditor"
 
 
 ROLE_LABELS = {
@@ -26,6 +30,8 @@ ROLE_LABELS = {
     Role.ANALYST: _l("Analyst"),
     Role.ORGANISER: _l("Organiser"),
     Role.ADMINISTRATOR: _l("Administrator"),
+    Role.COMMITTEE: _l("Mission committee member"),
+    Role.AUDITOR: _l("Independent auditor"),
 }
 
 

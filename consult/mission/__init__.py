@@ -1,0 +1,1 @@
+"""Mission follow-up: the committee tracks each voted objective through indicators and proofs."""

@@ -316,6 +316,63 @@ def screenshot():
     return take
 
 
+# --- accessibility (axe-core) ------------------------------------------------------------------
+
+#: axe-core as installed by `npm ci` from package-lock.json (tests/run.sh does it).
+AXE_SCRIPT = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+#: The rules checked: WCAG 2.0 and 2.1, levels A and AA (what RGAA 4 asks for).
+AXE_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
+
+_AXE_RUN = """async (tags) => {
+  const results = await window.axe.run(document, {
+    runOnly: {type: "tag", values: tags}, resultTypes: ["violations"],
+  });
+  return results.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map((n) => ({target: n.target.join(" "), html: n.html.slice(0, 200),
+                                summary: n.failureSummary})),
+  }));
+}"""
+
+
+class Axe:
+    """Runs axe-core in a Playwright page: `axe(page)` returns the violations (dicts with id,
+    impact, help, nodes), `axe.check(page)` fails the test with a readable list when any.
+
+    The script goes in through the DevTools protocol (`page.evaluate`), which the page's strict
+    Content-Security-Policy does not govern; a `<script>` tag added to the page would be refused.
+    """
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def __call__(self, page) -> list[dict]:
+        if not page.evaluate("() => typeof window.axe === 'object'"):
+            page.evaluate(self.source)
+        return page.evaluate(_AXE_RUN, list(AXE_TAGS))
+
+    @staticmethod
+    def describe(violations: list[dict]) -> str:
+        lines = []
+        for violation in violations:
+            lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}")
+            lines.extend(f"    {node['target']}: {node['html']}" for node in violation["nodes"][:5])
+        return "\n".join(lines)
+
+    def check(self, page, name: str = "") -> None:
+        violations = self(page)
+        assert not violations, f"{name or page.url}\n{self.describe(violations)}"
+
+
+@pytest.fixture(scope="session")
+def axe():
+    """axe-core, WCAG 2.1 A and AA rules: `axe(page)` lists violations, `axe.check(page)` asserts
+    there are none."""
+    if not AXE_SCRIPT.exists():
+        pytest.fail("axe-core is not installed: run `bash tests/run.sh` (it runs `npm ci`).")
+    return Axe(AXE_SCRIPT.read_text(encoding="utf-8"))
+
+
 # --- permission matrices ----------------------------------------------------------------------
 
 #: Who a permission matrix tries: anonymous (None), then one account per role.

@@ -20,7 +20,13 @@ cli = AppGroup("panels", help="Citizen panels drawn by lot.")
     default=None,
     help="The published result.json to compare with.",
 )
-def verify(inputs, seed, expected, result):
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON document (for programs) instead of text.",
+)
+def verify(inputs, seed, expected, result, as_json):
     """Re-run a draw from its published inputs and seed, and print (or check) the panels."""
     from consult.panels.draw import draw_panels
     from consult.panels.rules import InfeasibleQuotas, PanelInputError, parse_inputs_document
@@ -32,22 +38,37 @@ def verify(inputs, seed, expected, result):
     except (ValueError, PanelInputError, InfeasibleQuotas) as error:
         click.echo(f"Cannot re-run the draw: {error}", err=True)
         sys.exit(2)
-    click.echo(f"commitment {drawn.commitment}")
-    ok = True
-    if expected and expected.strip().lower() != drawn.commitment:
-        click.echo(f"MISMATCH: the published commitment is {expected}", err=True)
-        ok = False
-    for spec, keys in zip(panels, drawn.panels, strict=True):
-        click.echo(f"{spec.name}: {' '.join(keys)}")
-    click.echo(f"smallest selection probability {float(drawn.lottery.smallest_probability()):.6f}")
+    mine = {spec.name: list(keys) for spec, keys in zip(panels, drawn.panels, strict=True)}
+    smallest = float(drawn.lottery.smallest_probability())
+    commitment_ok = not expected or expected.strip().lower() == drawn.commitment
+    result_ok = None
     if result is not None:
         published = json.loads(result.read_text(encoding="utf-8"))
-        mine = {spec.name: list(keys) for spec, keys in zip(panels, drawn.panels, strict=True)}
-        if published.get("panels") != mine or published.get("commitment") != drawn.commitment:
-            click.echo("MISMATCH: the published result differs from this re-run.", err=True)
-            ok = False
-        else:
-            click.echo("The published result matches this re-run.")
+        result_ok = published.get("panels") == mine and published.get("commitment") == (
+            drawn.commitment
+        )
+    ok = commitment_ok and result_ok is not False
+    if as_json:
+        document = {
+            "commitment": drawn.commitment,
+            "seed": seed,
+            "panels": mine,
+            "smallest_probability": smallest,
+            "commitment_matches": None if not expected else commitment_ok,
+            "result_matches": result_ok,
+        }
+        click.echo(json.dumps(document, ensure_ascii=False, sort_keys=True))
+        sys.exit(0 if ok else 1)
+    click.echo(f"commitment {drawn.commitment}")
+    if not commitment_ok:
+        click.echo(f"MISMATCH: the published commitment is {expected}", err=True)
+    for name, keys in mine.items():
+        click.echo(f"{name}: {' '.join(keys)}")
+    click.echo(f"smallest selection probability {smallest:.6f}")
+    if result_ok is False:
+        click.echo("MISMATCH: the published result differs from this re-run.", err=True)
+    elif result_ok:
+        click.echo("The published result matches this re-run.")
     sys.exit(0 if ok else 1)
 
 

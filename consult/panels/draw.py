@@ -21,8 +21,13 @@ and the seed, so a fresh process reproduces a draw whatever ``PYTHONHASHSEED`` i
 
 from __future__ import annotations
 
+import functools
 import json
+import os
+import sys
+import threading
 from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -136,6 +141,49 @@ class DrawResult:
 
 
 # --------------------------------------------------------------------------- HiGHS plumbing
+
+_redirect_lock = threading.Lock()
+_redirect_depth = 0
+_saved_stdout_fd: int | None = None
+
+
+@contextmanager
+def solver_output_to_stderr():
+    """Point file descriptor 1 at standard error while HiGHS works.
+
+    HiGHS writes to the process's standard output from C++ (1.16 prints a banner when an instance
+    is created, whatever ``output_flag`` says), in front of the JSON or text that a command prints
+    for people and programs. Re-pointing the descriptor keeps that output off stdout whatever the
+    solver's version or options; nested and concurrent uses share one redirection.
+    """
+    global _redirect_depth, _saved_stdout_fd
+    with _redirect_lock:
+        if _redirect_depth == 0:
+            sys.stdout.flush()
+            _saved_stdout_fd = os.dup(1)
+            os.dup2(2, 1)
+        _redirect_depth += 1
+    try:
+        yield
+    finally:
+        with _redirect_lock:
+            _redirect_depth -= 1
+            if _redirect_depth == 0:
+                sys.stdout.flush()
+                os.dup2(_saved_stdout_fd, 1)
+                os.close(_saved_stdout_fd)
+                _saved_stdout_fd = None
+
+
+def _solver_quiet(function):
+    """Run a public entry point of the draw with the solver's output sent to stderr."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with solver_output_to_stderr():
+            return function(*args, **kwargs)
+
+    return wrapper
 
 
 def _highs() -> highspy.Highs:
@@ -367,6 +415,7 @@ def _quota_key(q):
 # --------------------------------------------------------------------------- feasibility
 
 
+@_solver_quiet
 def infeasibilities(
     volunteers: Sequence[Volunteer], panels: Sequence[PanelSpec]
 ) -> list[Constraint]:
@@ -494,6 +543,7 @@ def _price(prices: Sequence[float], totals: Sequence[int]) -> float:
     return sum(p * n for p, n in zip(prices, totals, strict=True))
 
 
+@_solver_quiet
 def compute_lottery(
     volunteers: Sequence[Volunteer], panels: Sequence[PanelSpec], method: str = "leximin"
 ) -> Lottery:

@@ -220,6 +220,33 @@ print(json.dumps({"c": r.commitment, "p": r.panels,
 """
 
 
+#: Turns HiGHS's own logging on in the child process, as a future release might by default.
+LOUD_SOLVER = """
+import consult.panels.draw as draw
+quiet = draw._highs
+def loud():
+    h = quiet()
+    h.setOptionValue("output_flag", True)
+    h.setOptionValue("log_to_console", True)
+    return h
+draw._highs = loud
+"""
+
+
+def test_the_printed_draw_stays_parseable_when_the_solver_logs():
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", LOUD_SOLVER + SCRIPT],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "HiGHS" in done.stderr  # the solver did print, and not on stdout
+    drawn = json.loads(done.stdout)
+    assert len(drawn["p"]) == 3
+
+
 def test_fresh_processes_with_any_hash_seed_draw_the_same_panels():
     outputs = set()
     for hash_seed in ("0", "1", "4242", "random"):

@@ -1,7 +1,11 @@
 """Panel pages: permission matrix, public form, organiser draw, invitations, panel page."""
 
 import io
+import json
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -251,6 +255,28 @@ def test_cli_verify_reproduces_the_published_draw(runner, drawn, tmp_path):
         args=["panels", "verify", str(inputs), "--seed", "43", "--result", str(result)]
     )
     assert wrong.exit_code == 1
+
+
+def test_cli_verify_prints_parseable_json_whatever_the_solver_prints(drawn, tmp_path):
+    from tests.panels.test_draw import LOUD_SOLVER, ROOT
+
+    project, _ = drawn
+    record = project.draws[0]
+    inputs = tmp_path / "inputs.json"
+    inputs.write_text(record.inputs, encoding="utf-8")
+    result = tmp_path / "result.json"
+    result.write_text(record.result, encoding="utf-8")
+    args = ["panels", "verify", str(inputs), "--seed", "42", "--result", str(result), "--json"]
+    script = LOUD_SOLVER + f"from consult.cli import main\nmain({args!r})\n"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": "sqlite://"}
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "HiGHS" in done.stderr
+    document = json.loads(done.stdout)
+    assert document["commitment"] == record.commitment and document["result_matches"] is True
+    assert document["panels"] == json.loads(record.result)["panels"]
 
 
 def test_cli_commit(runner, make_project, add_volunteers):

@@ -52,18 +52,26 @@ def i18n_check():
 @click.command("demo")
 @click.option("--reset", is_flag=True, help="Empty the database before loading the demonstration.")
 @click.option("--contributions", default=4000, show_default=True, help="Contributions to generate.")
+@click.option(
+    "--delegates", type=click.IntRange(2, 20000), default=None, help="Delegates on the roll."
+)
 @with_appcontext
-def demo(reset, contributions):
+def demo(reset, contributions, delegates):
     """Load the demonstration data (accounts for every role, an open and a closed consultation)."""
     from consult.demo import load_demo
 
-    summary = load_demo(reset=reset, contributions=contributions)
+    summary = load_demo(reset=reset, contributions=contributions, delegates=delegates)
     for line in summary:
         click.echo(line)
 
 
 @click.command("serve")
-@click.option("--demo", "with_demo", is_flag=True, help="Load the demonstration data if empty.")
+@click.option(
+    "--demo",
+    "with_demo",
+    is_flag=True,
+    help="Load every area's demonstration (into an empty or demonstration database).",
+)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 @with_appcontext
@@ -75,7 +83,7 @@ def serve(with_demo, host, port):
 
     upgrade()
     if with_demo:
-        for line in load_demo(reset=False, contributions=4000, only_if_empty=True):
+        for line in load_demo(only_if_demo=True):
             click.echo(line)
     # app.run() refuses to run inside a CLI command; run_simple is what it would call.
     from werkzeug.serving import run_simple

@@ -212,11 +212,20 @@ def _reset() -> None:
 
 
 def load_demo(
-    *, reset: bool = False, contributions: int = 4000, only_if_empty: bool = False
+    *,
+    reset: bool = False,
+    contributions: int = 4000,
+    delegates: int | None = None,
+    only_if_demo: bool = False,
 ) -> list[str]:
-    """Load the demonstration; returns lines describing what was created."""
-    if only_if_empty and db.session.scalar(select(func.count()).select_from(User)):
-        return ["The database already has data: demonstration not loaded."]
+    """Load every area's demonstration; returns lines describing what was created.
+
+    Each piece is created only when it is missing, so loading twice adds nothing, and a
+    demonstration database made by an older version gets the areas added since. With
+    ``only_if_demo``, a database that holds other people's data is left alone.
+    """
+    if only_if_demo and not _empty_or_demo():
+        return ["The database holds data other than the demonstration: nothing loaded."]
     if reset:
         _reset()
     now = utcnow().replace(second=0, microsecond=0)
@@ -267,6 +276,7 @@ def load_demo(
         rng=rng,
         open_consultation=open_one,
         closed_consultation=closed_one,
+        delegates=delegates,
     )
     for load_area in _area_loaders():
         lines += load_area(context)
@@ -287,6 +297,15 @@ class DemoContext:
     rng: random.Random
     open_consultation: Consultation
     closed_consultation: Consultation
+    #: Size of the assemblies' roll (None: each area's own default).
+    delegates: int | None = None
+
+
+def _empty_or_demo() -> bool:
+    """Whether the database is empty or holds the demonstration (its administrator account)."""
+    if not db.session.scalar(select(func.count()).select_from(User)):
+        return True
+    return accounts.find_user_by_email(f"admin@{DEMO_DOMAIN}") is not None
 
 
 def _area_loaders():

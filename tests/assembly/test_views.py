@@ -5,7 +5,7 @@ import json
 import re
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from consult.assembly import services
 from consult.assembly.models import Ballot
@@ -343,16 +343,17 @@ def test_roll_is_paginated(client, login, officer, make_assembly):
     assert client.get(f"/assemblies/{assembly.id}/roll?page=x").status_code == 200
 
 
-def test_demo_command(app, runner):
-    from consult.demo import load_demo
-
-    load_demo(contributions=10)
-    result = runner.invoke(args=["assembly", "demo", "--delegates", "12"])
+def test_the_demonstration_holds_a_closed_and_an_open_assembly(app, runner):
+    result = runner.invoke(args=["demo", "--contributions", "10", "--delegates", "12"])
     assert result.exit_code == 0, result.output
+    assert "Closed assembly" in result.output
     closed, current = db.session.scalars(select(services.Assembly).order_by("id")).all()
     assert closed.closed_at is not None and services.verify(closed) == []
     assert current.closed_at is None and all(r.status == "open" for r in current.resolutions)
     assert runner.invoke(args=["assembly", "verify", str(closed.id)]).exit_code == 0
+    again = runner.invoke(args=["demo", "--contributions", "10", "--delegates", "12"])
+    assert again.exit_code == 0 and "Closed assembly" not in again.output
+    assert db.session.scalar(select(func.count()).select_from(services.Assembly)) == 2
 
 
 def test_roll_shows_who_voted_without_being_marked(

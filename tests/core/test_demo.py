@@ -14,7 +14,7 @@ def count(model, *where):
 
 
 def test_demo_has_every_role_an_open_and_a_closed_consultation(runner):
-    result = runner.invoke(args=["demo", "--contributions", "600"])
+    result = runner.invoke(args=["demo", "--contributions", "600", "--delegates", "12"])
     assert result.exit_code == 0, result.output
     assert f"password “{DEMO_PASSWORD}”" in result.output
 
@@ -41,8 +41,8 @@ def test_demo_has_every_role_an_open_and_a_closed_consultation(runner):
 
 
 def test_loading_the_demo_twice_adds_nothing(runner):
-    runner.invoke(args=["demo", "--contributions", "200"])
+    runner.invoke(args=["demo", "--contributions", "200", "--delegates", "12"])
     before = (count(User), count(Consultation), count(Question), count(Contribution))
-    result = runner.invoke(args=["demo", "--contributions", "200"])
+    result = runner.invoke(args=["demo", "--contributions", "200", "--delegates", "12"])
     assert result.exit_code == 0, result.output
     assert (count(User), count(Consultation), count(Question), count(Contribution)) == before

@@ -29,6 +29,14 @@ from consult.consultations.models import (  # noqa: F401
     Theme,
 )
 from consult.core.models import AuditEvent  # noqa: F401
+from consult.meetings.models import (  # noqa: F401
+    Meeting,
+    MeetingContribution,
+    MeetingMinutes,
+    MeetingPopulation,
+    MeetingQuestion,
+    Registration,
+)
 from consult.mission.models import (  # noqa: F401
     Attachment,
     Comment,

@@ -10,6 +10,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -19,6 +20,8 @@ from consult.extensions import db
 QUESTION_KINDS = ("open", "words", "single", "multiple")
 TEXT_KINDS = ("open", "words")
 CONTRIBUTION_STATES = ("pending", "published", "rejected", "hidden")
+#: Where a contribution was made: written online, said in a meeting, or written in a workshop.
+CHANNELS = ("online", "meeting", "workshop")
 
 
 class Consultation(db.Model):
@@ -161,8 +164,17 @@ class Contribution(db.Model):
 
     __tablename__ = "contribution"
     __table_args__ = (
-        UniqueConstraint("question_id", "author_id"),
+        # One online answer per person and question; meetings and workshops enter many.
+        Index(
+            "uq_contribution_online_answer",
+            "question_id",
+            "author_id",
+            unique=True,
+            sqlite_where=text("channel = 'online'"),
+            postgresql_where=text("channel = 'online'"),
+        ),
         CheckConstraint("state IN ('pending', 'published', 'rejected', 'hidden')", name="state"),
+        CheckConstraint("channel IN ('online', 'meeting', 'workshop')", name="channel"),
         Index("ix_contribution_consultation_state", "consultation_id", "state"),
         Index("ix_contribution_question_state", "question_id", "state"),
     )
@@ -180,6 +192,9 @@ class Contribution(db.Model):
     published_at: Mapped[datetime | None]
     #: Set when the author withdraws it: kept, never shown or counted.
     withdrawn_at: Mapped[datetime | None]
+    #: online (written here by its author), meeting (said in a meeting, entered by an organiser,
+    #: see meeting_contribution), workshop (a co-written story or a comment on one).
+    channel: Mapped[str] = mapped_column(String(10), default="online", server_default="online")
     #: Profile snapshot at the time of writing (category, gender form, age band, region).
     population_id: Mapped[int | None] = mapped_column(ForeignKey("population.id"))
     gender_form: Mapped[str] = mapped_column(String(1), default="n")

@@ -262,7 +262,11 @@ def own_answers(user: User, consultation: Consultation) -> dict[int, Contributio
     """This person's current answers to a consultation, by question id."""
     found = db.session.scalars(
         select(Contribution)
-        .where(Contribution.consultation_id == consultation.id, Contribution.author_id == user.id)
+        .where(
+            Contribution.consultation_id == consultation.id,
+            Contribution.author_id == user.id,
+            Contribution.channel == "online",
+        )
         .options(selectinload(Contribution.choices))
     )
     return {c.question_id: c for c in found}
@@ -291,7 +295,9 @@ def answer(
         chosen = [c for c in question.choices if c.id in chosen_ids]
     contribution = db.session.scalar(
         select(Contribution).where(
-            Contribution.question_id == question.id, Contribution.author_id == user.id
+            Contribution.question_id == question.id,
+            Contribution.author_id == user.id,
+            Contribution.channel == "online",
         )
     )
     previous_state = contribution.state if contribution is not None else None
@@ -353,7 +359,11 @@ def my_contributions(user: User) -> list[Contribution]:
     return list(
         db.session.scalars(
             select(Contribution)
-            .where(Contribution.author_id == user.id, Contribution.withdrawn_at.is_(None))
+            .where(
+                Contribution.author_id == user.id,
+                Contribution.channel == "online",
+                Contribution.withdrawn_at.is_(None),
+            )
             .options(
                 selectinload(Contribution.choices),
                 selectinload(Contribution.question),

@@ -1,0 +1,1 @@
+"""Meetings: registrations, waiting list, attendance, minutes, contributions from the room."""

@@ -26,9 +26,10 @@ from consult.analysis.topics import propose_topics
 from consult.analysis.words import (
     Normaliser,
     WordCount,
-    fold,
     markup_text,
+    search_stems,
     search_terms,
+    stemmed_text,
     word_frequencies,
 )
 from consult.consultations.models import Consultation, Contribution, Question
@@ -1080,7 +1081,7 @@ def search(
     """Published contributions matching every word of the query; returns (page, more to come).
 
     PostgreSQL uses its French full-text search without accents (stemmed: "soins" finds "soin");
-    SQLite looks for each word, case and accents folded, inside the text.
+    SQLite compares the French Snowball stems of the words, case and accents folded, the same way.
     """
     terms = search_terms(query)
     if not terms:
@@ -1093,9 +1094,10 @@ def search(
         conditions.append(vector.op("@@")(func.plainto_tsquery(_regconfig(), " ".join(terms))))
     else:
         raw = db.session.connection().connection.dbapi_connection
-        raw.create_function("consult_fold", 1, fold, deterministic=True)
-        folded = func.consult_fold(Contribution.body)
-        conditions += [folded.like(f"%{term}%") for term in terms]
+        raw.create_function("consult_stems", 1, stemmed_text, deterministic=True)
+        stems = func.consult_stems(Contribution.body)
+        # stems are letters only, so they carry no LIKE wildcard
+        conditions += [stems.like(f"% {found} %") for found in search_stems(terms)]
     found = list(
         db.session.scalars(
             select(Contribution)

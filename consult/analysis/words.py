@@ -13,6 +13,9 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
 
 # Elided articles, pronouns and conjunctions written before a vowel ("l'avis", "qu'elle").
 ELISIONS = frozenset("l d j m n s t c qu jusqu lorsqu puisqu quoiqu".split())
@@ -290,3 +293,37 @@ def search_terms(query: str | None) -> list[str]:
             terms.append(token)
     meaningful = [term for term in terms if term not in STOP_WORDS]
     return (meaningful or terms)[:MAX_SEARCH_TERMS]
+
+
+_STEMMER = snowballstemmer.stemmer("french")
+_WORD_PARTS_RE = re.compile(r"[-'’ʼ]")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The French Snowball stem of a folded word ("soins" and "soin" give "soin")."""
+    return _STEMMER.stemWord(word)
+
+
+def _folded_stems(folded: str) -> Iterator[str]:
+    """Stems of the words of a folded text, hyphenated and elided words split into parts."""
+    for token in TOKEN_RE.findall(folded):
+        for part in _WORD_PARTS_RE.split(_strip_elision(token)):
+            if part:
+                yield stem(part)
+
+
+def search_stems(terms: Iterable[str]) -> list[str]:
+    """The stems a search looks for, from the folded terms of ``search_terms``."""
+    stems: list[str] = []
+    for term in terms:
+        for found in _folded_stems(term):
+            if found not in stems:
+                stems.append(found)
+    return stems
+
+
+def stemmed_text(markup: str | None) -> str:
+    """The stems of a stored (sanitised) text between spaces, " soin dentair ", so that a
+    search for a stem is a LIKE '% soin %' (SQLite's stand-in for PostgreSQL's french search)."""
+    return " " + " ".join(_folded_stems(fold(markup_text(markup)))) + " "

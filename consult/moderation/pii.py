@@ -111,10 +111,21 @@ ADDRESS_HEAD_RE = re.compile(
 _AMBIGUOUS = frozenset(STREET_TYPES_AMBIGUOUS.split("|"))
 _CONNECTORS = frozenset("de du des la le les l' d' l’ d’ aux au sur sous en lès lez".split())
 _TOKEN_RE = re.compile(r"\s*(?P<tok>[dlDL]['’]|\d{1,4}(?![\d])|[^\W\d_][\w-]*(?:['’][\w-]+)?)")
-_POSTCODE_CITY_RE = re.compile(
-    r",?\s*(?P<postcode>(?:0[1-9]|[1-8]\d|9[0-8])\s?\d{3})(?!\d)\s+"
+_POSTCODE = r"(?P<postcode>(?:0[1-9]|[1-8]\d|9[0-8])\s?\d{3})(?!\d)"
+_CITY = (
     r"(?P<city>[A-ZÀ-Ý][\w'’]*(?:-[\w'’]+)*(?:\s(?!CEDEX|Cedex)[A-ZÀ-Ý][\w'’]*(?:-[\w'’]+)*){0,2}"
     r"(?:\s+(?:CEDEX|Cedex|cedex)(?:\s\d{1,2})?)?)"
+)
+_POSTCODE_CITY_RE = re.compile(rf",?\s*{_POSTCODE}\s+{_CITY}")
+#: "... à Paris (75002)", "..., Paris 75002": the city first, then its postcode.
+_CITY_POSTCODE_RE = re.compile(
+    rf"(?:,\s*|\s+[àa]\s+){_CITY}\s*,?\s*(?P<open>\()?{_POSTCODE}(?(open)\))"
+)
+#: A street type with no house number before it ("rue de la Paix"): an address only when a
+#: postcode follows, with or before the city (a street named alone is common in opinions).
+STREET_HEAD_RE = re.compile(
+    rf"(?<![\w-])(?P<type>{STREET_TYPES_CLEAR}|{STREET_TYPES_AMBIGUOUS})\.?(?![\w-])",
+    re.IGNORECASE,
 )
 MAX_NAME_TOKENS = 8
 
@@ -152,16 +163,26 @@ def _street_name_end(text: str, pos: int, ambiguous: bool) -> int | None:
 
 
 def _addresses(text: str) -> Iterable[Span]:
-    """Spans of "number + street type + name [postcode city]"."""
+    """Spans of "number + street type + name [postcode city]", and of "street type + name"
+    when a postcode and a city follow ("rue de la Paix à Paris (75002)", "rue de la Paix,
+    75002 Paris")."""
     for head in ADDRESS_HEAD_RE.finditer(text):
         ambiguous = head.group("type").lower() in _AMBIGUOUS
         end = _street_name_end(text, head.end(), ambiguous)
         if end is None:
             continue
-        tail = _POSTCODE_CITY_RE.match(text, end)
+        tail = _POSTCODE_CITY_RE.match(text, end) or _CITY_POSTCODE_RE.match(text, end)
         if tail:
             end = tail.end()
         yield Span(head.start(), end, Kind.ADDRESS)
+    for head in STREET_HEAD_RE.finditer(text):
+        ambiguous = head.group("type").lower() in _AMBIGUOUS
+        end = _street_name_end(text, head.end(), ambiguous)
+        if end is None:
+            continue
+        tail = _POSTCODE_CITY_RE.match(text, end) or _CITY_POSTCODE_RE.match(text, end)
+        if tail:  # without a number, only a postcode makes it an address
+            yield Span(head.start(), tail.end(), Kind.ADDRESS)
 
 
 def _candidates(text: str) -> Iterable[Span]:

@@ -342,6 +342,25 @@ def test_search_ignores_case_and_accents(scenario):
     assert len(first) == 2 and more
 
 
+def test_search_is_stemmed_on_every_database(make_user, make_consultation, make_contribution):
+    """ "soin" finds "soins" and back (PostgreSQL's french configuration, Snowball on SQLite);
+    a word that merely contains the stem ("besoin") is not found, and every stem must appear."""
+    consultation = make_consultation()
+    question = consultation.questions[0]
+    plural = make_contribution(question, make_user(), "<p>Les <em>soins</em> dentaires.</p>")
+    singular = make_contribution(question, make_user(), "<p>Un soin d’urgence à l’hôpital.</p>")
+    make_contribution(question, make_user(), "<p>Un besoin de proximité.</p>")
+    make_contribution(question, make_user(), "<p>Des soins cachés.</p>", state="pending")
+
+    def ids(query):
+        return sorted(c.id for c in services.search(consultation, query, page=1)[0])
+
+    assert ids("soin") == ids("Soins") == sorted([plural.id, singular.id])
+    assert ids("hôpitaux") == [singular.id]
+    assert ids("soins dentaire") == [plural.id]
+    assert ids("soins inexistant") == []
+
+
 def exported_csv(consultation, **options):
     """The CSV export read back as rows."""
     text = "".join(exports.csv_chunks(exports.prepare(consultation, **options)))

@@ -22,7 +22,6 @@ from consult.extensions import db
 
 DAY = timedelta(days=1)
 ORGANISER = ("organiser",)
-PARTICIPANT = ("participant",)
 
 
 def text(response) -> str:
@@ -124,7 +123,7 @@ ROUTES = [
         (),
         (302,),
     ),
-    ("mine", "GET", lambda w, u: "/my/contributions", None, PARTICIPANT, (200,)),
+    ("mine", "GET", lambda w, u: "/my/contributions", None, (), (200,)),
     (
         "contributions",
         "GET",
@@ -702,3 +701,17 @@ def test_the_organiser_list_counts_contributions(
     page = text(client.get("/organise"))
     assert "Baromètre" in page
     assert re.search(r"Baromètre.*?\b1\b", page, re.S)
+
+
+def test_a_delegate_only_account_finds_its_contributions(
+    client, login, make_user, make_consultation, make_contribution
+):
+    """Anyone who can answer sees "My contributions", in the menu and on its page."""
+    delegate = make_user(roles=("delegate",))
+    consultation = make_consultation()
+    make_contribution(consultation.questions[0], delegate, "<p>Ma contribution d’élu.</p>")
+    login(client, delegate)
+    home = text(client.get("/"))
+    assert 'href="/my/contributions"' in home
+    page = client.get("/my/contributions")
+    assert page.status_code == 200 and "Ma contribution d’élu." in text(page)

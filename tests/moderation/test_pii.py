@@ -184,6 +184,15 @@ def test_nir_wins_over_phone_inside_it():
         ("2 allée des Tilleuls 35000 Rennes", "2 allée des Tilleuls 35000 Rennes"),
         ("15 chemin du Moulin", "15 chemin du Moulin"),
         ("10 RUE VICTOR HUGO", "10 RUE VICTOR HUGO"),
+        # without a house number, a postcode makes it an address
+        (
+            "J'habite rue de la Paix à Paris (75002) depuis peu.",
+            "rue de la Paix à Paris (75002)",
+        ),
+        ("J'habite rue de la Paix à Paris 75002.", "rue de la Paix à Paris 75002"),
+        ("Écrivez-moi rue de la Paix, 75002 Paris.", "rue de la Paix, 75002 Paris"),
+        ("chez moi, avenue des Lilas 69003 Lyon", "avenue des Lilas 69003 Lyon"),
+        ("12 rue de la Paix à Paris 75002", "12 rue de la Paix à Paris 75002"),
     ],
 )
 def test_addresses_found(text, address):
@@ -198,6 +207,9 @@ def test_addresses_found(text, address):
         "Il reste 3 places de parking devant l'agence.",
         "Il y a 1 rue à traverser pour aller à la pharmacie.",
         "La rue de la Paix est belle mais chère.",
+        "La rue de la Paix à Paris est belle mais chère.",
+        "Sur la place du marché, nous étions 75002 personnes.",
+        "La route de 2012 à Paris.",
         "J'ai fait 10 km sur la route de campagne.",
         "Les 2 chemins de randonnée sont fermés.",
         "Sur 3 passages à l'hôpital, 2 étaient inutiles.",

@@ -24,6 +24,7 @@ AREAS = [
     "analysis",
     "mission",
     "api",
+    "privacy",
 ]
 
 CONTENT_SECURITY_POLICY = (

@@ -13,6 +13,32 @@ def _database_url(default: str) -> str:
     return url
 
 
+#: What the legal notice, the personal-data page and the accessibility statement say about the
+#: organisation running the platform; each key is read from the environment variable LEGAL_<KEY>.
+LEGAL_KEYS = (
+    "organisation",  # the mutual's name ("Mutuelle Exemple")
+    "address",  # its registered office
+    "registration",  # legal form and registration ("Mutuelle du livre II, SIREN 000 000 000")
+    "publisher",  # the publication director (directeur de la publication)
+    "host",  # the host's name, address and telephone (hébergeur)
+    "contact_email",  # where people write about the site
+    "dpo_name",  # the data protection officer (délégué à la protection des données)
+    "dpo_email",
+    "dpo_address",
+    "accessibility_status",  # "full", "partial" or "none" (RGAA conformity)
+    "accessibility_audit",  # date and author of the RGAA audit
+    "account_retention",  # how long inactive accounts are kept, in the organisation's words
+)
+
+
+def _legal(defaults: dict | None = None) -> dict:
+    """The legal settings: LEGAL_<KEY> from the environment, else the given defaults."""
+    defaults = defaults or {}
+    return {
+        key: os.environ.get(f"LEGAL_{key.upper()}", defaults.get(key, "")) for key in LEGAL_KEYS
+    }
+
+
 class Config:
     """Production-safe defaults; the embedded SQLite database lives in the instance folder."""
 
@@ -70,12 +96,31 @@ class Config:
     }
     #: A ceiling per network address on top (one machine trying many accounts).
     RATE_LIMITS_PER_ADDRESS = {"accounts.login": "300 per hour"}
+    # --- privacy ---
+    #: The organisation's legal details (see LEGAL_KEYS); empty ones are flagged to administrators.
+    LEGAL = _legal()
 
 
 class DevelopmentConfig(Config):
     """Local development and the demo: plain HTTP on 127.0.0.1, a fixed local secret."""
 
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
+    LEGAL = _legal(
+        {
+            "organisation": "Mutuelle Exemple (démonstration)",
+            "address": "1 rue de la Solidarité, 75011 Paris",
+            "registration": "Mutuelle régie par le livre II du Code de la mutualité",
+            "publisher": "La présidente de la Mutuelle Exemple",
+            "host": "Hébergeur Exemple, 2 avenue des Serveurs, 69001 Lyon",
+            "contact_email": "contact@exemple.fr",
+            "dpo_name": "Délégué à la protection des données",
+            "dpo_email": "dpo@exemple.fr",
+            "dpo_address": "DPO, Mutuelle Exemple, 1 rue de la Solidarité, 75011 Paris",
+            "accessibility_status": "partial",
+            "accessibility_audit": "",
+            "account_retention": "",
+        }
+    )
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     PREFERRED_URL_SCHEME = "http"

@@ -70,3 +70,4 @@ from consult.panels.models import (  # noqa: F401
     QuestionnaireResponse,
     VolunteerValue,
 )
+from consult.privacy.models import RetentionPolicy  # noqa: F401

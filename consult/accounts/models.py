@@ -76,6 +76,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
+    #: When the person deleted their account: the row stays, emptied of personal data, so that
+    #: the contributions kept in the synthesis still count as one participant's.
+    deleted_at: Mapped[datetime | None]
 
     population: Mapped[Population | None] = relationship(lazy="joined")
     region: Mapped[Region | None] = relationship(lazy="joined")

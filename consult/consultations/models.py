@@ -10,6 +10,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -48,6 +49,9 @@ class Consultation(db.Model):
     moderation_mode: Mapped[str] = mapped_column(String(4), default="post", server_default="post")
     created_at: Mapped[datetime]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    #: Set by the organiser: the consultation, its published contributions and its published
+    #: results can be read without signing in.
+    public: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     populations: Mapped[list["ConsultationPopulation"]] = relationship(
         back_populates="consultation", cascade="all, delete-orphan", lazy="selectin"

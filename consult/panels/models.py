@@ -182,7 +182,8 @@ class PanelVolunteer(db.Model):
     last_name: Mapped[str] = mapped_column(String(100))
     #: Lower-cased e-mail: one application per address and project.
     email: Mapped[str] = mapped_column(String(254))
-    birth_year: Mapped[int] = mapped_column(SmallInteger)
+    #: None once erased at the end of the retention period (consult privacy erase-expired).
+    birth_year: Mapped[int | None] = mapped_column(SmallInteger)
     postcode: Mapped[str] = mapped_column(String(10))
     #: Members of the mutual are excluded from a citizen draw.
     is_member: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -8,7 +8,8 @@ participant, or every figure of the synthesis would change. Those contributions 
 profile snapshot they were written with ("Adhérente, 40-60 ans, Occitanie"), which is what the
 synthesis quotes. Everything else is deleted: withdrawn and rejected answers, earlier texts,
 the unmasked text moderators saw, reactions, flags, suspensions, links sent by e-mail,
-notifications, panel applications' identity. The assembly roll is kept as the mutual's legal
+notifications, panel applications' identity, meeting registrations that were not attended
+(and the answers of those that were). The assembly roll is kept as the mutual's legal
 record of who was in office (Code de la mutualité), and ballots were never linked to a voter.
 """
 
@@ -24,6 +25,7 @@ from consult.core import audit
 from consult.core.errors import RuleError
 from consult.core.permissions import Role
 from consult.extensions import db
+from consult.meetings.models import Registration
 from consult.moderation.models import Flag, ModerationStatus, Suspension
 from consult.panels.models import PanelVolunteer
 from consult.privacy import rules
@@ -103,6 +105,15 @@ def delete_account(actor, user: User, *, now: datetime) -> dict:
     ).all()
     for person in volunteers:
         erase_volunteer(person)
+    # a meeting's attendance stays counted; what the person typed when registering goes
+    db.session.execute(
+        delete(Registration).where(
+            Registration.user_id == user.id, Registration.attended_at.is_(None)
+        )
+    )
+    db.session.execute(
+        update(Registration).where(Registration.user_id == user.id).values(answers={})
+    )
     for clean in ON_DELETE:
         clean(user, now)
     user.email = rules.placeholder_email("deleted", user.id)

@@ -14,6 +14,8 @@ from consult.consultations.models import Contribution, Reaction
 from consult.core.models import AuditEvent
 from consult.core.sanitize import plain_text
 from consult.extensions import db
+from consult.meetings.models import Registration
+from consult.mission.models import Comment
 from consult.moderation.models import Flag, Suspension
 from consult.panels.models import PanelSeat, PanelVolunteer, QuestionnaireResponse
 
@@ -70,6 +72,28 @@ def collect(user: User, *, now: datetime) -> dict:
             for t in db.session.scalars(select(AccountToken).where(AccountToken.user_id == user.id))
         ],
         "panel_applications": _volunteering(user),
+        "meeting_registrations": [
+            {
+                "meeting": r.meeting.title,
+                "status": r.status,
+                "seat": r.seat,
+                "registered_at": _when(r.registered_at),
+                "cancelled_at": _when(r.cancelled_at),
+                "attended_at": _when(r.attended_at),
+                "answers": [f"{key}: {value}" for key, value in (r.answers or {}).items()],
+            }
+            for r in db.session.scalars(
+                select(Registration)
+                .where(Registration.user_id == user.id)
+                .order_by(Registration.id)
+            )
+        ],
+        "mission_comments": [
+            {"body": c.body, "created_at": _when(c.created_at)}
+            for c in db.session.scalars(
+                select(Comment).where(Comment.author_id == user.id).order_by(Comment.id)
+            )
+        ],
         "assembly_roll": _delegations(user),
         "audit_log": [
             {

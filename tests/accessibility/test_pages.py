@@ -1,0 +1,264 @@
+"""Every page of consult, in French and in English, passes axe-core's WCAG 2.1 A and AA rules.
+
+The demonstration (every role, an open and a closed consultation, moderation cases, a panel
+project) is loaded, then completed with an assembly that votes and one whose minutes are signed,
+and an analysis with word counts, themes and a quoted finding. Each page is opened as a person who
+may see it, once with a French browser and once with an English one. The pages covered are
+written to test-output/accessibility-pages.txt.
+"""
+
+from datetime import date
+
+import pytest
+from conftest import OUTPUT_DIR
+from sqlalchemy import select
+
+from consult.accounts.models import User
+from consult.analysis import jobs
+from consult.analysis import services as analysis
+from consult.assembly import services as assembly
+from consult.consultations.models import Consultation, Contribution
+from consult.demo import CLOSED_TITLE, DEMO_DOMAIN, DEMO_PASSWORD, OPEN_TITLE
+from consult.extensions import db
+from consult.moderation.models import ModerationStatus
+from consult.panels.models import Panel, PanelProject
+
+pytestmark = pytest.mark.browser
+
+LOCALES = {"fr": "fr-FR", "en": "en-GB"}
+
+
+def _person(local):
+    return db.session.scalar(select(User).where(User.email == f"{local}@{DEMO_DOMAIN}"))
+
+
+def _roll(*emails):
+    lines = ["identifier;name;email;section;weight"]
+    lines += [
+        f"D{i:03d};Délégué {i};{email};Section {i % 2};1" for i, email in enumerate(emails, 1)
+    ]
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.fixture
+def site(app, runner, now):
+    """The demonstration, plus assemblies and an analysis; returns the pages to open."""
+    result = runner.invoke(args=["demo", "--contributions", "300"])
+    assert result.exit_code == 0, result.output
+    organiser, analyst = _person("organisatrice"), _person("analyste")
+    opened = db.session.scalar(select(Consultation).where(Consultation.title == OPEN_TITLE))
+    closed = db.session.scalar(select(Consultation).where(Consultation.title == CLOSED_TITLE))
+    question = analysis.text_questions(closed)[0]
+
+    with app.test_request_context():
+        voting = assembly.create_assembly(
+            organiser,
+            title="Assemblée générale 2026",
+            held_on=date(2026, 6, 20),
+            convocation=1,
+            proxy_cap=1,
+            allow_vote_change=True,
+            now=now,
+        )
+        emails = [f"delegue@{DEMO_DOMAIN}"] + [f"delegue{i}@example.org" for i in range(2, 5)]
+        assembly.import_roll(organiser, voting, _roll(*emails), now=now)
+        assembly.add_resolution(
+            organiser,
+            voting,
+            title="Raison d'être",
+            body="Adopter la raison d'être.",
+            category="statutory",
+            kind="motion",
+            wordings=[],
+            now=now,
+        )
+        assembly.add_resolution(
+            organiser,
+            voting,
+            title="Formulation",
+            body="Choisir la formulation.",
+            category="statutory",
+            kind="wordings",
+            wordings=["Prendre soin de chacun", "Protéger et accompagner"],
+            now=now,
+        )
+        assembly.open_all(organiser, voting, now=now)
+        done = assembly.create_assembly(
+            organiser,
+            title="Assemblée générale 2025",
+            held_on=date(2025, 6, 21),
+            convocation=1,
+            proxy_cap=1,
+            allow_vote_change=False,
+            now=now,
+        )
+        assembly.import_roll(organiser, done, _roll(*emails), now=now)
+        assembly.add_resolution(
+            organiser,
+            done,
+            title="Comptes 2025",
+            body="Approuver les comptes.",
+            category="ordinary",
+            kind="motion",
+            wordings=[],
+            now=now,
+        )
+        assembly.open_all(organiser, done, now=now)
+        delegate = _person("delegue")
+        assembly.cast(delegate, done.resolutions[0], done.delegates[0], choice="for", now=now)
+        assembly.close_all(organiser, done, now=now)
+
+        words = analysis.start_job(analyst, "words", closed, question=question, now=now)
+        jobs.submit(words)
+        topics = analysis.start_job(
+            analyst, "topics", closed, question=question, params={"n_topics": 3}, now=now
+        )
+        jobs.submit(topics)
+        topic = analysis.topics_of(question)[0]
+        finding = analysis.save_finding(
+            analyst,
+            closed,
+            None,
+            title="Se soigner près de chez soi",
+            text="Les adhérents parlent d'abord d'accès aux soins.",
+            topic_ids=[topic.id],
+            now=now,
+        )
+        quoted = analysis.representatives(topic)[0]
+        analysis.add_quote(analyst, finding, quoted, max_length=None, now=now)
+    db.session.commit()
+
+    contribution = db.session.scalar(
+        select(Contribution)
+        .join(ModerationStatus, ModerationStatus.contribution_id == Contribution.id)
+        .where(Contribution.consultation_id == opened.id, Contribution.state == "pending")
+        .limit(1)
+    )
+    published = db.session.scalar(
+        select(Contribution)
+        .where(Contribution.consultation_id == opened.id, Contribution.state == "published")
+        .limit(1)
+    )
+    project = db.session.scalar(select(PanelProject))
+    panel = db.session.scalar(select(Panel).where(Panel.project_id == project.id))
+    word = analysis.word_counts(words)[0]
+    first = opened.questions[0]
+    theme = next(q.theme for q in opened.questions if q.theme)
+    return {
+        None: [
+            "/login",
+            "/password/forgotten",
+            "/",
+            f"/consultations/{opened.id}",
+            f"/questions/{first.id}/contributions",
+            f"/panels/{project.id}/volunteer",
+            f"/panels/{project.id}/draw",
+            f"/assemblies/{done.id}/minutes",
+            "/nowhere",
+        ],
+        "adherente": [
+            "/",
+            f"/consultations/{opened.id}",
+            f"/consultations/{closed.id}",
+            f"/questions/{first.id}/contributions",
+            "/my/contributions",
+            f"/moderation/flag/{published.id}",
+            "/moderation/mine",
+            "/profile",
+            "/panels/mine",
+        ],
+        "delegue": [
+            "/assemblies/",
+            f"/assemblies/{voting.id}/vote",
+            f"/assemblies/{done.id}/vote",
+            f"/assemblies/{done.id}/codes",
+        ],
+        "moderateur": [
+            "/moderation/",
+            "/moderation/?state=&page=2",
+            f"/moderation/items/{contribution.id}",
+            "/moderation/suspensions",
+        ],
+        "admin": [
+            "/moderation/audit",
+            f"/admin/people/{_person('adherente').id}",
+            "/admin/populations",
+            "/admin/regions",
+        ],
+        "analyste": [
+            "/analysis/",
+            f"/analysis/consultations/{closed.id}",
+            f"/analysis/consultations/{closed.id}/findings",
+            f"/analysis/consultations/{closed.id}/report",
+            f"/analysis/consultations/{closed.id}/search?q=soins",
+            f"/analysis/findings/{finding.id}",
+            f"/analysis/jobs/{topics.id}",
+            f"/analysis/questions/{question.id}/words",
+            f"/analysis/questions/{question.id}/words/{word.key}",
+            f"/analysis/questions/{question.id}/topics",
+            f"/analysis/questions/{question.id}/compare",
+            f"/analysis/topics/{topic.id}",
+            f"/analysis/topics/{topic.id}/compare",
+        ],
+        "organisatrice": [
+            "/organise",
+            "/organise/new",
+            f"/organise/{opened.id}",
+            f"/organise/{opened.id}/settings",
+            f"/organise/{opened.id}/questions/new",
+            f"/organise/{opened.id}/questions/{first.id}",
+            f"/organise/{opened.id}/themes/new",
+            f"/organise/{opened.id}/themes/{theme.id}",
+            "/moderation/settings",
+            "/admin/people",
+            "/admin/people/invite",
+            "/panels/organise",
+            "/panels/organise/new",
+            f"/panels/organise/{project.id}",
+            f"/panels/organise/{project.id}/settings",
+            f"/panels/organise/{project.id}/volunteers",
+            f"/panels/organise/{project.id}/questionnaire",
+            f"/panels/organise/panel/{panel.id}",
+            f"/panels/organise/panel/{panel.id}/quotas",
+            f"/assemblies/{voting.id}",
+            f"/assemblies/{voting.id}/roll",
+            f"/assemblies/{done.id}",
+            f"/assemblies/{done.id}/minutes",
+        ],
+    }
+
+
+def _sign_in(page, base, local):
+    page.goto(f"{base}/login")
+    page.locator("input[name=email]").fill(f"{local}@{DEMO_DOMAIN}")
+    page.locator("input[name=password]").fill(DEMO_PASSWORD)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "/login" not in page.url, f"{local} could not sign in"
+
+
+def test_every_page_passes_axe_in_french_and_english(browser, live_server, site, axe):
+    failures, covered = [], []
+    for language, locale in LOCALES.items():
+        for local, paths in site.items():
+            context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
+            page = context.new_page()
+            try:
+                if local:
+                    _sign_in(page, live_server.url, local)
+                for path in paths:
+                    response = page.goto(live_server.url + path)
+                    expected = 404 if path == "/nowhere" else 200
+                    if response.status != expected:
+                        failures.append(f"[{language} {local}] {path}: {response.status}")
+                        continue
+                    assert page.locator("html").get_attribute("lang") == language, path
+                    violations = axe(page)
+                    covered.append(f"{language} {local or 'anonymous'} {path}")
+                    if violations:
+                        failures.append(f"[{language} {local}] {path}\n{axe.describe(violations)}")
+            finally:
+                context.close()
+    OUTPUT_DIR.mkdir(exist_ok=True)
+    (OUTPUT_DIR / "accessibility-pages.txt").write_text("\n".join(covered) + "\n")
+    assert not failures, "\n\n".join(failures)

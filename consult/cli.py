@@ -94,7 +94,9 @@ def serve(with_demo, host, port):
 
 def register_commands(app, areas) -> None:
     """Attach the project's commands and those each area defines in its optional `cli.py`."""
-    for command in (i18n, demo, serve):
+    from consult.core.cli import worker
+
+    for command in (i18n, demo, serve, worker):
         app.cli.add_command(command)
     for area in areas:
         try:

@@ -65,6 +65,12 @@ class Config:
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "log")
     SMTP_HOST = os.environ.get("SMTP_HOST", "localhost")
     SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+    #: Messages a minute the outbox sends (imports queue their invitations there).
+    MAIL_RATE_PER_MINUTE = int(os.environ.get("MAIL_RATE_PER_MINUTE", "300"))
+    #: Without a worker, messages the request that queued them sends as it ends.
+    MAIL_INLINE_LIMIT = int(os.environ.get("MAIL_INLINE_LIMIT", "200"))
+    #: Files with at most this many rows are imported inside the request, even with a worker.
+    IMPORTS_INLINE_ROWS = int(os.environ.get("IMPORTS_INLINE_ROWS", "2000"))
     #: Longest accepted contribution, in characters of text.
     MAX_CONTRIBUTION_LENGTH = 10_000
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024

@@ -28,7 +28,8 @@ from consult.consultations.models import (  # noqa: F401
     Reaction,
     Theme,
 )
-from consult.core.models import AuditEvent  # noqa: F401
+from consult.core.imports.models import ImportBatch, ImportMapping  # noqa: F401
+from consult.core.models import AuditEvent, OutgoingMail  # noqa: F401
 from consult.meetings.models import (  # noqa: F401
     Meeting,
     MeetingContribution,

@@ -2,7 +2,6 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
@@ -78,19 +77,6 @@ class ForgottenPasswordForm(FlaskForm):
         render_kw={"autocomplete": "email"},
     )
     website = HoneypotField(_l("Leave this field empty"))
-
-
-class InvitationUploadForm(FlaskForm):
-    """Invite a population from a CSV file."""
-
-    file = FileField(
-        _l("CSV file"),
-        validators=[FileRequired(_l("Choose a file."))],
-        description=_l(
-            "UTF-8, comma or semicolon separated, with a header line: email, category, region, "
-            "age_band, gender (f, m or n), name. Only email and category are required."
-        ),
-    )
 
 
 class PersonForm(FlaskForm):

@@ -192,53 +192,6 @@ def redeem_token(token: str, purpose: str, password: str, *, now: datetime) -> U
     return row.user
 
 
-def invite_from_csv(
-    actor: User, raw: bytes, *, now: datetime, valid_for: timedelta, filename: str = ""
-) -> list[tuple[User, str]]:
-    """Create the accounts a CSV lists, all or none; return each with its invitation token."""
-    try:
-        text = rules.decode_csv(raw)
-    except ValueError as error:
-        raise RuleError(error.args[0]) from None
-    populations = {p.code: p for p in db.session.scalars(select(Population))}
-    regions = {r.name: r for r in db.session.scalars(select(Region))}
-    existing = set(db.session.scalars(select(func.lower(User.email))))
-    parsed = rules.parse_invitations(text, set(populations), set(regions), existing)
-    if parsed.errors:
-        raise InvitationErrors(parsed.errors)
-    invited = []
-    for row in parsed.rows:
-        roles = [Role.PARTICIPANT]
-        if row.category == "delegate":
-            roles.append(Role.DELEGATE)
-        user = create_user(
-            row.email,
-            now=now,
-            roles=roles,
-            display_name=row.name,
-            population=populations[row.category],
-            gender_form=row.gender,
-            age_band=row.age_band,
-            region=regions.get(row.region) if row.region else None,
-        )
-        invited.append(
-            (
-                user,
-                issue_token(
-                    user, "invitation", now=now, valid_for=valid_for, note=filename or None
-                ),
-            )
-        )
-    audit.record(
-        actor,
-        "accounts.invite_csv",
-        ("file", None),
-        now=now,
-        after={"filename": filename, "invited": len(invited)},
-    )
-    return invited
-
-
 def reinvite(actor: User, user: User, *, now: datetime, valid_for: timedelta) -> str:
     """A fresh invitation link for someone who never chose a password (the old link stops)."""
     if user.password_hash is not None:
@@ -248,14 +201,6 @@ def reinvite(actor: User, user: User, *, now: datetime, valid_for: timedelta) ->
     token = issue_token(user, "invitation", now=now, valid_for=valid_for)
     audit.record(actor, "accounts.reinvite", user, now=now)
     return token
-
-
-class InvitationErrors(RuleError):
-    """A CSV with problems: every (line, message) is reported and nothing is imported."""
-
-    def __init__(self, errors):
-        super().__init__(_l("The file has %(n)d problem(s); nothing was imported.", n=len(errors)))
-        self.errors = errors
 
 
 def save_population(

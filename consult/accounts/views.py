@@ -13,7 +13,6 @@ from wtforms.fields.choices import SelectChoice
 from consult.accounts import services
 from consult.accounts.forms import (
     ForgottenPasswordForm,
-    InvitationUploadForm,
     LoginForm,
     PasswordChoiceForm,
     PeopleFilterForm,
@@ -22,10 +21,14 @@ from consult.accounts.forms import (
     ProfileForm,
     RegionForm,
 )
+from consult.accounts.imports import INVITATIONS, invitation_mail
 from consult.accounts.models import Population, Region, User, UserRole
 from consult.core.clock import utcnow
 from consult.core.errors import RuleError, refuse
 from consult.core.forms import form_page
+from consult.core.imports import services as imports
+from consult.core.imports.forms import UploadForm
+from consult.core.imports.views import large_upload
 from consult.core.mail import send_mail
 from consult.core.nav import NavItem
 from consult.core.paging import page_arg
@@ -268,16 +271,7 @@ def _send_invitation(user: User, token: str) -> None:
     """E-mail a person the link that lets them choose a password."""
     days = current_app.config["INVITATION_VALID_DAYS"]
     link = url_for("accounts.accept_invitation", token=token, _external=True)
-    send_mail(
-        user.email,
-        _("You are invited to take part in a consultation"),
-        _(
-            "You are invited to give your opinion on consult.\n\nTo take part, choose "
-            "your password with this link (valid %(days)d days):\n\n%(link)s",
-            days=days,
-            link=link,
-        ),
-    )
+    send_mail(user.email, *invitation_mail(link, days))
 
 
 @bp.post("/admin/people/<int:user_id>/invite-again")
@@ -302,35 +296,32 @@ def invite_again(user_id):
 
 @bp.route("/admin/people/invite", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
+@large_upload
 def invite():
-    """Invite a population from a CSV file: all rows or none; each person gets a link by e-mail."""
-    form = InvitationUploadForm()
-    errors = []
-    if form.validate_on_submit():
+    """Invite people from a file: the shared import pages then map, preview and import it."""
+    form = UploadForm()
+
+    def save():
         upload = form.file.data
-        raw = upload.read()
-        now = utcnow()
-        days = current_app.config["INVITATION_VALID_DAYS"]
-        try:
-            invited = services.invite_from_csv(
-                current_user,
-                raw,
-                now=now,
-                valid_for=timedelta(days=days),
-                filename=upload.filename or "",
-            )
-        except services.InvitationErrors as error:
-            form.form_errors.append(error.message)
-            errors = error.errors
-        except RuleError as error:
-            form.file.errors.append(error.message)
-        else:
-            for user, token in invited:
-                _send_invitation(user, token)
-            flash(_("%(n)d invitation(s) sent.", n=len(invited)), "success")
-            return redirect(url_for("accounts.people"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("accounts/invite.html", form=form, errors=errors), status
+        name = upload.filename or ""
+        return imports.upload(
+            current_user,
+            INVITATIONS,
+            None,
+            upload.read(),
+            filename=name,
+            options={"filename": name},
+            now=utcnow(),
+        )
+
+    return form_page(
+        form,
+        save,
+        success=lambda batch: url_for("core.imports.columns", batch_id=batch.id),
+        template="accounts/invite.html",
+        kind=INVITATIONS,
+        under_way=imports.open_batches(INVITATIONS),
+    )
 
 
 # --- reference lists: populations and regions -------------------------------------------------

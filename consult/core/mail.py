@@ -1,15 +1,33 @@
-"""Outgoing e-mail: written to the log in development, sent by SMTP in production."""
+"""Outgoing e-mail: written to the log in development, sent by SMTP in production.
+
+`send_mail` sends one message now. `queue_mail` puts a message in the outbox (table
+`mail_outbox`) in the current transaction: bulk mailings (an import's invitations) use it, so that
+nothing leaves before the commit and the mail server receives at most MAIL_RATE_PER_MINUTE
+messages a minute. With REDIS_URL, the worker (`consult worker`) delivers the outbox; without it,
+the request that committed delivers the first MAIL_INLINE_LIMIT messages as it ends, and
+`consult mail deliver` sends the rest.
+"""
 
 import logging
 import smtplib
+import time
 from email.message import EmailMessage
 
-from flask import current_app
+from flask import current_app, g, has_app_context
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from consult.extensions import db
 
 log = logging.getLogger("consult.mail")
 
 #: Messages sent while TESTING, newest last, so tests can read links from them.
 outbox: list[EmailMessage] = []
+
+QUEUE = "mail"
+#: RQ job id of the delivery: one delivery runs at a time, so the rate holds.
+DELIVERY_JOB_ID = "consult-mail-delivery"
+QUEUED = "mail_queued"
 
 
 def send_mail(to: str, subject: str, body: str) -> EmailMessage:
@@ -27,3 +45,134 @@ def send_mail(to: str, subject: str, body: str) -> EmailMessage:
     else:
         log.warning("E-mail to %s: %s\n%s", to, subject, body)
     return message
+
+
+def queue_mail(to: str, subject: str, body: str, *, now) -> None:
+    """Put an e-mail in the outbox; it leaves after the current transaction commits."""
+    from consult.core.models import OutgoingMail
+
+    db.session.add(OutgoingMail(recipient=to, subject=subject, body=body, created_at=now))
+    db.session.info[QUEUED] = True
+
+
+def pending_count() -> int:
+    """Messages still waiting in the outbox."""
+    from sqlalchemy import func
+
+    from consult.core.models import OutgoingMail
+
+    return db.session.scalar(select(func.count()).select_from(OutgoingMail)) or 0
+
+
+def deliver(limit: int | None = None, *, paced: bool = False) -> int:
+    """Send waiting messages, oldest first, committing after each; return how many were sent.
+
+    `paced` spaces them to respect MAIL_RATE_PER_MINUTE (the worker and the CLI pace; the end of
+    a request sends a few at once). Rows are claimed with SKIP LOCKED on PostgreSQL, so two
+    deliveries never send the same message.
+    """
+    from consult.core.models import OutgoingMail
+
+    config = current_app.config
+    gap = 60.0 / max(1, config.get("MAIL_RATE_PER_MINUTE", 300)) if paced else 0.0
+    max_attempts = config.get("MAIL_MAX_ATTEMPTS", 5)
+    sent = 0
+    while limit is None or sent < limit:
+        row = db.session.scalars(
+            select(OutgoingMail)
+            .where(OutgoingMail.attempts < max_attempts)
+            .order_by(OutgoingMail.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        ).first()
+        if row is None:
+            break
+        try:
+            send_mail(row.recipient, row.subject, row.body)
+        except (OSError, smtplib.SMTPException) as error:
+            row.attempts += 1
+            row.last_error = str(error)[:2000]
+            db.session.commit()
+            log.warning("e-mail to %s not sent: %s", row.recipient, error)
+            if gap:
+                time.sleep(gap)
+            continue
+        db.session.delete(row)
+        db.session.commit()
+        sent += 1
+        if gap:
+            time.sleep(gap)
+    return sent
+
+
+def deliver_queued() -> None:
+    """Entry point of the worker: empty the outbox at the configured rate."""
+    if has_app_context():
+        deliver(paced=True)
+        return
+    from consult import create_app
+
+    with create_app().app_context():
+        deliver(paced=True)
+
+
+def _uses_queue() -> bool:
+    """Deliver through the worker when Redis is configured."""
+    return bool(current_app.config.get("REDIS_URL")) and not current_app.config.get(
+        "MAIL_INLINE", False
+    )
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session) -> None:
+    """Once queued messages are committed, start their delivery."""
+    if not session.info.pop(QUEUED, False) or not has_app_context():
+        return
+    if _uses_queue():
+        from redis import Redis
+        from rq import Queue
+        from rq.exceptions import NoSuchJobError
+        from rq.job import Job, JobStatus
+
+        connection = Redis.from_url(current_app.config["REDIS_URL"])
+        try:
+            status = Job.fetch(DELIVERY_JOB_ID, connection=connection).get_status()
+        except NoSuchJobError:
+            status = None
+        if status not in (JobStatus.QUEUED, JobStatus.STARTED):
+            Queue(QUEUE, connection=connection).enqueue(
+                deliver_queued, job_id=DELIVERY_JOB_ID, job_timeout=24 * 3600
+            )
+    else:
+        g.mail_to_deliver = True
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session) -> None:
+    """Rolled-back messages are gone: nothing to deliver."""
+    session.info.pop(QUEUED, None)
+
+
+def deliver_after_request(_error=None) -> None:
+    """At the end of a request that queued mail without a worker, send the first messages."""
+    if not g.pop("mail_to_deliver", False):
+        return
+    try:
+        deliver(limit=current_app.config.get("MAIL_INLINE_LIMIT", 200))
+    except Exception:  # noqa: BLE001 - the request succeeded; the outbox keeps the rest
+        db.session.rollback()
+        log.exception("delivering the outbox failed")
+
+
+def external_url(base_url: str, endpoint: str, **values) -> str:
+    """An absolute link for an e-mail written outside a request (a worker has no host to use).
+
+    `base_url` is the site's address as the request that started the work saw it.
+    """
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base_url)
+    adapter = current_app.url_map.bind(
+        parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "https"
+    )
+    return adapter.build(endpoint, values, force_external=True)

@@ -28,3 +28,24 @@ class AuditEvent(db.Model):
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+class OutgoingMail(db.Model):
+    """An e-mail waiting to be sent: written in the transaction that decided to send it.
+
+    A message leaves only once that transaction has committed (an invitation never goes out for
+    an account that was rolled back), at the rate the mail server accepts. The body may hold a
+    one-time link, so a row is deleted as soon as its message is sent.
+    """
+
+    __tablename__ = "mail_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    #: Failed attempts so far; a message is given up after MAIL_MAX_ATTEMPTS.
+    attempts: Mapped[int] = mapped_column(default=0)
+    #: The last failure, for the administrator.
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -14,9 +14,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from consult.core.imports.views import UPLOAD_LIMIT
+from consult.core.imports.views import bp as imports_bp
+from consult.core.mail import deliver_after_request
 from consult.extensions import db
 
 bp = Blueprint("core", __name__)
+# The shared import pages (endpoints "core.imports.*") belong to core.
+bp.register_blueprint(imports_bp)
+bp.teardown_app_request(deliver_after_request)
 
 ERROR_TITLES = {
     400: _l("The request could not be understood"),
@@ -31,6 +37,14 @@ ERROR_TITLES = {
     500: _l("Something went wrong on our side"),
     503: _l("The service is temporarily unavailable"),
 }
+
+
+@bp.before_app_request
+def _allow_large_uploads():
+    """Import pages accept files larger than other forms (before anything reads the body)."""
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "accepts_large_upload", False):
+        request.max_content_length = UPLOAD_LIMIT
 
 
 @bp.before_app_request

@@ -88,6 +88,12 @@ class Config:
     ANALYSIS_MIN_GROUP_SIZE = int(os.environ.get("ANALYSIS_MIN_GROUP_SIZE", "30"))
     #: Age, in minutes, after which participation figures of an open consultation are recomputed.
     ANALYSIS_SNAPSHOT_MINUTES = int(os.environ.get("ANALYSIS_SNAPSHOT_MINUTES", "15"))
+    # --- mission ---
+    #: Folder where files attached to proofs and values are kept (outside the database);
+    #: None means "mission-attachments" in the instance folder.
+    MISSION_ATTACHMENTS_DIR = os.environ.get("MISSION_ATTACHMENTS_DIR")
+    #: Largest attached file, in bytes.
+    MISSION_ATTACHMENT_MAX_BYTES = int(os.environ.get("MISSION_ATTACHMENT_MAX_BYTES", "5242880"))
     # --- moderation ---
     #: Flags that hide a post-moderated contribution until a moderator decides.
     MODERATION_FLAG_THRESHOLD = int(os.environ.get("MODERATION_FLAG_THRESHOLD", "3"))

@@ -14,6 +14,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from consult.core.forms import MultiCheckboxField
@@ -68,7 +69,9 @@ class IndicatorForm(FlaskForm):
     """An indicator with everything it carries."""
 
     title = StringField(_l("Indicator"), validators=[DataRequired(), Length(max=300)])
-    kind = SelectField(_l("Kind"), choices=list(labels.KIND_LABELS.items()))
+    kind = SelectField(
+        _l("Kind"), choices=[SelectChoice(k, v) for k, v in labels.KIND_LABELS.items()]
+    )
     unit = StringField(
         _l("Unit"),
         validators=[Length(max=40)],
@@ -76,7 +79,10 @@ class IndicatorForm(FlaskForm):
     )
     direction = RadioField(
         _l("Direction"),
-        choices=[*labels.DIRECTION_LABELS.items(), ("", _l("None (qualitative state)"))],
+        choices=[
+            *(SelectChoice(k, v) for k, v in labels.DIRECTION_LABELS.items()),
+            SelectChoice("", _l("None (qualitative state)")),
+        ],
         default="up",
         validate_choice=True,
     )
@@ -93,7 +99,10 @@ class IndicatorForm(FlaskForm):
     source = StringField(_l("Source"), validators=[Length(max=300)])
     computed = SelectField(
         _l("Computed by consult"),
-        choices=[("", _l("No: entered by its owner")), *labels.COMPUTED_LABELS.items()],
+        choices=[
+            SelectChoice("", _l("No: entered by its owner")),
+            *(SelectChoice(k, v) for k, v in labels.COMPUTED_LABELS.items()),
+        ],
         default="",
     )
     computed_from = IntegerField(
@@ -172,7 +181,7 @@ class DecisionForm(FlaskForm):
 
     status = RadioField(
         _l("Decision"),
-        choices=[("retained", _l("Retain")), ("rejected", _l("Reject"))],
+        choices=[SelectChoice("retained", _l("Retain")), SelectChoice("rejected", _l("Reject"))],
         validators=[InputRequired()],
     )
     public = BooleanField(_l("Show it on the public pages"))

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from consult.core.clock import utcnow
 from consult.core.errors import RuleError, refuse
@@ -25,15 +26,15 @@ from consult.mission.work import MISSION_PEOPLE, _uploaded
 PER_PAGE = 20
 
 
-def _link_choices() -> list[tuple[str, str]]:
+def _link_choices() -> list[SelectChoice]:
     """Every objective, engagement and indicator a proof can be linked to."""
     choices = []
     for objective in building.objectives():
-        choices.append((f"o:{objective.id}", objective.title))
+        choices.append(SelectChoice(f"o:{objective.id}", objective.title))
         for engagement in objective.engagements:
-            choices.append((f"e:{engagement.id}", f"— {engagement.title}"))
+            choices.append(SelectChoice(f"e:{engagement.id}", f"— {engagement.title}"))
             for indicator in engagement.indicators:
-                choices.append((f"i:{indicator.id}", f"—— {indicator.title}"))
+                choices.append(SelectChoice(f"i:{indicator.id}", f"—— {indicator.title}"))
     return choices
 
 
@@ -166,6 +167,7 @@ def proof_attach(proof_id):
     if not proofs.may_submit(current_user) or not proofs.is_visible(current_user, found):
         abort(403)
     form = AttachmentForm()
+    form.validate()  # turns the errors into lists a refusal can be added to
     try:
         name, content = _uploaded(form)
         proofs.attach(current_user, now=utcnow(), filename=name, content=content, proof=found)

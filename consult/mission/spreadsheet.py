@@ -330,31 +330,34 @@ def _indicator(line: int, cells: dict[str, str], result: Dashboard) -> Indicator
             result.errors.append((line, _l("Target year « %(text)s » is not a year.", text=text)))
         else:
             target_year = int(text)
-    number_due = (kind is not None and kind is not Kind.QUALITATIVE) or target is not None
+    yearly = {int(k[5:]): text for k, text in cells.items() if k.startswith("year:") and text}
+    parsed = {}
+    for year, text in yearly.items():
+        try:
+            parsed[year] = parse_number(text)
+        except ValueError:
+            parsed[year] = None
+    # A number is due when the type or the target says so, or when another year is a number
+    # (a state followed in words is words every year).
+    number_due = kind is not Kind.QUALITATIVE and (
+        kind is not None or target is not None or any(parsed.values())
+    )
     values: dict[int, Decimal | str] = {}
     units = {target_unit} - {""}
-    numeric = True
-    for key, text in cells.items():
-        if not key.startswith("year:") or not text:
-            continue
-        year = int(key[5:])
-        try:
-            value, unit = parse_number(text)
-        except ValueError:
+    numeric = number_due or not yearly
+    for year, text in sorted(yearly.items()):
+        if parsed[year] is None or not number_due:
             if number_due:
                 result.errors.append(
                     (line, _l("« %(text)s » (%(year)d) is not a number.", text=text, year=year))
                 )
                 continue
-            numeric = False
             values[year] = text[:300]
             continue
+        value, unit = parsed[year]
         values[year] = value
         if unit:
             units.add(unit)
-    if numeric is False and any(isinstance(v, Decimal) for v in values.values()):
-        # a line mixing figures and states is a state followed over time: keep the text
-        values = {y: (format(v, "f") if isinstance(v, Decimal) else v) for y, v in values.items()}
     if len(result.errors) > errors_before:
         return None
     if kind is None:

@@ -10,6 +10,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from consult.core.clock import utcnow
 from consult.core.errors import RuleError, refuse
@@ -82,7 +83,7 @@ def objective_new():
     """Follow an adopted resolution as an objective (its text is frozen as voted)."""
     form = ObjectiveForm()
     form.resolution_id.choices = [
-        (r.id, f"{r.assembly.title} — {r.position}. {r.title}")
+        SelectChoice(r.id, f"{r.assembly.title} — {r.position}. {r.title}")
         for r in building.adoptable_resolutions()
     ]
     return form_page(
@@ -352,10 +353,15 @@ def value(value_id):
     )
 
 
-def _act(value_id: int, action):
-    """Run one action on a value, then return to it with a message (or the refusal)."""
+def _act(value_id: int, action, *, entering: bool = False):
+    """Run one action on a value, then return to it with a message (or the refusal).
+
+    `entering` actions (submit, correct) are for the owner and the mission officer only.
+    """
     found = get_or_404(IndicatorValue, value_id)
     _may_see_indicator(found.indicator)
+    if entering and not mission_values.may_enter(current_user, found.indicator):
+        abort(403)
     try:
         result = action(found)
     except RuleError as error:
@@ -370,7 +376,9 @@ def _act(value_id: int, action):
 def value_submit(value_id):
     """The owner submits a draft to the committee."""
     return _act(
-        value_id, lambda v: mission_values.transition(current_user, v, "submit", now=utcnow())
+        value_id,
+        lambda v: mission_values.transition(current_user, v, "submit", now=utcnow()),
+        entering=True,
     )
 
 
@@ -413,7 +421,9 @@ def value_correct(value_id):
     """Start a correction of a frozen value: a new version, with a reason."""
     reason = request.form.get("reason", "")
     return _act(
-        value_id, lambda v: mission_values.correct(current_user, v, now=utcnow(), reason=reason)
+        value_id,
+        lambda v: mission_values.correct(current_user, v, now=utcnow(), reason=reason),
+        entering=True,
     )
 
 
@@ -447,6 +457,7 @@ def value_attach(value_id):
     if not mission_values.may_enter(current_user, found.indicator):
         abort(403)
     form = AttachmentForm()
+    form.validate()  # turns the errors into lists a refusal can be added to
     try:
         name, content = _uploaded(form)
         proofs.attach(current_user, now=utcnow(), filename=name, content=content, value=found)

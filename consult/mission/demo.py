@@ -2,9 +2,8 @@
 each, indicators of every kind with two years of values, about twenty proofs, three committee
 sessions and one published opinion.
 
-The objectives follow the adopted resolutions "Objectif 1" to "Objectif 4" of a closed assembly;
-when no such assembly exists yet, the closed demo assembly of the assembly area is created
-(with a smaller roll), so `consult demo` alone shows a complete mission.
+The objectives follow the adopted resolutions "Objectif 1" to "Objectif 4" of the closed demo
+assembly (consult/assembly/demo.py), which is loaded first when it is not there yet.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ import random
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from flask import current_app
 from sqlalchemy import select
 
 from consult.assembly.models import Assembly, Resolution
@@ -321,27 +319,6 @@ def _adopted_objectives() -> list[Resolution]:
     return [chosen[t] for t in sorted(chosen)][:4]
 
 
-def _closed_assembly(context) -> Assembly:
-    """The closed demo assembly of the assembly area, with a roll of 60 delegates."""
-    from consult.assembly.cli import _demo_assembly
-
-    delegate = context.people["delegue"]
-    roll = [("Élu de démonstration", delegate.email)] + [
-        (f"Délégué·e {n}", f"delegue{n:03d}@exemple.fr") for n in range(2, 61)
-    ]
-    moment = context.now - timedelta(days=365)
-    with current_app.test_request_context():
-        return _demo_assembly(
-            context.people["organisatrice"],
-            "Assemblée générale 2025",
-            moment.date(),
-            roll,
-            moment,
-            random.Random(2025),
-            close=True,
-        )
-
-
 def load_demo(context) -> list[str]:
     """Objectives, engagements, indicators with two years of values, proofs and an opinion."""
     if db.session.scalar(select(Objective.id).limit(1)):
@@ -351,7 +328,9 @@ def load_demo(context) -> list[str]:
     now = context.now
     resolutions = _adopted_objectives()
     if len(resolutions) < 4:
-        _closed_assembly(context)
+        from consult.assembly.demo import load_demo as load_assemblies
+
+        load_assemblies(context)
         resolutions = _adopted_objectives()
     assembly = resolutions[0].assembly
     year = now.year

@@ -4,6 +4,10 @@ Steps: ``spreadsheet.read_rows`` → ``spreadsheet.read_dashboard`` (pure) → `
 the database, writes nothing) → ``apply`` (one savepoint: any refusal undoes every line).
 The uploaded file waits between preview and confirmation in the instance folder under the
 SHA-256 of its content, so the confirmation applies exactly the file that was previewed.
+
+The reading is the shared one of ``consult.core.imports``; its column-mapping pages are not used
+because a dashboard's columns are not a fixed set of fields (one column per year, objective
+headings between the lines), so this area keeps its own preview and confirmation.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from consult.mission import indicators as building
 from consult.mission import rules, spreadsheet, values
 from consult.mission.models import Engagement, Indicator, Objective
 
-MAX_BYTES = 2 * 1024 * 1024
+MAX_BYTES = spreadsheet.MAX_BYTES
 
 
 @dataclass
@@ -57,26 +61,22 @@ def _pending_dir() -> Path:
 def keep_for_confirmation(filename: str, content: bytes) -> str:
     """Store the previewed file; its token is the SHA-256 of its content."""
     token = hashlib.sha256(content).hexdigest()
-    suffix = ".xlsx" if filename.lower().endswith(".xlsx") else ".csv"
-    (_pending_dir() / f"{token}{suffix}").write_bytes(content)
+    (_pending_dir() / token).write_bytes(content)
     return token
 
 
 def pending(token: str) -> tuple[str, bytes]:
     """The file previewed under this token, or a refusal."""
-    if not re.fullmatch(r"[0-9a-f]{64}", token or ""):
+    path = _pending_dir() / (token or "-")
+    if not re.fullmatch(r"[0-9a-f]{64}", token or "") or not path.exists():
         raise RuleError(_l("Send the file again: its preview has expired."))
-    for suffix in (".xlsx", ".csv"):
-        path = _pending_dir() / f"{token}{suffix}"
-        if path.exists():
-            return f"import{suffix}", path.read_bytes()
-    raise RuleError(_l("Send the file again: its preview has expired."))
+    return "import", path.read_bytes()
 
 
 def discard(token: str) -> None:
     """Forget a previewed file once applied."""
-    for suffix in (".xlsx", ".csv"):
-        (_pending_dir() / f"{token}{suffix}").unlink(missing_ok=True)
+    if re.fullmatch(r"[0-9a-f]{64}", token or ""):
+        (_pending_dir() / token).unlink(missing_ok=True)
 
 
 def _find(model, title: str, *where):
@@ -89,16 +89,13 @@ def _find(model, title: str, *where):
 def preview(filename: str, content: bytes) -> Preview:
     """Read and check the file, and say what it would create; nothing is written."""
     result = Preview(filename=filename)
-    if len(content) > MAX_BYTES:
-        result.errors.append((0, _l("The file is too large (at most 2 MB).")))
-        return result
     try:
-        rows = spreadsheet.read_rows(filename, content)
-    except spreadsheet.ImportError_ as error:
+        rows, unreadable = spreadsheet.read_rows(content)
+    except RuleError as error:
         result.errors.append((0, error.message))
         return result
     plan = spreadsheet.read_dashboard(rows)
-    result.errors = list(plan.errors)
+    result.errors = sorted(list(unreadable) + list(plan.errors), key=lambda e: e[0])
     if result.errors:
         return result
     result.plan = plan

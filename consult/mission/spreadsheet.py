@@ -1,7 +1,8 @@
 """Reading the dashboard a mutual keeps in a spreadsheet (pure: bytes in, a plan or errors out).
 
 The import runs in steps that do not touch the database until the last one:
-``read_rows`` (CSV or XLSX bytes → numbered rows) → ``read_dashboard`` (rows → a plan of
+``read_rows`` (the shared reader of ``consult.core.imports``: any CSV dialect or encoding
+Excel and LibreOffice write, XLSX, ODS, XLS → numbered rows) → ``read_dashboard`` (rows → a plan of
 objectives, engagements, indicators and yearly values, with line-numbered errors) → the
 service previews the plan against what exists (``consult.mission.imports``) → and applies it
 in one transaction, or not at all.
@@ -19,8 +20,6 @@ Optional columns: ``CIBLE`` (target), ``ANNÉE CIBLE``, ``UNITÉ``, ``TYPE`` and
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from flask_babel import lazy_gettext as _l
 from consult.mission.rules import Kind, parse_number
 
 MAX_ROWS = 2000
+MAX_BYTES = 2 * 1024 * 1024
 KIND_WORDS = {
     "nombre": Kind.NUMBER,
     "pourcentage": Kind.PERCENT,
@@ -55,80 +55,19 @@ class Row:
     cells: list[str]
 
 
-class ImportError_(Exception):
-    """The file cannot be read at all (wrong format or encoding)."""
+def read_rows(content: bytes) -> tuple[list[Row], list[tuple[int, object]]]:
+    """The file's lines with their numbers, read by the shared reader of consult.core.imports
+    (format from the content: CSV in Excel's and LibreOffice's dialects and encodings, XLSX,
+    ODS, XLS); raises `RuleError` when the file cannot be read at all.
 
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+    Returns the rows (the reader's header line first) and the lines it could not read.
+    """
+    from consult.core.imports.reading import read_table
 
-
-def _cell(value) -> str:
-    """A spreadsheet cell as text ("" for empty; 0.819 stays "0.819", dates as ISO)."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def read_rows(filename: str, content: bytes) -> list[Row]:
-    """The file's lines with their numbers, from CSV (UTF-8, ; , or tab) or XLSX."""
-    name = (filename or "").lower()
-    if not content:
-        raise ImportError_(_l("The file is empty."))
-    if name.endswith(".xlsx"):
-        return _xlsx_rows(content)
-    if name.endswith(".csv") or name.endswith(".txt"):
-        return _csv_rows(content)
-    raise ImportError_(_l("Send a CSV or XLSX file."))
-
-
-def _csv_rows(content: bytes) -> list[Row]:
-    """Decode UTF-8 (with or without BOM) and split with the delimiter the header uses."""
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportError_(
-            _l(
-                "The file is not encoded in UTF-8. In your spreadsheet, save it as "
-                "« CSV UTF-8 » and send it again."
-            )
-        ) from None
-    if "\x00" in text:
-        raise ImportError_(_l("The file is not a text CSV file."))
-    first = text.split("\n", 1)[0]
-    delimiter = max((";", ",", "\t"), key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows = []
-    try:
-        for cells in reader:
-            rows.append(Row(reader.line_num, [c.strip() for c in cells]))
-    except csv.Error:
-        raise ImportError_(_l("Line %(n)d cannot be read as CSV.", n=reader.line_num)) from None
-    return rows
-
-
-def _xlsx_rows(content: bytes) -> list[Row]:
-    """The first sheet's rows (values, not formulas)."""
-    import zipfile
-
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
-        raise ImportError_(_l("The file is not a valid XLSX workbook.")) from None
-    try:
-        sheet = book.worksheets[0]
-        rows = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            if number > MAX_ROWS + 10:
-                break
-            rows.append(Row(number, [_cell(v) for v in values]))
-    finally:
-        book.close()
-    return rows
+    table = read_table(content, max_rows=MAX_ROWS + 20, max_bytes=MAX_BYTES)
+    first = table.rows[0][0] if table.rows else 2
+    header = Row(max(1, first - 1), list(table.columns))
+    return [header] + [Row(line, list(cells)) for line, cells in table.rows], table.problems
 
 
 # --------------------------------------------------------------------------- the dashboard

@@ -507,7 +507,7 @@ def import_dashboard():
         if storage is None or not getattr(storage, "filename", ""):
             form.file.errors.append(_("Choose a file."))
         else:
-            content = storage.read(imports.MAX_BYTES + 1)
+            content = storage.read(imports.MAX_BYTES + 1)  # the reader refuses what is above
             result = imports.preview(storage.filename, content)
             if result.ok:
                 result.token = imports.keep_for_confirmation(storage.filename, content)

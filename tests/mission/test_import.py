@@ -30,8 +30,10 @@ GOOD = "\n".join(
 )
 
 
-def _rows(text):
-    return spreadsheet.read_rows("tableau.csv", text.encode("utf-8"))
+def _rows(text, encoding="utf-8"):
+    rows, problems = spreadsheet.read_rows(text.encode(encoding))
+    assert problems == []
+    return rows
 
 
 def test_the_published_layout_is_read_into_objectives_engagements_and_values():
@@ -56,7 +58,8 @@ def test_an_xlsx_dashboard_is_read_with_its_row_numbers():
         sheet.append([cell or None for cell in line.split(";")])
     buffer = io.BytesIO()
     book.save(buffer)
-    plan = spreadsheet.read_dashboard(spreadsheet.read_rows("t.xlsx", buffer.getvalue()))
+    rows, _problems = spreadsheet.read_rows(buffer.getvalue())
+    plan = spreadsheet.read_dashboard(rows)
     assert plan.errors == [] and plan.indicator_count == 4
     assert plan.objectives[0].engagements[0].indicators[0].line == 3
 
@@ -64,7 +67,7 @@ def test_an_xlsx_dashboard_is_read_with_its_row_numbers():
 @pytest.mark.parametrize(
     "content, name, expected",
     [
-        (GOOD.encode("cp1252"), "t.csv", "n’est pas encodé en UTF-8"),
+        (GOOD.encode("cp1252").replace(b"60;", b"6\x81;"), "t.csv", "caractères du fichier"),
         (
             GOOD.replace("CIBLE;", "COMMENTAIRE;").encode(),
             "t.csv",
@@ -76,9 +79,9 @@ def test_an_xlsx_dashboard_is_read_with_its_row_numbers():
             "« beaucoup » (2022) n’est pas un nombre",
         ),
         (GOOD.replace("ENGAGEMENTS;", "ACTIONS;").encode(), "t.csv", "Aucune ligne d’en-tête"),
-        (b"PK\x03\x04 not really", "t.xlsx", "n’est pas un classeur XLSX valide"),
+        (b"PK\x03\x04 not really", "t.xlsx", "ni un fichier CSV ni un classeur"),
         (b"", "t.csv", "Le fichier est vide"),
-        (GOOD.encode(), "t.pdf", "Envoyez un fichier CSV ou XLSX"),
+        (b"%PDF-1.4\x00\x01\x02", "t.pdf", "ni un fichier CSV ni un classeur"),
     ],
 )
 def test_bad_files_are_refused_with_a_line_number_and_write_nothing(
@@ -92,6 +95,11 @@ def test_bad_files_are_refused_with_a_line_number_and_write_nothing(
         imports.apply(officer, name, content, now=now)
     db.session.rollback()
     assert table_counts() == before
+
+
+def test_excel_csv_in_windows_1252_is_read_too():
+    plan = spreadsheet.read_dashboard(_rows(GOOD, "cp1252"))
+    assert plan.errors == [] and plan.objectives[0].title.startswith("Objectif 1")
 
 
 def test_the_line_of_a_non_number_is_given():

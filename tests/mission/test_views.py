@@ -270,7 +270,7 @@ GOOD_CSV = (
 @pytest.mark.parametrize(
     "content, message",
     [
-        (GOOD_CSV.encode("utf-16"), "n’est pas encodé en UTF-8"),
+        (GOOD_CSV.encode("cp1252").replace(b"600", b"6\x8d0"), "caractères du fichier"),
         (GOOD_CSV.replace("ÉTAT AU 31/12/2023", "REMARQUES").encode(), "REMARQUES"),
         (GOOD_CSV.replace("605", "six cents").encode(), "Ligne 3"),
     ],

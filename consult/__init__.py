@@ -25,6 +25,8 @@ AREAS = [
     "mission",
     "api",
     "privacy",
+    "notifications",
+    "results",
 ]
 
 CONTENT_SECURITY_POLICY = (

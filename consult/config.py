@@ -61,6 +61,8 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     MAIL_FROM = os.environ.get("MAIL_FROM", "consult@localhost")
+    #: The site's public address, for links in e-mails sent outside a request (worker, cron).
+    SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/")
     #: "log" writes e-mails to the application log; "smtp" sends them through SMTP_HOST.
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "log")
     SMTP_HOST = os.environ.get("SMTP_HOST", "localhost")

@@ -57,6 +57,7 @@ from consult.moderation.models import (  # noqa: F401
     ModerationStatus,
     Suspension,
 )
+from consult.notifications.models import Notification, NotificationOptOut  # noqa: F401
 from consult.panels.models import (  # noqa: F401
     Panel,
     PanelDocument,
@@ -72,3 +73,4 @@ from consult.panels.models import (  # noqa: F401
     VolunteerValue,
 )
 from consult.privacy.models import RetentionPolicy  # noqa: F401
+from consult.results.models import ResultsPublication  # noqa: F401

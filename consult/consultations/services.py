@@ -39,12 +39,15 @@ def is_organiser(user) -> bool:
 
 
 def get_consultation(consultation_id: int, viewer, *, now: datetime) -> Consultation | None:
-    """The consultation if this person may see it (drafts only for organisers)."""
+    """The consultation if this person may see it (drafts only for organisers; a public one
+    by anyone, signed in or not)."""
     consultation = db.session.get(Consultation, consultation_id)
     if consultation is None:
         return None
     if consultation.status == "draft" and not is_organiser(viewer):
         return None
+    if consultation.public and consultation.status != "draft":
+        return consultation
     if not is_organiser(viewer) and not rules.is_eligible(
         getattr(viewer, "population_id", None), consultation.population_ids
     ):
@@ -406,7 +409,7 @@ def published(question: Question, reader: User, *, page: int, per_page: int = 20
     )
     mine = (
         select(Reaction.contribution_id, Reaction.value)
-        .where(Reaction.user_id == reader.id)
+        .where(Reaction.user_id == getattr(reader, "id", None))
         .subquery()
     )
     rows = db.session.execute(

@@ -44,6 +44,17 @@ def _load(consultation_id: int) -> Consultation:
     return consultation
 
 
+def _load_for_reading(consultation_id: int) -> Consultation:
+    """Like `_load`, for pages visitors may read when the organiser made the consultation
+    public: a visitor asking for another one is sent to the sign-in page."""
+    consultation = services.get_consultation(consultation_id, current_user, now=utcnow())
+    if consultation is None:
+        if not current_user.is_authenticated:
+            abort(redirect(url_for("accounts.login", next=request.full_path.rstrip("?"))))
+        abort(404)
+    return consultation
+
+
 # --- participants -----------------------------------------------------------------------------
 
 
@@ -57,22 +68,30 @@ def index():
 
 
 @bp.get("/consultations/<int:consultation_id>")
-@login_required
 def show(consultation_id):
-    """A consultation with its questions, and the person's own answers ready to edit."""
-    consultation = _load(consultation_id)
+    """A consultation with its questions, and the person's own answers ready to edit (visitors
+    read a public one)."""
+    consultation = _load_for_reading(consultation_id)
     now = utcnow()
-    answers = services.own_answers(current_user, consultation)
+    signed_in = current_user.is_authenticated
     return render_template(
         "consultations/show.html",
         consultation=consultation,
         phase=services.phase_of(consultation, now),
-        answers=answers,
-        may_answer=services.rules.is_eligible(
-            current_user.population_id, consultation.population_ids
-        ),
+        answers=services.own_answers(current_user, consultation) if signed_in else {},
+        may_answer=signed_in
+        and services.rules.is_eligible(current_user.population_id, consultation.population_ids),
         errors={},
+        **_reading_links(consultation),
     )
+
+
+def _reading_links(consultation: Consultation) -> dict:
+    """What the consultation page links to besides the questions: published results."""
+    from consult.results import services as results
+
+    published = results.publication_of(consultation) is not None
+    return {"results_link": published and results.may_read(current_user, consultation)}
 
 
 @bp.post("/questions/<int:question_id>/answer")
@@ -145,11 +164,11 @@ def mine():
 
 
 @bp.get("/questions/<int:question_id>/contributions")
-@login_required
 def contributions(question_id):
-    """The published contributions of others to one question, with reactions."""
+    """The published contributions of others to one question, with reactions (visitors read
+    those of a public consultation)."""
     question = db.session.get(Question, question_id) or abort(404)
-    consultation = _load(question.consultation_id)
+    consultation = _load_for_reading(question.consultation_id)
     if not question.is_text:
         abort(404)
     page = page_arg()

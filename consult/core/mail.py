@@ -30,12 +30,17 @@ DELIVERY_JOB_ID = "consult-mail-delivery"
 QUEUED = "mail_queued"
 
 
-def send_mail(to: str, subject: str, body: str) -> EmailMessage:
-    """Send a plain-text e-mail (never HTML: no participant text can run in a mail client)."""
+def send_mail(to: str, subject: str, body: str, headers: dict | None = None) -> EmailMessage:
+    """Send a plain-text e-mail (never HTML: no participant text can run in a mail client).
+
+    `headers` adds header lines, e.g. List-Unsubscribe for notifications (RFC 8058).
+    """
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = to
     message["Subject"] = subject
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(body)
     if current_app.config.get("TESTING"):
         outbox.append(message)

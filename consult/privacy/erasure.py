@@ -27,6 +27,7 @@ from consult.core.permissions import Role
 from consult.extensions import db
 from consult.meetings.models import Registration
 from consult.moderation.models import Flag, ModerationStatus, Suspension
+from consult.notifications.models import Notification, NotificationOptOut
 from consult.panels.models import PanelVolunteer
 from consult.privacy import rules
 
@@ -96,6 +97,8 @@ def delete_account(actor, user: User, *, now: datetime) -> dict:
         (Flag, Flag.user_id),
         (Suspension, Suspension.user_id),
         (AccountToken, AccountToken.user_id),
+        (Notification, Notification.user_id),
+        (NotificationOptOut, NotificationOptOut.user_id),
     ):
         db.session.execute(delete(table).where(column == user.id))
     volunteers = db.session.scalars(

@@ -17,6 +17,7 @@ from consult.extensions import db
 from consult.meetings.models import Registration
 from consult.mission.models import Comment
 from consult.moderation.models import Flag, Suspension
+from consult.notifications.models import Notification, NotificationOptOut
 from consult.panels.models import PanelSeat, PanelVolunteer, QuestionnaireResponse
 
 #: Extra sections other areas add: name -> function(user) -> list of dicts.
@@ -95,6 +96,26 @@ def collect(user: User, *, now: datetime) -> dict:
             )
         ],
         "assembly_roll": _delegations(user),
+        "notifications": [
+            {
+                "kind": n.kind,
+                "about": n.params.get("title"),
+                "created_at": _when(n.created_at),
+                "read_at": _when(n.read_at),
+                "email": n.mail_status,
+            }
+            for n in db.session.scalars(
+                select(Notification)
+                .where(Notification.user_id == user.id)
+                .order_by(Notification.id)
+            )
+        ],
+        "emails_refused": [
+            {"kind": o.kind, "since": _when(o.created_at)}
+            for o in db.session.scalars(
+                select(NotificationOptOut).where(NotificationOptOut.user_id == user.id)
+            )
+        ],
         "audit_log": [
             {
                 "occurred_at": _when(e.occurred_at),

@@ -52,11 +52,13 @@ def send_mail(to: str, subject: str, body: str, headers: dict | None = None) -> 
     return message
 
 
-def queue_mail(to: str, subject: str, body: str, *, now) -> None:
+def queue_mail(to: str, subject: str, body: str, *, now, headers: dict | None = None) -> None:
     """Put an e-mail in the outbox; it leaves after the current transaction commits."""
     from consult.core.models import OutgoingMail
 
-    db.session.add(OutgoingMail(recipient=to, subject=subject, body=body, created_at=now))
+    db.session.add(
+        OutgoingMail(recipient=to, subject=subject, body=body, created_at=now, headers=headers)
+    )
     db.session.info[QUEUED] = True
 
 
@@ -93,7 +95,7 @@ def deliver(limit: int | None = None, *, paced: bool = False) -> int:
         if row is None:
             break
         try:
-            send_mail(row.recipient, row.subject, row.body)
+            send_mail(row.recipient, row.subject, row.body, headers=row.headers)
         except (OSError, smtplib.SMTPException) as error:
             row.attempts += 1
             row.last_error = str(error)[:2000]

@@ -49,3 +49,5 @@ class OutgoingMail(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     #: The last failure, for the administrator.
     last_error: Mapped[str | None] = mapped_column(Text)
+    #: Extra header lines ({"List-Unsubscribe": "<https://...>"}), None for most messages.
+    headers: Mapped[dict | None] = mapped_column(JSON)

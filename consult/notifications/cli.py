@@ -1,4 +1,4 @@
-"""`consult notifications ...`: the scheduled scan and the e-mail worker."""
+"""`consult notifications send`: the scheduled scan."""
 
 import click
 from flask import current_app
@@ -11,29 +11,14 @@ cli = AppGroup("notifications", help="Notifications in the app and by e-mail.")
 def send():
     """Tell people about what is due now (run it every few minutes from cron)."""
     from consult.core.clock import utcnow
+    from consult.core.mail import pending_count
     from consult.extensions import db
-    from consult.notifications import delivery, services
+    from consult.notifications import services
 
     # links are written from SITE_URL, as no browser asked for this
     with current_app.test_request_context(base_url=current_app.config["SITE_URL"]):
         told = services.scan(now=utcnow())
         db.session.commit()
-        sent = delivery.deliver_committed()
     for kind, count in told.items():
         click.echo(f"{kind}: {count}")
-    if not delivery.uses_queue():
-        click.echo(f"{sent} e-mail(s) sent.")
-
-
-@cli.command("worker")
-def worker():
-    """Run the RQ worker that sends notification e-mails (needs REDIS_URL)."""
-    from redis import Redis
-    from rq import Worker
-
-    from consult.notifications.delivery import QUEUE
-
-    url = current_app.config.get("REDIS_URL")
-    if not url:
-        raise click.ClickException("REDIS_URL is not set: e-mails are sent inline, no worker.")
-    Worker([QUEUE], connection=Redis.from_url(url)).work()
+    click.echo(f"{pending_count()} e-mail(s) waiting in the outbox (consult mail deliver).")

@@ -9,7 +9,7 @@ from consult.extensions import db
 
 KINDS = ("consultation_open", "closing_soon", "results_published", "panel_session", "vote_open")
 _KINDS_SQL = "(" + ", ".join(f"'{k}'" for k in KINDS) + ")"
-MAIL_STATES = ("pending", "sent", "skipped", "failed")
+MAIL_STATES = ("queued", "skipped")
 
 
 class Notification(db.Model):
@@ -20,11 +20,8 @@ class Notification(db.Model):
     __table_args__ = (
         UniqueConstraint("user_id", "kind", "subject_type", "subject_id"),
         CheckConstraint(f"kind IN {_KINDS_SQL}", name="kind"),
-        CheckConstraint(
-            "mail_status IN ('pending', 'sent', 'skipped', 'failed')", name="mail_status"
-        ),
+        CheckConstraint("mail_status IN ('queued', 'skipped')", name="mail_status"),
         Index("ix_notification_user_created", "user_id", "created_at"),
-        Index("ix_notification_mail_pending", "mail_status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,9 +38,8 @@ class Notification(db.Model):
     created_at: Mapped[datetime]
     #: When the person saw it in the app.
     read_at: Mapped[datetime | None]
-    #: pending → sent, skipped (the person opted out) or failed (the mail server refused).
-    mail_status: Mapped[str] = mapped_column(String(10), default="pending")
-    mailed_at: Mapped[datetime | None]
+    #: queued (its e-mail is in the outbox, see consult.core.mail) or skipped (opted out).
+    mail_status: Mapped[str] = mapped_column(String(10), default="queued")
 
 
 class NotificationOptOut(db.Model):

@@ -47,7 +47,7 @@ def notify(user_ids, kind: str, subject, *, params: dict, url: str, now: datetim
             "params": params,
             "url": url,
             "created_at": now,
-            "mail_status": "pending",
+            "mail_status": "queued",
         }
         for user_id in sorted(wanted - already)
     ]
@@ -56,7 +56,7 @@ def notify(user_ids, kind: str, subject, *, params: dict, url: str, now: datetim
     # another scan may tell some of them at the same instant: the unique key skips those
     statement = _insert_or_skip().returning(Notification.id)
     ids = list(db.session.scalars(statement, rows))
-    delivery.submit(ids)
+    delivery.queue(ids, now=now)
     return ids
 
 

@@ -1,7 +1,5 @@
 """A person's notifications, their e-mail settings, and the one-click opt-out link."""
 
-import logging
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -19,21 +17,8 @@ from consult.notifications.models import KINDS
 from consult.notifications.rules import KIND_LABELS, message
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
-log = logging.getLogger(__name__)
 
 NAV = [NavItem("notifications.index", _l("Notifications"), order=88)]
-
-
-@bp.teardown_app_request
-def _send_committed(_error):
-    """Without a queue, the e-mails of what the request committed go out as it ends."""
-    if not db.session.info.get(delivery.COMMITTED):
-        return
-    try:
-        delivery.deliver_committed()
-    except Exception:  # noqa: BLE001 - the response is already sent; the cron retries
-        log.exception("notification e-mails could not be sent")
-        db.session.rollback()
 
 
 def describe(notification) -> str:

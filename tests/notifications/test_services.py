@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from consult.core import mail
 from consult.extensions import db
-from consult.notifications import delivery, services
+from consult.notifications import services
 from consult.notifications.models import Notification, NotificationOptOut
 
 
@@ -19,10 +19,10 @@ def request_context(app):
 
 
 def send(now):
-    """Scan, commit, and send what the commit left to send (as `consult notifications send`)."""
+    """Scan, commit, and empty the outbox (as cron's `notifications send` and `mail deliver`)."""
     told = services.scan(now=now)
     db.session.commit()
-    delivery.deliver_committed()
+    mail.deliver()
     return told
 
 
@@ -55,7 +55,7 @@ def test_a_consultation_that_opens_is_told_once_to_its_population(
     assert told["consultation_open"] == 1
     found = notifications("consultation_open")
     assert set(found) == {member.id}
-    assert found[member.id].mail_status == "sent"
+    assert found[member.id].mail_status == "queued"
     (message,) = mails_to(member)
     assert consultation.title in message["Subject"]
     body = message.get_content()
@@ -125,7 +125,7 @@ def test_results_published_tells_the_invited_and_those_who_took_part(
     db.session.commit()
     results.publish(analyst, consultation, now=now)
     db.session.commit()
-    delivery.deliver_committed()
+    mail.deliver()
     assert set(notifications("results_published")) == {member.id, moved.id}
     assert f"/results/{consultation.id}" in mails_to(moved)[0].get_content()
 
@@ -153,67 +153,24 @@ def test_a_vote_that_opens_is_told_to_the_delegates(request_context, open_vote, 
     assert "AG 2027" in mails_to(delegates[0])[0].get_content()
 
 
-def test_nothing_is_sent_when_the_transaction_rolls_back(
+def test_mails_wait_in_the_outbox_and_vanish_with_a_rollback(
     request_context, make_user, make_consultation, now
 ):
-    """Made then rolled back: no row, no e-mail."""
+    """Before the commit the e-mail is only an outbox row, with its opt-out headers; a rollback
+    removes notification and e-mail alike."""
+    from consult.core.models import OutgoingMail
+
     make_consultation()
     make_user()
     services.scan(now=now)
+    (row,) = db.session.scalars(select(OutgoingMail)).all()
+    assert row.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert mail.outbox == []
     db.session.rollback()
-    delivery.deliver_committed()
+    mail.deliver()
     assert mail.outbox == []
     assert db.session.scalar(select(func.count()).select_from(Notification)) == 0
-
-
-def test_with_redis_the_mails_are_queued_for_the_worker(
-    request_context, app, make_user, make_consultation, now, monkeypatch
-):
-    """With REDIS_URL, the commit hands the ids to RQ; the worker's function sends them."""
-    queued = []
-
-    class FakeQueue:
-        def __init__(self, name, connection):
-            assert name == delivery.QUEUE
-
-        def enqueue(self, function, ids, **options):
-            queued.append((function, ids))
-
-    import redis
-    import rq
-
-    monkeypatch.setattr(rq, "Queue", FakeQueue)
-    monkeypatch.setattr(redis.Redis, "from_url", classmethod(lambda cls, url: None))
-    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")
-    make_consultation()
-    person = make_user()
-    send(now)
-    assert mail.outbox == []
-    ((function, ids),) = queued
-    assert function is delivery.send_queued
-    delivery.deliver(ids)
-    db.session.commit()
-    assert len(mails_to(person)) == 1
-
-
-def test_a_failing_mail_server_marks_the_notification_failed(
-    request_context, make_user, make_consultation, now, monkeypatch
-):
-    """One refused address does not stop the others; it is marked failed, not sent."""
-    make_consultation()
-    first, second = make_user(), make_user()
-
-    real = delivery.send_mail
-
-    def flaky(to, *args, **kwargs):
-        if to == first.email:
-            raise OSError("refused")
-        return real(to, *args, **kwargs)
-
-    monkeypatch.setattr(delivery, "send_mail", flaky)
-    send(now)
-    found = notifications("consultation_open")
-    assert (found[first.id].mail_status, found[second.id].mail_status) == ("failed", "sent")
+    assert db.session.scalar(select(func.count()).select_from(OutgoingMail)) == 0
 
 
 def test_email_choices_replace_the_opt_outs(make_user, now):

@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import select
 
+from consult.core import mail
 from consult.extensions import db
 from consult.notifications import delivery, services
 from consult.notifications.models import NotificationOptOut
@@ -38,7 +39,7 @@ def _told(app, person, now, kind="consultation_open"):
             now=now,
         )
     db.session.commit()
-    delivery.deliver_committed()
+    mail.deliver()
 
 
 def test_the_list_shows_new_notifications_and_marks_them_read(app, client, make_user, login, now):
@@ -76,8 +77,6 @@ def test_settings_refuse_an_unknown_kind(client, make_user, login, table_counts)
 
 def test_one_click_opt_out_from_the_email(app, client, make_user, now):
     """The link in the e-mail opens a page with one button; after it, that kind stops."""
-    from consult.core import mail
-
     person = make_user()
     _told(app, person, now)
     link = next(
@@ -126,4 +125,5 @@ def test_the_cron_command_scans_and_sends(runner, make_user, make_consultation):
     result = runner.invoke(args=["notifications", "send"])
     assert result.exit_code == 0, result.output
     assert "consultation_open: 1" in result.output
-    assert "1 e-mail(s) sent." in result.output
+    assert "0 e-mail(s) waiting in the outbox" in result.output
+    assert len(mail.outbox) == 1  # sent when the command's context ended

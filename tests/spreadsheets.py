@@ -88,3 +88,28 @@ def _ods_table(name, rows):
             table_row.addElement(cell)
         table.addElement(table_row)
     return table
+
+
+def preview(actor, kind, target, raw, *, now, options=None, mapping=None, filename="file.csv"):
+    """Upload a file and choose its columns (the proposed ones unless given): the batch with its
+    preview, nothing imported yet (services only, no HTTP)."""
+    from consult.core.imports import services
+    from consult.extensions import db
+
+    batch = services.upload(
+        actor, kind, target, raw, filename=filename, options=options or {}, now=now
+    )
+    services.choose_mapping(actor, batch, mapping or batch.mapping, now=now)
+    db.session.commit()
+    return batch
+
+
+def import_file(actor, kind, target, raw, *, now, options=None, mapping=None):
+    """Preview, then confirm: the finished batch."""
+    from consult.core.imports import services
+    from consult.extensions import db
+
+    batch = preview(actor, kind, target, raw, now=now, options=options, mapping=mapping)
+    services.confirm(actor, batch, now=now)
+    db.session.commit()
+    return batch

@@ -58,19 +58,6 @@ def password_problem(password: str) -> object | None:
     return None
 
 
-def decode_csv(raw: bytes) -> str:
-    """Decode an uploaded CSV as UTF-8 (with or without BOM), or raise ValueError."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValueError(
-            _l(
-                "The file is not encoded in UTF-8. In your spreadsheet, save it as "
-                "“CSV UTF-8 (comma delimited)” and send it again."
-            )
-        ) from None
-
-
 @dataclass(frozen=True)
 class InvitationRow:
     """One person to invite, as read from a line of an organiser's file."""

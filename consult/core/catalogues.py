@@ -16,6 +16,10 @@ KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "ngett
 LOCALE = "fr"
 #: Fixed dates keep the files stable between refreshes (git shows only real changes).
 STAMP = datetime(2026, 1, 1)
+#: French plurals as gettext counts them. Flask-Babel merges every area's catalogue under the
+#: rule of the first one it loads, so all must agree; recent Babel releases propose CLDR's three
+#: forms for a new French catalogue, which would make "%(num)d volunteers" untranslated.
+PLURALS = (2, "(n > 1)")
 
 
 def extract(area: str) -> Catalog:
@@ -100,6 +104,7 @@ def refresh(area: str) -> list[str]:
         return []
     if catalog is None:
         catalog = Catalog(project="consult", locale=LOCALE, creation_date=STAMP)
+    catalog._num_plurals, catalog._plural_expr = PLURALS
     catalog.update(template, no_fuzzy_matching=True)
     catalog.obsolete.clear()
     catalog.revision_date = STAMP

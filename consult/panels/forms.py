@@ -2,7 +2,6 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -15,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from consult.core.forms import HoneypotField, LocalDateTimeField
+from consult.core.imports.forms import UploadForm
 
 METHOD_LABELS = {
     "leximin": _l("LEXIMIN: probabilities as equal as possible (recommended)"),
@@ -113,10 +113,9 @@ class VolunteerForm(FlaskForm):
     website = HoneypotField(_l("Leave this field empty"))
 
 
-class ImportForm(FlaskForm):
-    """A partner's volunteer file."""
+class ImportForm(UploadForm):
+    """A partner's volunteer file, and the organiser's word that consents were collected."""
 
-    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a file."))])
     consent = BooleanField(
         _l(
             "The partner collected each volunteer's consent to be contacted and to the processing "

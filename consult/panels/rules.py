@@ -6,9 +6,7 @@ programming with HiGHS) lives in :mod:`consult.panels.draw`.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import re
 import unicodedata
@@ -608,16 +606,16 @@ def summarise_questionnaire(
 
 # --------------------------------------------------------------------------- volunteer CSV
 
-#: Columns every volunteer file has; one more column per feature, named by the feature's code.
+#: Fields every volunteer file fills; one more per feature, named by the feature's code.
 VOLUNTEER_COLUMNS = ("first_name", "last_name", "email", "birth_year", "postcode", "member")
-MAX_VOLUNTEER_ROWS = 20_000
+MAX_VOLUNTEER_ROWS = 50_000
 YES = frozenset({"yes", "oui", "o", "y", "1", "true", "vrai", "x"})
 NO = frozenset({"no", "non", "n", "0", "false", "faux", ""})
 
 
-@dataclass
+@dataclass(frozen=True)
 class VolunteerRow:
-    """One volunteer read from a partner's CSV file."""
+    """One volunteer read from a line of a partner's file."""
 
     line: int
     first_name: str
@@ -629,117 +627,64 @@ class VolunteerRow:
     values: dict[str, str]  # feature code -> value code
 
 
-@dataclass
-class VolunteerFile:
-    """What a volunteer file holds: rows, or errors with their line numbers."""
-
-    rows: list[VolunteerRow] = field(default_factory=list)
-    errors: list[tuple[int, object]] = field(default_factory=list)
-
-
-def parse_volunteers(
-    text: str,
+def read_volunteer(
+    line: int,
+    values: Mapping[str, str],
     features: Mapping[str, Mapping[str, str]],
-    existing_emails: frozenset[str] | set[str] = frozenset(),
-    current_year: int = 2026,
-) -> VolunteerFile:
-    """Read a volunteer file; every problem comes with its line number, nothing is guessed.
+    current_year: int,
+) -> VolunteerRow | list:
+    """One line of a partner's file as a volunteer, or every reason it is refused.
 
     ``features`` maps each feature code to its accepted spellings (value code and label, lower
     case) and the value code they stand for.
     """
-    result = VolunteerFile()
-    text = text.lstrip("\ufeff")
-    if not text.strip():
-        result.errors.append((1, _l("The file is empty.")))
-        return result
+    values = {k: (v or "").strip() for k, v in values.items()}
+    problems = []
     try:
-        dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    header = [(h or "").strip().lower() for h in reader.fieldnames or []]
-    reader.fieldnames = header
-    expected = list(VOLUNTEER_COLUMNS) + list(features)
-    missing = [c for c in expected if c not in header]
-    if missing:
-        result.errors.append((1, _l("Missing column(s): %(cols)s.", cols=", ".join(missing))))
-        return result
-    unknown = [h for h in header if h not in expected]
-    if unknown:
-        result.errors.append((1, _l("Unknown column(s): %(cols)s.", cols=", ".join(unknown))))
-        return result
-    seen: dict[str, int] = {}
-    for count, record in enumerate(reader, start=1):
-        line = reader.line_num
-        if count > MAX_VOLUNTEER_ROWS:
-            result.errors.append((line, _l("Too many rows (at most %(n)d).", n=MAX_VOLUNTEER_ROWS)))
-            break
-        if None in record:
-            result.errors.append((line, _l("This line has more fields than the header.")))
-            continue
-        values = {k: (v or "").strip() for k, v in record.items()}
-        if not any(values.values()):
-            continue
-        problems = []
-        try:
-            email = valid_email(values["email"])
-        except ValueError:
-            email = ""
-            problems.append(_l("“%(value)s” is not a valid e-mail address.", value=values["email"]))
-        if email and email in seen:
-            problems.append(
-                _l("%(email)s already appears on line %(n)d.", email=email, n=seen[email])
-            )
-        elif email and email in existing_emails:
-            problems.append(_l("%(email)s has already volunteered.", email=email))
-        for name in ("first_name", "last_name", "postcode"):
-            if not values[name]:
-                problems.append(_l("The column %(col)s is empty.", col=name))
-        birth_year = birth_year_problem(values["birth_year"], current_year)
-        if isinstance(birth_year, int):
-            year = birth_year
-        else:
-            year = 0
-            problems.append(birth_year)
-        member = values["member"].lower()
-        if member not in YES | NO:
-            problems.append(
-                _l("member must be yes or no, not “%(value)s”.", value=values["member"])
-            )
-        chosen = {}
-        for code, spellings in features.items():
-            given = values[code].lower()
-            if given not in spellings:
-                problems.append(
-                    _l(
-                        "Unknown value “%(value)s” for %(feature)s (expected one of: %(known)s).",
-                        value=values[code],
-                        feature=code,
-                        known=", ".join(sorted(set(spellings.values()))),
-                    )
-                )
-            else:
-                chosen[code] = spellings[given]
-        if problems:
-            result.errors.extend((line, p) for p in problems)
-            continue
-        seen[email] = line
-        result.rows.append(
-            VolunteerRow(
-                line=line,
-                first_name=values["first_name"][:100],
-                last_name=values["last_name"][:100],
-                email=email,
-                birth_year=year,
-                postcode=values["postcode"][:10],
-                is_member=member in YES,
-                values=chosen,
-            )
+        email = valid_email(values.get("email", ""))
+    except ValueError:
+        email = ""
+        problems.append(
+            _l("“%(value)s” is not a valid e-mail address.", value=values.get("email", ""))
         )
-    if not result.rows and not result.errors:
-        result.errors.append((1, _l("The file has a header but no volunteer.")))
-    return result
+    for name in ("first_name", "last_name", "postcode"):
+        if not values.get(name):
+            problems.append(_l("The column %(col)s is empty.", col=name))
+    year = birth_year_problem(values.get("birth_year", ""), current_year)
+    if not isinstance(year, int):
+        problems.append(year)
+    member = values.get("member", "").lower()
+    if member not in YES | NO:
+        problems.append(_l("member must be yes or no, not “%(value)s”.", value=values["member"]))
+    chosen = {}
+    for code, spellings in features.items():
+        given = values.get(code, "").lower()
+        if given not in spellings:
+            problems.append(
+                _l(
+                    "Unknown value “%(value)s” for %(feature)s (expected one of: %(known)s).",
+                    value=values.get(code, ""),
+                    feature=code,
+                    known=", ".join(sorted(set(spellings.values()))),
+                )
+            )
+        else:
+            chosen[code] = spellings[given]
+    if problems:
+        return problems
+    postcode = values["postcode"][:10].upper()
+    if postcode.isdigit() and len(postcode) == 4:
+        postcode = "0" + postcode  # a spreadsheet stored 01000 as the number 1000
+    return VolunteerRow(
+        line=line,
+        first_name=values["first_name"][:100],
+        last_name=values["last_name"][:100],
+        email=email,
+        birth_year=year,
+        postcode=postcode,
+        is_member=member in YES,
+        values=chosen,
+    )
 
 
 def birth_year_problem(text: str, current_year: int):

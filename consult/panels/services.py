@@ -14,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 
 from consult.accounts import services as accounts
 from consult.accounts.models import Population, User
-from consult.accounts.rules import decode_csv
 from consult.accounts.rules import normalise_email as valid_email
 from consult.core import audit
 from consult.core.errors import RuleError
@@ -391,84 +390,6 @@ def volunteer(project: PanelProject, application: Application, *, now: datetime)
         ), False
     audit.record(None, "panels.volunteer", person, now=now, after={"key": person.key})
     return person, True
-
-
-class VolunteerFileErrors(RuleError):
-    """A volunteer file with problems: every (line, message) is shown; nothing is imported."""
-
-    def __init__(self, errors):
-        super().__init__(_l("The file has %(n)d problem(s); nothing was imported.", n=len(errors)))
-        self.errors = errors
-
-
-def import_volunteers(
-    actor: User,
-    project: PanelProject,
-    raw: bytes,
-    *,
-    consent_confirmed: bool,
-    now: datetime,
-    filename: str = "",
-) -> list[PanelVolunteer]:
-    """Import a partner's volunteer file, all or nothing."""
-    _require_recruiting(project)
-    if not consent_confirmed:
-        raise RuleError(
-            _l("Confirm that the partner collected each volunteer's consents."), field="consent"
-        )
-    if not project.features:
-        raise RuleError(_l("Define the profile features before importing volunteers."))
-    try:
-        text = decode_csv(raw)
-    except ValueError as error:
-        raise RuleError(error.args[0]) from None
-    spellings = {
-        f.code: {
-            **{v.code.lower(): v.code for v in f.values},
-            **{v.label.lower(): v.code for v in f.values},
-        }
-        for f in project.features
-    }
-    existing = set(
-        db.session.scalars(
-            select(PanelVolunteer.email).where(PanelVolunteer.project_id == project.id)
-        )
-    )
-    parsed = rules.parse_volunteers(text, spellings, existing, current_year=now.year)
-    if parsed.errors:
-        raise VolunteerFileErrors(parsed.errors)
-    by_code = {f.code: (f, {v.code: v for v in f.values}) for f in project.features}
-    created = []
-    for row in parsed.rows:
-        person = PanelVolunteer(
-            project_id=project.id,
-            key=_new_key(project),
-            first_name=row.first_name,
-            last_name=row.last_name,
-            email=row.email,
-            birth_year=row.birth_year,
-            postcode=row.postcode.upper(),
-            is_member=row.is_member,
-            consent_contact_at=now,
-            consent_profile_at=now,
-            source="csv",
-            created_at=now,
-        )
-        person.values = [
-            VolunteerValue(feature_id=by_code[c][0].id, value_id=by_code[c][1][v].id)
-            for c, v in row.values.items()
-        ]
-        db.session.add(person)
-        db.session.flush()
-        created.append(person)
-    audit.record(
-        actor,
-        "panels.import_volunteers",
-        project,
-        now=now,
-        after={"filename": filename, "imported": len(created)},
-    )
-    return created
 
 
 def set_excluded(

@@ -24,6 +24,8 @@ from consult.consultations.models import Consultation, Contribution
 from consult.core.clock import parse_local, utcnow
 from consult.core.errors import RuleError, refuse
 from consult.core.forms import attach_error
+from consult.core.imports import services as imports
+from consult.core.imports.views import large_upload
 from consult.core.mail import send_mail
 from consult.core.nav import NavItem
 from consult.core.paging import page_arg
@@ -42,6 +44,7 @@ from consult.panels.forms import (
     SessionForm,
     VolunteerForm,
 )
+from consult.panels.imports import VOLUNTEERS, check_upload
 from consult.panels.models import (
     Panel,
     PanelDocument,
@@ -541,33 +544,30 @@ def quotas(panel_id):
 
 @bp.route("/organise/<int:project_id>/volunteers", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
+@large_upload
 def volunteers(project_id):
     """The volunteers, their likely duplicates, and the import of a partner's file."""
     item = _project(project_id)
     form = ImportForm()
-    errors, status = [], 200
+    status = 200
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            created = services.import_volunteers(
+            check_upload(item, form.consent.data)
+            batch = imports.upload(
                 current_user,
+                VOLUNTEERS,
                 item,
                 upload.read(),
-                consent_confirmed=form.consent.data,
-                now=utcnow(),
                 filename=upload.filename or "",
+                options={"filename": upload.filename or ""},
+                now=utcnow(),
             )
-        except services.VolunteerFileErrors as error:
-            form.file.errors.append(error.message)
-            errors = error.errors
         except RuleError as error:
+            db.session.rollback()
             attach_error(form, error)
         else:
-            flash(
-                _("%(n)d volunteer(s) imported.", n=len(created)),
-                "success",
-            )
-            return redirect(url_for(".volunteers", project_id=item.id))
+            return redirect(url_for("core.imports.columns", batch_id=batch.id))
     if form.is_submitted():
         status = 422
     people = services.volunteers_of(item)
@@ -584,11 +584,8 @@ def volunteers(project_id):
         groups=groups,
         flagged=flagged,
         form=form,
-        errors=errors,
-        columns=", ".join(
-            ["first_name", "last_name", "email", "birth_year", "postcode", "member"]
-            + [f.code for f in item.features]
-        ),
+        kind=VOLUNTEERS,
+        under_way=imports.open_batches(VOLUNTEERS, item.id),
     ), status
 
 

@@ -29,3 +29,14 @@ def test_a_compiled_catalogue_with_another_translation_is_stale(tmp_path):
     mo.write_bytes(compiled(_catalogue("Scrutin", "Babel 2.14.0")))
     assert is_stale(mo, _catalogue("Vote", "Babel 2.14.0"))
     assert is_stale(tmp_path / "missing.mo", _catalogue("Vote", "Babel 2.14.0"))
+
+
+def test_every_catalogue_counts_french_plurals_the_same_way():
+    """Flask-Babel merges the catalogues under the first one's plural rule: they must agree."""
+    from consult.core.catalogues import PLURALS, load
+    from consult.core.i18n import areas
+
+    for area in areas():
+        catalog = load(area)
+        if catalog is not None:
+            assert (catalog.num_plurals, catalog.plural_expr) == PLURALS, area

@@ -3,11 +3,13 @@
 import json
 
 import pytest
+from spreadsheets import import_file, preview
 
 from consult.core.errors import RuleError
 from consult.extensions import db
 from consult.panels import rules, services
 from consult.panels.draw import draw_panels
+from consult.panels.imports import VOLUNTEERS
 from consult.panels.models import PanelSeat, PanelVolunteer
 
 PROFILES = [("woman", "young"), ("man", "old"), ("woman", "old"), ("man", "young")]
@@ -64,7 +66,7 @@ def test_bad_applications_are_refused_with_their_field(make_project, now, change
     assert db.session.query(PanelVolunteer).count() == 0
 
 
-def test_csv_import_all_or_nothing_and_duplicates_flagged(make_project, organiser, now):
+def test_a_partner_file_is_previewed_imported_and_duplicates_flagged(make_project, organiser, now):
     project = make_project()
     good = (
         "first_name;last_name;email;birth_year;postcode;member;genre;age\n"
@@ -72,28 +74,60 @@ def test_csv_import_all_or_nothing_and_duplicates_flagged(make_project, organise
         "Paul;Martin;paul@example.org;1990;44000;oui;man;20-40 ans\n"
         "ANNE;le gall;anne2@example.org;1970;29 200;no;woman;old\n"
     )
-    created = services.import_volunteers(
-        organiser, project, good.encode(), consent_confirmed=True, now=now, filename="p.csv"
-    )
-    assert [p.is_member for p in created] == [False, True, False]
-    groups = services.duplicates_of(services.volunteers_of(project))
+    batch = import_file(organiser, VOLUNTEERS, project, good.encode(), now=now)
+    assert batch.status == "done" and batch.result["created"] == 3
+    people = services.volunteers_of(project)
+    assert sorted(p.is_member for p in people) == [False, False, True]
+    assert {p.source for p in people} == {"csv"}
+    groups = services.duplicates_of(people)
     assert [g.reasons for g in groups] == [("name_year_postcode",)]
     bad = (
         "first_name,last_name,email,birth_year,postcode,member,genre,age\n"
         "Zoé,Roy,anne@example.org,1970,29200,no,woman,old\n"
         "Léo,Roy,leo@example.org,19x0,29200,peut-être,alien,old\n"
     )
-    with pytest.raises(services.VolunteerFileErrors) as caught:
-        services.import_volunteers(
-            organiser, project, bad.encode(), consent_confirmed=True, now=now
-        )
-    lines = [line for line, _ in caught.value.errors]
-    assert lines == [2, 3, 3, 3]
+    batch = preview(organiser, VOLUNTEERS, project, bad.encode(), now=now)
+    # Anne's line changes her name: an update; Léo's line has three problems.
+    assert (batch.plan["create"], batch.plan["update"], batch.plan["refused"]) == (0, 1, 1)
+    assert [line for line, *_ in batch.plan["refusals"]] == [3, 3, 3]
     assert len(services.volunteers_of(project)) == 3
+    # The same good file again changes nothing.
+    batch = preview(organiser, VOLUNTEERS, project, good.encode(), now=now)
+    assert batch.plan["unchanged"] == 3 and batch.plan["create"] == batch.plan["update"] == 0
+
+
+def test_a_form_volunteer_keeps_their_own_answers(make_project, organiser, now):
+    project = make_project()
+    services.volunteer(project, application(project, "anne@example.org"), now=now)
+    raw = (
+        "Prénom;Nom;Courriel;Année de naissance;Code postal;Adhérent;genre;age\n"
+        "Anne;Autre;anne@example.org;1970;01000;non;woman;old\n"
+    )
+    batch = preview(organiser, VOLUNTEERS, project, raw.encode(), now=now)
+    assert batch.mapping == [
+        "first_name",
+        "last_name",
+        "email",
+        "birth_year",
+        "postcode",
+        "member",
+        "genre",
+        "age",
+    ]
+    assert (
+        batch.plan["refused"] == 1
+        and "formulaire" in str(batch.plan["refusals"])
+        or ("form" in batch.plan["refusals"][0][1])
+    )
+
+
+def test_an_import_needs_consent_features_and_an_open_pool(make_project, organiser, now):
+    from consult.panels.imports import check_upload
+
+    project = make_project()
     with pytest.raises(RuleError, match="consentements"):
-        services.import_volunteers(
-            organiser, project, good.encode(), consent_confirmed=False, now=now
-        )
+        check_upload(project, False)
+    check_upload(project, True)
 
 
 def test_members_and_excluded_volunteers_are_not_in_the_pool(

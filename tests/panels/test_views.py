@@ -207,7 +207,7 @@ def test_invitation_acceptance_mails_an_account_link(client, drawn):
     assert seat.status == "accepted"
 
 
-def test_csv_import_page_reports_lines(client, login, organiser, make_project):
+def test_import_page_previews_refused_lines_then_imports(client, login, organiser, make_project):
     project = make_project()
     login(client, organiser)
     header = "first_name,last_name,email,birth_year,postcode,member,genre,age\n"
@@ -217,16 +217,63 @@ def test_csv_import_page_reports_lines(client, login, organiser, make_project):
         data={"file": (io.BytesIO(bad.encode()), "v.csv"), "consent": "y"},
         content_type="multipart/form-data",
     )
-    assert response.status_code == 422
-    assert "Ligne 2" in response.get_data(as_text=True)
+    assert response.status_code == 302
+    columns = response.headers["Location"]
+    response = client.post(
+        columns,
+        data={
+            f"column-{i}": k
+            for i, k in enumerate(
+                [
+                    "first_name",
+                    "last_name",
+                    "email",
+                    "birth_year",
+                    "postcode",
+                    "member",
+                    "genre",
+                    "age",
+                ]
+            )
+        },
+    )
+    show = response.headers["Location"]
+    page = client.get(show).get_data(as_text=True)
+    assert "nope" in page and '<td class="number">2</td>' in page
     good = bad.replace("nope", "a@example.org").replace(",x,", ",woman,")
     response = client.post(
         f"/panels/organise/{project.id}/volunteers",
         data={"file": (io.BytesIO(good.encode()), "v.csv"), "consent": "y"},
         content_type="multipart/form-data",
     )
-    assert response.status_code == 302
+    columns = response.headers["Location"]
+    show = client.post(
+        columns,
+        data={
+            f"column-{i}": k
+            for i, k in enumerate(
+                [
+                    "first_name",
+                    "last_name",
+                    "email",
+                    "birth_year",
+                    "postcode",
+                    "member",
+                    "genre",
+                    "age",
+                ]
+            )
+        },
+    ).headers["Location"]
+    assert client.post(show + "/confirm").status_code == 303
     assert db.session.query(PanelVolunteer).count() == 1
+    # Without the consent box, the file is not even read.
+    response = client.post(
+        f"/panels/organise/{project.id}/volunteers",
+        data={"file": (io.BytesIO(good.encode()), "v.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
 
 
 def test_cli_verify_reproduces_the_published_draw(runner, drawn, tmp_path):

@@ -43,7 +43,7 @@ class Plan:
             "update": len(self.update),
             "remove": len(self.remove),
             "unchanged": self.unchanged,
-            "refused": len(self.refused),
+            "refused": len({line for line, _message in self.refused}),
             "refusals": [
                 [line, *stored_message(message)]
                 for line, message in self.refused[:MAX_REFUSALS_KEPT]
@@ -76,6 +76,7 @@ class ImportKind(ABC):
     and the confirmation, and call back:
 
     - `load_target(target_id)` → the object the file goes into (None when not found: 404),
+    - `fields_for(target)` → the fields (the class's `fields` unless the target adds some),
     - `check_access(actor, target)` → raise `RuleError` when this import is not possible now,
     - `plan(target, records, options, now)` → a `Plan`, from `(line, {field key: text})` records;
       it reads the database but writes nothing, and is called again at confirmation,
@@ -99,6 +100,10 @@ class ImportKind(ABC):
     removes: ClassVar[bool] = False
     #: A path under static/ to an example file offered on the pages, or None.
     example: ClassVar[str | None] = None
+
+    def fields_for(self, target) -> Sequence[Field]:
+        """The fields a file may fill for this target (a panel's features add some)."""
+        return self.fields
 
     def load_target(self, target_id: int) -> Any:
         """The object the import goes into; the default kind has none."""

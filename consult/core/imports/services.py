@@ -53,7 +53,9 @@ def upload(
         content=raw,
         columns=list(table.columns),
         row_count=len(table.rows),
-        mapping=mapping.suggest(table.columns, kind.fields, remembered and remembered.columns),
+        mapping=mapping.suggest(
+            table.columns, kind.fields_for(target), remembered and remembered.columns
+        ),
         options=options,
         created_by_id=getattr(actor, "id", None),
         created_at=now,
@@ -72,11 +74,12 @@ def choose_mapping(actor, batch: ImportBatch, chosen: list[str | None], *, now: 
     """Keep the organiser's mapping (remembered for the next file), then compute the preview."""
     kind = kind_of(batch)
     _require(batch, ("uploaded", "previewed"))
-    keys = {f.key for f in kind.fields}
+    fields = kind.fields_for(kind.load_target(batch.target_id) if batch.target_id else None)
+    keys = {f.key for f in fields}
     chosen = [key if key in keys else None for key in chosen]
     if len(chosen) != len(batch.columns):
         raise RuleError(_l("Choose a field (or “leave out”) for every column."))
-    problems = mapping.problems(chosen, kind.fields)
+    problems = mapping.problems(chosen, fields)
     if problems:
         raise RuleError(problems[0])
     batch.mapping = chosen

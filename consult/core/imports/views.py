@@ -86,6 +86,7 @@ def columns(batch_id):
         kind=kind,
         target=target,
         names=column_names(batch),
+        fields=kind.fields_for(target),
         chosen=chosen,
         samples=samples,
         errors=errors,

@@ -23,6 +23,7 @@ AREAS = [
     "panels",
     "analysis",
     "mission",
+    "meetings",
     "api",
     "privacy",
     "notifications",

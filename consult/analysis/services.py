@@ -50,6 +50,14 @@ MAX_FINDING_LENGTH = 20_000
 ABANDONED_AFTER = timedelta(hours=2)
 
 
+#: Where contributions come from: written online, said in a meeting, written in a workshop.
+CHANNEL_LABELS = {
+    "online": _l("Online"),
+    "meeting": _l("In a meeting"),
+    "workshop": _l("In a workshop"),
+}
+
+
 def _noop(_fraction: float, _step: str) -> None:
     """Progress callback that reports nothing."""
 
@@ -106,6 +114,8 @@ class ParticipationReport:
     by_age: list[rules.BreakdownRow]
     by_gender: list[rules.BreakdownRow]
     days: list[rules.DayRow]
+    #: contributions per channel (online, meeting, workshop): (label, contributions, share)
+    by_channel: list[tuple[str, int, float | None]]
 
 
 def _hour(column):
@@ -128,6 +138,14 @@ def compute_participation(consultation: Consultation) -> dict:
     reader's language. At 350,000 contributions this takes seconds: it runs as a job.
     """
     counted_here = counted(Contribution.consultation_id == consultation.id)
+    channels = db.session.execute(
+        select(Contribution.channel, func.count())
+        .where(*counted_here)
+        .group_by(Contribution.channel)
+    ).all()
+    # Contributors are the people who wrote online: what was said in a meeting or a workshop is
+    # entered under the organiser's account, so it counts as contributions of its channel only.
+    counted_here = (*counted_here, Contribution.channel == "online")
     contributors = db.session.execute(
         select(
             Contribution.author_id,
@@ -187,6 +205,12 @@ def compute_participation(consultation: Consultation) -> dict:
             [d.day.isoformat(), d.contributions, d.new_contributors, d.cumulative_contributors]
             for d in days
         ],
+        "channels": [
+            [code, count]
+            for code in CHANNEL_LABELS
+            for channel, count in channels
+            if channel == code
+        ],
     }
 
 
@@ -235,7 +259,17 @@ def participation_report(consultation: Consultation, data: dict) -> Participatio
             rules.DayRow(date.fromisoformat(day), texts, new, cumulative)
             for day, texts, new, cumulative in data["days"]
         ],
+        by_channel=_channel_rows(data.get("channels") or []),
     )
+
+
+def _channel_rows(values) -> list[tuple[str, int, float | None]]:
+    """Contributions per channel with their share, labelled in the reader's language."""
+    total = sum(count for _code, count in values)
+    return [
+        (str(CHANNEL_LABELS.get(code, code)), count, rules.share(count, total))
+        for code, count in values
+    ]
 
 
 def participation(consultation: Consultation) -> ParticipationReport:
@@ -960,7 +994,19 @@ def quote_text(quote: FindingQuote) -> str | None:
     contribution = quote.contribution
     if contribution.state != "published" or contribution.withdrawn_at is not None:
         return None
-    return rules.quote(markup_text(contribution.body), contribution.attribution, quote.max_length)
+    return rules.quote(markup_text(contribution.body), attribution(contribution), quote.max_length)
+
+
+def attribution(contribution: Contribution) -> str:
+    """The profile a quote is attributed by, and where it was said when not online:
+    "Adhérente, 40-60 ans, Occitanie (réunion « Agora de Toulouse », 12 mars 2026)"."""
+    from consult.meetings.channel import source_label
+
+    profile = contribution.attribution
+    source = source_label(contribution)
+    if not source:
+        return profile
+    return f"{profile} ({source})" if profile else source
 
 
 # --- comparing populations --------------------------------------------------------------------
@@ -1077,6 +1123,7 @@ def search(
     page: int,
     per_page: int = 20,
     question: Question | None = None,
+    channel: str | None = None,
 ) -> tuple[list[Contribution], bool]:
     """Published contributions matching every word of the query; returns (page, more to come).
 
@@ -1089,6 +1136,8 @@ def search(
     conditions = list(visible(Contribution.consultation_id == consultation.id))
     if question is not None:
         conditions.append(Contribution.question_id == question.id)
+    if channel in CHANNEL_LABELS:
+        conditions.append(Contribution.channel == channel)
     if db.session.get_bind().dialect.name == "postgresql":
         vector = func.to_tsvector(_regconfig(), Contribution.body)
         conditions.append(vector.op("@@")(func.plainto_tsquery(_regconfig(), " ".join(terms))))

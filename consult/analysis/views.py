@@ -676,13 +676,20 @@ def search(consultation_id):
         question = db.session.get(Question, question_id)
         if question is None or question.consultation_id != consultation.id:
             abort(404)
+    channel = request.args.get("channel") or None
+    if channel not in services.CHANNEL_LABELS:
+        channel = None
     page = _page()
-    items, more = services.search(consultation, query, page=page, question=question)
+    items, more = services.search(
+        consultation, query, page=page, question=question, channel=channel
+    )
     return render_template(
         "analysis/search.html",
         consultation=consultation,
         query=query,
         question=question,
+        channel=channel,
+        channels=services.CHANNEL_LABELS,
         items=items,
         more=more,
         page=page,

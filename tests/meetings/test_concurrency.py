@@ -1,0 +1,77 @@
+"""Two people take the last seat at the same instant, on separate connections with real commits.
+
+Each thread stops after it has chosen the free seat and just before it writes its registration,
+until the other has chosen too: both believe the seat is theirs. On PostgreSQL the unique seat
+number (meeting, seat) then keeps one of them, and the other is put on the waiting list; without
+that constraint both would hold seat 1. On SQLite the second writer waits for the first to commit
+(one writer at a time), then meets the same constraint.
+"""
+
+import threading
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from consult.accounts.models import User
+from consult.extensions import db
+from consult.meetings import registration
+from consult.meetings.models import Meeting, Registration
+
+
+def run_together(app, work, ids) -> list:
+    """Run `work(id)` in one thread per id, each with its own session and connection."""
+    arrived = threading.Barrier(len(ids), timeout=15)
+    waited = threading.local()
+
+    def before_flush(session, _context, _instances):
+        if not getattr(waited, "done", False) and any(
+            isinstance(o, Registration) for o in session.new
+        ):
+            waited.done = True
+            arrived.wait()
+
+    results = [None] * len(ids)
+
+    def thread_main(index, item_id):
+        with app.app_context():
+            try:
+                results[index] = work(item_id)
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 - reported to the test
+                db.session.rollback()
+                results[index] = error
+            finally:
+                db.session.remove()
+
+    event.listen(Session, "before_flush", before_flush)
+    try:
+        threads = [threading.Thread(target=thread_main, args=(i, x)) for i, x in enumerate(ids)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=40)
+    finally:
+        event.remove(Session, "before_flush", before_flush)
+    assert not any(t.is_alive() for t in threads), "a thread is stuck"
+    return results
+
+
+def test_two_people_taking_the_last_seat_at_once(app, make_user, make_meeting, now):
+    meeting = make_meeting(capacity=2)
+    holder = make_user()
+    registration.register(holder, meeting, answers={}, now=now)
+    db.session.commit()
+    meeting_id = meeting.id
+    contenders = [make_user().id, make_user().id]
+    db.session.remove()
+
+    def take(user_id):
+        user = db.session.get(User, user_id)
+        found = db.session.get(Meeting, meeting_id)
+        return registration.register(user, found, answers={}, now=now).status
+
+    results = run_together(app, take, contenders)
+    assert sorted(results) == ["confirmed", "waiting"], results
+    rows = db.session.scalars(select(Registration).where(Registration.meeting_id == meeting_id))
+    seats = sorted(r.seat for r in rows if r.seat is not None)
+    assert seats == [1, 2]

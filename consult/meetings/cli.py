@@ -9,10 +9,8 @@ cli = AppGroup("meetings", help="Meetings: reminders and waiting lists.")
 @cli.command("remind")
 @click.option(
     "--base-url",
-    envvar="CONSULT_BASE_URL",
-    default="http://127.0.0.1:5000",
-    show_default=True,
-    help="The site's public address, for the links in the e-mails (env CONSULT_BASE_URL).",
+    default=None,
+    help="The site's public address for the links in the e-mails (default: SITE_URL).",
 )
 def remind(base_url):
     """E-mail everyone holding a seat at a meeting that starts within 24 hours (once each).
@@ -26,7 +24,7 @@ def remind(base_url):
     from consult.extensions import db
     from consult.meetings.registration import send_reminders
 
-    with current_app.test_request_context(base_url=base_url):
+    with current_app.test_request_context(base_url=base_url or current_app.config["SITE_URL"]):
         sent = send_reminders(now=utcnow())
         db.session.commit()
         deliver()

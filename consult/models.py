@@ -74,3 +74,13 @@ from consult.panels.models import (  # noqa: F401
 )
 from consult.privacy.models import RetentionPolicy  # noqa: F401
 from consult.results.models import ResultsPublication  # noqa: F401
+from consult.workshops.models import (  # noqa: F401
+    Idea,
+    IdeaHeading,
+    Story,
+    StoryComment,
+    StoryVersion,
+    Workshop,
+    WorkshopGroup,
+    WorkshopMember,
+)

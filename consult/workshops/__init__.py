@@ -1,0 +1,1 @@
+"""Co-writing workshops ("Bright Mirror"): groups write stories of a desirable future."""

@@ -20,11 +20,11 @@ def trajectory_chart(
     chart_id: str,
     *,
     target: tuple[str, float, str] | None = None,
-    width: int = 640,
+    width: int = 480,
     height: int = 260,
 ) -> str:
     """Columns for (label, value, text) per year; a dashed line at the target, if any."""
-    left, right, bottom, top_margin = 56, 16, 36, 28
+    left, right, bottom, top_margin = 60, 12, 40, 30
     plot_width = width - left - right
     plot_height = height - bottom - top_margin
     highest = max([p[1] for p in points] + ([target[1]] if target else []) + [0])
@@ -52,7 +52,7 @@ def trajectory_chart(
         )
         out.append(
             f'<text x="{left - 6}" y="{y:.1f}" text-anchor="end" dominant-baseline="middle"'
-            f' font-size="11" fill="{TEXT_COLOUR}">{escape(label)}</text>'
+            f' font-size="13" fill="{TEXT_COLOUR}">{escape(label)}</text>'
         )
     for index, (label, value, text) in enumerate(points):
         x = left + index * slot
@@ -63,12 +63,12 @@ def trajectory_chart(
             f' height="{tall:.1f}" fill="{BAR_COLOUR}" class="chart-bar"/>'
         )
         out.append(
-            f'<text x="{x + slot / 2:.1f}" y="{y - 6:.1f}" text-anchor="middle" font-size="12"'
+            f'<text x="{x + slot / 2:.1f}" y="{y - 6:.1f}" text-anchor="middle" font-size="14"'
             f' fill="{TEXT_COLOUR}">{escape(text)}</text>'
         )
         out.append(
             f'<text x="{x + slot / 2:.1f}" y="{height - bottom + 18}" text-anchor="middle"'
-            f' font-size="12" fill="{TEXT_COLOUR}">{escape(label)}</text>'
+            f' font-size="14" fill="{TEXT_COLOUR}">{escape(label)}</text>'
         )
     if target:
         label, value, text = target
@@ -79,12 +79,12 @@ def trajectory_chart(
         )
         x = left + len(points) * slot
         out.append(
-            f'<text x="{x + slot / 2:.1f}" y="{y - 6:.1f}" text-anchor="middle" font-size="12"'
+            f'<text x="{x + slot / 2:.1f}" y="{y - 6:.1f}" text-anchor="middle" font-size="14"'
             f' font-weight="bold" fill="{TARGET_COLOUR}">{escape(text)}</text>'
         )
         out.append(
             f'<text x="{x + slot / 2:.1f}" y="{height - bottom + 18}" text-anchor="middle"'
-            f' font-size="12" fill="{TARGET_COLOUR}">{escape(label)}</text>'
+            f' font-size="14" fill="{TARGET_COLOUR}">{escape(label)}</text>'
         )
     out.append("</svg>")
     return "".join(out)

@@ -37,7 +37,7 @@ TERRITORIES = ("Bretagne", "Occitanie", "Pays de la Loire", "Grand-Est", "Norman
 PLAN = [
     [
         (
-            "Redistribuer l'essentiel des cotisations en prestations",
+            "Redistribuer l’essentiel des cotisations en prestations",
             [
                 dict(
                     title="Taux de redistribution",
@@ -54,15 +54,15 @@ PLAN = [
                     values={-2: Decimal("81.9"), -1: Decimal("82.7")},
                 ),
                 dict(
-                    title="Adhérents en difficulté accompagnés par l'action sociale",
+                    title="Adhérents en difficulté accompagnés par l’action sociale",
                     kind="count",
                     unit="adhérents",
                     direction="up",
                     target_value=Decimal("700"),
                     target_year=2027,
-                    method="Dossiers d'aide exceptionnelle accordés dans l'année.",
+                    method="Dossiers d’aide exceptionnelle accordés dans l’année.",
                     owner="Action sociale",
-                    source="Outil de gestion de l'action sociale",
+                    source="Outil de gestion de l’action sociale",
                     values={-2: Decimal("600"), -1: Decimal("605")},
                 ),
             ],
@@ -80,8 +80,8 @@ PLAN = [
                     owner="Relation adhérents",
                     source="Registre des tests",
                     values={
-                        -2: (Decimal("76"), [("Offres d'assurance", "92"), ("Services", "70")]),
-                        -1: (Decimal("88"), [("Offres d'assurance", "100"), ("Services", "84")]),
+                        -2: (Decimal("76"), [("Offres d’assurance", "92"), ("Services", "70")]),
+                        -1: (Decimal("88"), [("Offres d’assurance", "100"), ("Services", "84")]),
                     },
                 ),
                 dict(
@@ -109,7 +109,7 @@ PLAN = [
                     direction="up",
                     target_value=Decimal("650"),
                     target_year=2026,
-                    method="Entreprises ayant bénéficié d'au moins une action de prévention.",
+                    method="Entreprises ayant bénéficié d’au moins une action de prévention.",
                     owner="Entreprises clientes",
                     source="CRM entreprises",
                     values={-2: Decimal("600"), -1: Decimal("605")},
@@ -126,15 +126,15 @@ PLAN = [
             ],
         ),
         (
-            "Mesurer l'impact de la prévention sur les territoires",
+            "Mesurer l’impact de la prévention sur les territoires",
             [
                 dict(
-                    title="Mesure d'impact de la prévention",
+                    title="Mesure d’impact de la prévention",
                     kind="qualitative",
-                    method="État d'avancement de la démarche de mesure d'impact.",
+                    method="État d’avancement de la démarche de mesure d’impact.",
                     owner="Prévention et santé",
                     source="Comité de pilotage prévention",
-                    values={-2: "Note de cadrage mesure d'impact", -1: "Cartographie réalisée"},
+                    values={-2: "Note de cadrage mesure d’impact", -1: "Cartographie réalisée"},
                 ),
             ],
         ),
@@ -152,7 +152,7 @@ PLAN = [
                     baseline_year=2022,
                     target_value=Decimal("49"),
                     target_year=2026,
-                    method="Bilan carbone (scopes 1, 2 et 3 amont) / nombre d'adhérents.",
+                    method="Bilan carbone (scopes 1, 2 et 3 amont) / nombre d’adhérents.",
                     owner="RSE et environnement",
                     source="Bilan carbone annuel",
                     values={-2: Decimal("60"), -1: Decimal("47.33")},
@@ -160,7 +160,7 @@ PLAN = [
             ],
         ),
         (
-            "Engager nos entreprises clientes sur l'environnement",
+            "Engager nos entreprises clientes sur l’environnement",
             [
                 dict(
                     title="Entreprises engagées dans une démarche environnementale",
@@ -175,9 +175,9 @@ PLAN = [
                     values={-2: Decimal("4"), -1: Decimal("8")},
                 ),
                 dict(
-                    title="Indicateur d'impact environnemental des services",
+                    title="Indicateur d’impact environnemental des services",
                     kind="qualitative",
-                    method="Avancement de l'indicateur.",
+                    method="Avancement de l’indicateur.",
                     owner="RSE et environnement",
                     source="Comité RSE",
                     values={-2: "Indicateur des services en construction", -1: "Indicateur défini"},
@@ -190,14 +190,14 @@ PLAN = [
             "Faire participer adhérents, élus et salariés",
             [
                 dict(
-                    title="Présence à l'assemblée générale",
+                    title="Présence à l’assemblée générale",
                     kind="percent",
                     direction="up",
                     target_value=Decimal("90"),
                     target_year=2027,
                     method="Délégués présents, à distance ou représentés / délégués en exercice.",
                     owner="Vie démocratique",
-                    source="Émargement de l'assemblée générale (consult)",
+                    source="Émargement de l’assemblée générale (consult)",
                     computed="assembly_attendance",
                     values={-2: Decimal("80")},
                 ),
@@ -225,16 +225,16 @@ PLAN = [
             ],
         ),
         (
-            "Faire vivre les espaces d'engagement des élus",
+            "Faire vivre les espaces d’engagement des élus",
             [
                 dict(
-                    title="Élus inscrits dans les espaces d'engagement",
+                    title="Élus inscrits dans les espaces d’engagement",
                     kind="count",
                     unit="élus",
                     direction="up",
                     target_value=Decimal("1500"),
                     target_year=2027,
-                    method="Comptes d'élus actifs dans les espaces d'engagement.",
+                    method="Comptes d’élus actifs dans les espaces d’engagement.",
                     owner="Vie démocratique",
                     source="Annuaire des élus",
                     values={-2: Decimal("950"), -1: Decimal("1252")},
@@ -246,7 +246,7 @@ PLAN = [
                     direction="up",
                     target_value=Decimal("2000"),
                     target_year=2027,
-                    method="Actions déclarées dans l'année (agoras, forums, visites).",
+                    method="Actions déclarées dans l’année (agoras, forums, visites).",
                     owner="Vie démocratique",
                     source="Registre des actions",
                     values={-2: Decimal("1600"), -1: Decimal("1800")},
@@ -257,7 +257,7 @@ PLAN = [
                     direction="up",
                     target_value=Decimal("90"),
                     target_year=2027,
-                    method="Moyenne des taux d'atteinte de la présence à l'AG (réf. 90 %), des "
+                    method="Moyenne des taux d’atteinte de la présence à l’AG (réf. 90 %), des "
                     "élus inscrits (réf. 1 500) et des actions (réf. 2 000), sur 100.",
                     owner="Comité de mission",
                     source="Calculé par consult",
@@ -271,7 +271,7 @@ PLAN = [
 
 PROOF_TITLES = (
     "Tiers payant généralisé en optique",
-    "Fonds d'urgence pour les adhérents sinistrés",
+    "Fonds d’urgence pour les adhérents sinistrés",
     "Ateliers de prévention du mal de dos en entreprise",
     "Bus santé dans les communes rurales",
     "Forum santé des aidants",
@@ -279,16 +279,16 @@ PROOF_TITLES = (
     "Réduction des impressions papier de 40 %",
     "Flotte de véhicules électriques",
     "Agora des adhérents sur la santé mentale",
-    "Formation des élus à l'animation de débats",
+    "Formation des élus à l’animation de débats",
     "Test adhérents de la nouvelle offre jeunes",
     "Atelier impact : 12 projets clés, 13 pistes nouvelles",
-    "Plateforme d'écoute psychologique",
+    "Plateforme d’écoute psychologique",
     "Dépistage gratuit du diabète",
     "Achats responsables : clause carbone dans les marchés",
     "Panel citoyen de Nantes : restitution publique",
     "Accompagnement des aidants familiaux",
     "Journée prévention solaire sur les plages",
-    "Parcours d'accueil des nouveaux élus",
+    "Parcours d’accueil des nouveaux élus",
     "Baromètre annuel des adhérents",
 )
 
@@ -360,8 +360,8 @@ def load_demo(context) -> list[str]:
                         "components": [
                             {"indicator_id": indicator_by_title[t].id, "reference": r, "weight": 1}
                             for t, r in (
-                                ("Présence à l'assemblée générale", "90"),
-                                ("Élus inscrits dans les espaces d'engagement", "1500"),
+                                ("Présence à l’assemblée générale", "90"),
+                                ("Élus inscrits dans les espaces d’engagement", "1500"),
                                 ("Actions menées par les élus", "2000"),
                             )
                         ]
@@ -471,7 +471,7 @@ def _proofs(context, by_title, officer, member, now) -> int:
             happened_on=date(now.year - 1 - number % 2, 1 + number % 12, 1 + rng.randint(0, 27)),
             department=DEPARTMENTS[number % len(DEPARTMENTS)],
             territory=TERRITORIES[number % len(TERRITORIES)],
-            description=f"{title} : initiative menée par l'équipe, avec ses partenaires locaux.",
+            description=f"{title} : initiative menée par l’équipe, avec ses partenaires locaux.",
             figures=f"{rng.randint(2, 150) * 10} personnes concernées",
             links=links,
         )
@@ -525,7 +525,7 @@ def _committee(member, now: datetime, year: int) -> None:
         None,
         now=now,
         year=year - 1,
-        title=f"Avis du comité de mission sur l'année {year - 1}",
+        title=f"Avis du comité de mission sur l’année {year - 1}",
         body="Le comité constate des progrès sur trois objectifs sur quatre.",
         note="Premier jet",
     )
@@ -536,10 +536,10 @@ def _committee(member, now: datetime, year: int) -> None:
         year=year - 1,
         title=opinion.title,
         body=(
-            "Le comité de mission constate des progrès nets sur l'accès aux soins et sur "
-            "l'empreinte environnementale : la cible d'émissions est atteinte avant l'échéance.\n\n"
-            "Il invite la mutuelle à mieux mesurer l'impact de ses actions de prévention et à "
-            "poursuivre l'effort de participation des élus."
+            "Le comité de mission constate des progrès nets sur l’accès aux soins et sur "
+            "l’empreinte environnementale : la cible d’émissions est atteinte avant l’échéance.\n\n"
+            "Il invite la mutuelle à mieux mesurer l’impact de ses actions de prévention et à "
+            "poursuivre l’effort de participation des élus."
         ),
         note="Version adoptée en séance",
     )

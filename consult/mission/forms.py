@@ -134,12 +134,6 @@ class ValueForm(FlaskForm):
     evidence = TextAreaField(_l("Evidence"), validators=[Length(max=5000)])
 
 
-class ReasonForm(FlaskForm):
-    """A reason (returning or correcting a value, rejecting a proof)."""
-
-    reason = TextAreaField(_l("Reason"), validators=[Length(max=2000)])
-
-
 class AuditForm(FlaskForm):
     """Recording that the auditor checked a value."""
 

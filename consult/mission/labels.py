@@ -18,10 +18,10 @@ KIND_LABELS = {
 }
 DIRECTION_LABELS = {"up": _l("Higher is better"), "down": _l("Lower is better")}
 STATE_LABELS = {
-    "draft": _l("Draft"),
-    "submitted": _l("Submitted"),
+    "draft": _l("Being entered"),
+    "submitted": _l("Awaiting the committee"),
     "validated": _l("Validated by the committee"),
-    "audited": _l("Audited"),
+    "audited": _l("Audited by the OTI"),
 }
 TREND_LABELS = {
     "improving": _l("Improving"),
@@ -29,9 +29,9 @@ TREND_LABELS = {
     "stable": _l("Stable"),
 }
 PROOF_STATUS_LABELS = {
-    "submitted": _l("Submitted"),
+    "submitted": _l("Awaiting a decision"),
     "retained": _l("Retained"),
-    "rejected": _l("Rejected"),
+    "rejected": _l("Not retained"),
 }
 COMPUTED_LABELS = {
     "assembly_attendance": _l("General assembly attendance (from the roll)"),

@@ -29,7 +29,6 @@ from consult.mission.forms import (
     ImportForm,
     IndicatorForm,
     ObjectiveForm,
-    ReasonForm,
     ValueForm,
 )
 from consult.mission.models import Engagement, Indicator, IndicatorValue, Objective
@@ -345,7 +344,6 @@ def value(value_id):
         comments=mission_values.comments_on(value=found),
         may_enter=mission_values.may_enter(current_user, found.indicator),
         matches=computed.still_matches(found) if found.provenance else None,
-        reason_form=ReasonForm(),
         audit_form=AuditForm(),
         comment_form=CommentForm(),
         attachment_form=AttachmentForm(),

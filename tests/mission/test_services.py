@@ -245,3 +245,40 @@ def test_the_opinion_is_written_in_versions_and_published_once(member, officer, 
         committee.write_opinion(member, opinion, now=now, year=2025, title="Avis", body="v3")
     with pytest.raises(RuleError):
         committee.write_opinion(member, None, now=now, year=2025, title="Bis", body="x")
+
+
+def test_the_database_refuses_two_versions_being_written_at_one_date(make_indicator, now):
+    """The partial unique index behind `_flush_guarded`: a race cannot leave two open drafts."""
+    from sqlalchemy.exc import IntegrityError
+
+    from consult.mission.models import IndicatorValue
+
+    indicator = make_indicator()
+    for version in (1, 2):
+        db.session.add(
+            IndicatorValue(
+                indicator_id=indicator.id,
+                as_of=END_2024,
+                version=version,
+                state="draft",
+                value=Decimal(1),
+                created_at=now,
+            )
+        )
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_a_concurrent_second_draft_is_a_clear_refusal(make_indicator, officer, now, monkeypatch):
+    """When the check in Python is passed by a race, the index answers and the person is told."""
+    indicator = make_indicator()
+    values.save_value(officer, indicator, None, now=now, as_of=END_2024, figure=Decimal(1))
+    db.session.commit()
+    # the second request did not see the first one's draft yet
+    monkeypatch.setattr(type(indicator), "values", property(lambda self: []))
+    with pytest.raises(RuleError) as refused:
+        values.save_value(officer, indicator, None, now=now, as_of=END_2024, figure=Decimal(2))
+    assert "rechargez la page" in str(refused.value.message) or "reload" in str(
+        refused.value.message
+    )

@@ -205,6 +205,6 @@ class ImportForm(FlaskForm):
     """The dashboard spreadsheet."""
 
     file = FileField(
-        _l("Dashboard (CSV or XLSX)"),
-        render_kw={"accept": ".csv,.xlsx"},
+        _l("Dashboard (CSV, XLSX, ODS or XLS)"),
+        render_kw={"accept": ".csv,.txt,.xlsx,.ods,.xls"},
     )

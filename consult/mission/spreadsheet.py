@@ -27,7 +27,8 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
-from consult.mission.rules import Kind, parse_number
+from consult.core.errors import RuleError
+from consult.mission.rules import Kind, check_value, parse_number
 
 MAX_ROWS = 2000
 MAX_BYTES = 2 * 1024 * 1024
@@ -308,6 +309,20 @@ def _indicator(line: int, cells: dict[str, str], result: Dashboard) -> Indicator
             kind = Kind.AMOUNT
         else:
             kind = Kind.NUMBER
+    for year, figure in sorted(values.items()):
+        try:  # the same checks as a value typed in a form (a percentage above 100, ...)
+            check_value(
+                kind,
+                None if isinstance(figure, str) else figure,
+                figure if isinstance(figure, str) else "",
+                [{"label": "", "value": "0"}],
+            )
+        except RuleError as error:
+            result.errors.append(
+                (line, _l("%(year)d: %(reason)s", year=year, reason=error.message))
+            )
+    if len(result.errors) > errors_before:
+        return None
     unit = cells.get("unit", "")[:40]
     return IndicatorPlan(
         line=line,

@@ -18,6 +18,19 @@ from consult.mission.proofs import discard_unsaved, forget_saved
 # The public JSON lives in its own blueprint under /api/v1/mission.
 bp.record_once(lambda state: state.app.register_blueprint(api_bp))
 
+
+def _enters_values(user) -> bool:
+    """The person owns at least one indicator (one small query, for the navigation)."""
+    from sqlalchemy import select
+
+    from consult.extensions import db
+    from consult.mission.models import Indicator
+
+    return bool(
+        db.session.scalar(select(Indicator.id).where(Indicator.owner_user_id == user.id).limit(1))
+    )
+
+
 NAV = [
     NavItem("mission.dashboard", _l("Mission"), public=True, order=65),
     NavItem(
@@ -26,6 +39,7 @@ NAV = [
         roles=(Role.ORGANISER, Role.COMMITTEE, Role.AUDITOR),
         order=66,
     ),
+    NavItem("mission.mine", _l("My indicators"), when=_enters_values, order=67),
 ]
 
 

@@ -102,6 +102,12 @@ def test_excel_csv_in_windows_1252_is_read_too():
     assert plan.errors == [] and plan.objectives[0].title.startswith("Objectif 1")
 
 
+def test_a_value_that_does_not_fit_its_kind_is_refused_at_its_line():
+    plan = spreadsheet.read_dashboard(_rows(GOOD.replace("82,7 %", "182,7 %")))
+    assert [line for line, _message in plan.errors] == [3]
+    assert "2023" in str(plan.errors[0][1])
+
+
 def test_the_line_of_a_non_number_is_given():
     plan = spreadsheet.read_dashboard(_rows(GOOD.replace("47,33", "quarante")))
     assert [line for line, _message in plan.errors] == [6]

@@ -318,3 +318,45 @@ def test_exports_and_api_show_settled_values_only(client, mission, officer, now,
     login(client, make_user(roles=("auditor",)))
     sampling = client.get("/mission/manage/sampling.csv").get_data(as_text=True)
     assert "81,9" in sampling and "99" in sampling and str(draft.id) in sampling
+
+
+@pytest.mark.parametrize("role", ("auditor", "participant", "analyst"))
+def test_the_auditor_and_others_cannot_write_anything(
+    client, mission, role, sign_in_as, table_counts
+):
+    """The auditor reads everything and changes nothing: every writing route answers 403."""
+    sign_in_as(role)
+    i, v, p, o, e = (
+        mission["indicator"].id,
+        mission["value"].id,
+        mission["proof"].id,
+        mission["objective"].id,
+        mission["engagement"].id,
+    )
+    before = table_counts()
+    for path in (
+        "/mission/manage/objectives/new",
+        f"/mission/manage/objectives/{o}/engagements/new",
+        f"/mission/manage/engagements/{e}/indicators/new",
+        f"/mission/manage/indicators/{i}/values/new",
+        f"/mission/manage/indicators/{i}/recompute",
+        f"/mission/manage/values/{v}/edit",
+        f"/mission/manage/values/{v}/submit",
+        f"/mission/manage/values/{v}/validate",
+        f"/mission/manage/values/{v}/return",
+        f"/mission/manage/values/{v}/audit",
+        f"/mission/manage/values/{v}/correct",
+        f"/mission/manage/values/{v}/comments",
+        f"/mission/manage/values/{v}/attachments",
+        "/mission/manage/proofs/new",
+        f"/mission/manage/proofs/{p}/decide",
+        f"/mission/manage/proofs/{p}/comments",
+        f"/mission/manage/proofs/{p}/attachments",
+        "/mission/manage/sessions/new",
+        "/mission/manage/opinions/new",
+        "/mission/manage/import",
+        "/mission/manage/import/confirm",
+    ):
+        data = {"reason": "x", "reference": "x", "body": "x", "title": "x", "year": "2025"}
+        assert client.post(path, data=data).status_code == 403, (role, path)
+    assert table_counts() == before

@@ -105,6 +105,7 @@ class Config:
     RATE_LIMITS = {
         "accounts.login": "10 per minute; 100 per day",
         "consultations.answer": "20 per minute; 300 per day",
+        "consultations.answer_all": "20 per minute; 300 per day",
         "moderation.resubmit": "20 per minute; 300 per day",
         "moderation.flag": "10 per minute; 100 per day",
     }

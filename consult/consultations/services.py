@@ -347,6 +347,47 @@ def answer(
     return contribution
 
 
+class AnswersRefused(RuleError):
+    """Some answers of the all-at-once form were refused: nothing is saved, each error is shown
+    beside its question."""
+
+    def __init__(self, errors: dict):
+        super().__init__(_l("Some answers need a correction; none was saved."))
+        self.errors = errors
+
+
+def answer_all(
+    user: User, consultation: Consultation, given: dict[int, tuple], *, now: datetime
+) -> int:
+    """Save every answer given at once, all or nothing; `given` maps a question id to
+    (text, choice ids); questions left empty keep their current answer. Returns how many were
+    given."""
+    errors, saved = {}, 0
+    for question in consultation.questions:
+        text, choice_ids = given.get(question.id, (None, []))
+        if not (text or "").strip() and not choice_ids:
+            continue
+        try:
+            answer(user, question, text=text, choice_ids=choice_ids, now=now)
+        except RuleError as error:
+            errors[question.id] = error.message
+        else:
+            saved += 1
+    if errors:
+        raise AnswersRefused(errors)
+    return saved
+
+
+def progress(answers: dict[int, Contribution], consultation: Consultation) -> tuple[int, int]:
+    """(questions answered, questions): withdrawn answers do not count."""
+    done = sum(
+        1
+        for question in consultation.questions
+        if question.id in answers and answers[question.id].withdrawn_at is None
+    )
+    return done, len(consultation.questions)
+
+
 def withdraw(user: User, contribution: Contribution, *, now: datetime) -> None:
     """Withdraw one's own answer before the close; the text is kept, never shown or counted."""
     if contribution.author_id != user.id:

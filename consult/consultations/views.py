@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms import IntegerField
@@ -132,6 +133,65 @@ def answer(question_id):
         ), 422
     flash(_("Your answer is saved. You can change it until the consultation closes."), "success")
     return redirect(url_for(".show", consultation_id=consultation.id, _anchor=f"q{question.id}"))
+
+
+@bp.route("/consultations/<int:consultation_id>/answer-all", methods=["GET", "POST"])
+@login_required
+def answer_all(consultation_id):
+    """Every question in one form, with how far the person has got; all saved at once."""
+    consultation = _load(consultation_id)
+    now = utcnow()
+    if not current_user.profile_complete:
+        flash(_("Complete your profile before answering."), "warning")
+        return redirect(url_for("accounts.profile", next=request.path))
+    errors, submitted, status = {}, {}, 200
+    if request.method == "POST":
+        submitted = {q.id: request.form.get(f"answer-{q.id}", "") for q in consultation.questions}
+        given = {
+            q.id: (
+                submitted[q.id],
+                [int(v) for v in request.form.getlist(f"choice-{q.id}") if v.isdigit()],
+            )
+            for q in consultation.questions
+        }
+        try:
+            if honeypot_filled(request.form):
+                raise RuleError(HONEYPOT_MESSAGE)
+            saved = services.answer_all(current_user, consultation, given, now=now)
+        except services.AnswersRefused as refused:
+            db.session.rollback()
+            errors, status = refused.errors, 422
+        except RuleError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            status = 422
+        else:
+            flash(
+                ngettext(
+                    "%(num)d answer saved. You can change it until the consultation closes.",
+                    "%(num)d answers saved. You can change them until the consultation closes.",
+                    saved,
+                )
+                if saved
+                else _("Nothing was saved: every question was left empty."),
+                "success" if saved else "warning",
+            )
+            return redirect(url_for(".answer_all", consultation_id=consultation.id), 303)
+    answers = services.own_answers(current_user, consultation)
+    done, total = services.progress(answers, consultation)
+    return render_template(
+        "consultations/answer_all.html",
+        consultation=consultation,
+        phase=services.phase_of(consultation, now),
+        answers=answers,
+        done=done,
+        total=total,
+        may_answer=services.rules.is_eligible(
+            current_user.population_id, consultation.population_ids
+        ),
+        errors=errors,
+        submitted=submitted,
+    ), status
 
 
 @bp.post("/contributions/<int:contribution_id>/withdraw")

@@ -123,6 +123,15 @@ ROUTES = [
         (),
         (302,),
     ),
+    ("answer_all", "GET", lambda w, u: f"/consultations/{w.open}/answer-all", None, (), (200, 404)),
+    (
+        "answer_all",
+        "POST",
+        lambda w, u: f"/consultations/{w.open}/answer-all",
+        lambda w, u: {f"answer-{w.question}": "La proximité."},
+        (),
+        (303, 404),
+    ),
     ("mine", "GET", lambda w, u: "/my/contributions", None, (), (200,)),
     (
         "contributions",

@@ -126,7 +126,7 @@ def untranslated(area: str) -> list[str]:
 
 
 def problems() -> list[str]:
-    """Everything wrong with the catalogues: missing strings, gaps, stale .mo files."""
+    """Everything wrong with the catalogues: missing strings, gaps, stale .mo, plural rules."""
     found = []
     for area in areas():
         template = extract(area)
@@ -137,6 +137,11 @@ def problems() -> list[str]:
         found += [f"{area}: no French translation: {m!r}" for m in untranslated(area)]
         if catalog is not None and is_stale(po_path(area).with_suffix(".mo"), catalog):
             found.append(f"{area}: messages.mo is stale: run `consult i18n refresh`")
+        if catalog is not None and (catalog.num_plurals, catalog.plural_expr) != PLURALS:
+            found.append(
+                f"{area}: {catalog.num_plurals} plural forms instead of French's 2: run "
+                "`consult i18n refresh` and translate the plurals it marks"
+            )
     return found + conflicts()
 
 

@@ -2,10 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from consult.core.imports.forms import UploadForm
 
 KIND_LABELS = {
     "motion": _l("For / against / abstention / blank"),
@@ -36,16 +37,8 @@ class AssemblyForm(FlaskForm):
     )
 
 
-class RollForm(FlaskForm):
-    """The roll of delegates as a CSV file."""
-
-    file = FileField(
-        _l("Roll (CSV)"),
-        validators=[FileRequired(_l("Choose a CSV file."))],
-        description=_l(
-            "Columns: identifier, name, email, section, and weight if the statutes weight votes."
-        ),
-    )
+class RollForm(UploadForm):
+    """The roll of delegates: a spreadsheet or a CSV file."""
 
 
 class ResolutionForm(FlaskForm):

@@ -6,12 +6,10 @@ count and a fraction is done with integers (``part * den >= num * whole``), neve
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import cmp_to_key
 from typing import TypeVar
@@ -619,13 +617,12 @@ def freeze_digest(roll: Iterable[Mapping], texts: Iterable[Mapping], rules: Mapp
 # --------------------------------------------------------------------------- roll import
 
 
-ROLL_COLUMNS = ("identifier", "name", "email", "section")
 MAX_WEIGHT = 1_000_000
 
 
 @dataclass(frozen=True)
 class RollRow:
-    """One delegate read from the roll CSV."""
+    """One delegate read from a line of the roll."""
 
     identifier: str
     name: str
@@ -634,61 +631,21 @@ class RollRow:
     weight: int = 1
 
 
-@dataclass
-class RollImport:
-    """Rows accepted and line-numbered problems; nothing is imported when problems exist."""
+def read_delegate(values: dict[str, str]) -> RollRow | tuple[str, str]:
+    """One line of the roll as a delegate, or the problem's code and the value at fault.
 
-    rows: list[RollRow] = field(default_factory=list)
-    problems: list[tuple[int, str, str]] = field(default_factory=list)  # (line, code, detail)
-
-
-def parse_roll(text: str) -> RollImport:
-    """Read the roll CSV (identifier, name, email, section[, weight]); ``;`` or ``,`` separated."""
-    result = RollImport()
-    text = text.lstrip("\ufeff")
-    if not text.strip():
-        result.problems.append((1, "empty", ""))
-        return result
-    first_line = text.splitlines()[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in ROLL_COLUMNS if c not in header]
-    if missing:
-        result.problems.append((1, "missing_columns", ", ".join(missing)))
-        return result
-    reader.fieldnames = header
-    seen_ids: set[str] = set()
-    seen_emails: set[str] = set()
-    for line, raw in enumerate(reader, start=2):
-        if None in raw:
-            result.problems.append((line, "extra_cells", ""))
-            continue
-        row = {k: (v or "").strip() for k, v in raw.items()}
-        if not any(row.values()):
-            continue
-        identifier, name, email = row["identifier"], row["name"], row["email"].lower()
-        if not identifier or not name:
-            result.problems.append((line, "missing_value", "identifier/name"))
-            continue
-        if "@" not in email or email.startswith("@") or email.endswith("@") or " " in email:
-            result.problems.append((line, "bad_email", row["email"]))
-            continue
-        weight_text = row.get("weight", "") or "1"
-        if not weight_text.isdigit() or not 1 <= int(weight_text) <= MAX_WEIGHT:
-            result.problems.append((line, "bad_weight", weight_text))
-            continue
-        if identifier in seen_ids:
-            result.problems.append((line, "duplicate_identifier", identifier))
-            continue
-        if email in seen_emails:
-            result.problems.append((line, "duplicate_email", email))
-            continue
-        seen_ids.add(identifier)
-        seen_emails.add(email)
-        result.rows.append(
-            RollRow(identifier, name, email, row["section"], int(weight_text)),
-        )
-    if not result.rows and not result.problems:
-        result.problems.append((1, "empty", ""))
-    return result
+    Codes: missing_value, bad_email, bad_weight (see `consult.assembly.imports` for the words).
+    """
+    row = {k: " ".join((v or "").split()) for k, v in values.items()}
+    identifier, name, email = row.get("identifier", ""), row.get("name", ""), row.get("email", "")
+    if not identifier or not name:
+        return ("missing_value", "identifier/name")
+    email = email.lower()
+    if "@" not in email or email.startswith("@") or email.endswith("@") or " " in email:
+        return ("bad_email", row.get("email", ""))
+    weight_text = row.get("weight", "") or "1"
+    if not weight_text.isdigit() or not 1 <= int(weight_text) <= MAX_WEIGHT:
+        return ("bad_weight", weight_text)
+    return RollRow(
+        identifier[:40], name[:200], email[:254], row.get("section", "")[:120], int(weight_text)
+    )

@@ -15,8 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from consult.accounts.models import User, UserRole
-from consult.accounts.services import create_user
+from consult.accounts.models import User
 from consult.assembly import rules
 from consult.assembly.models import (
     Assembly,
@@ -30,7 +29,6 @@ from consult.assembly.models import (
 )
 from consult.core import audit
 from consult.core.errors import RuleError
-from consult.core.permissions import Role
 from consult.extensions import db
 
 #: Majority-judgment grades, best first (the scale French civic practice uses).
@@ -205,72 +203,12 @@ def _refuse_if_frozen(assembly: Assembly) -> None:
         raise RuleError(_l("Voting has opened: the roll and the texts are frozen."))
 
 
-ROLL_PROBLEMS = {
-    "empty": _l("The file holds no delegate."),
-    "missing_columns": _l("Columns missing from the header: %(detail)s."),
-    "extra_cells": _l("Line %(line)s has more cells than the header."),
-    "missing_value": _l("Line %(line)s: the identifier and the name are required."),
-    "bad_email": _l("Line %(line)s: %(detail)s is not an e-mail address."),
-    "bad_weight": _l("Line %(line)s: the weight %(detail)s is not a whole number from 1."),
-    "duplicate_identifier": _l("Line %(line)s: the identifier %(detail)s appears twice."),
-    "duplicate_email": _l("Line %(line)s: the e-mail address %(detail)s appears twice."),
-}
-
-
-class RollErrors(RuleError):
-    """Every problem of a roll file, so the officer fixes them all at once."""
-
-    def __init__(self, messages: list[str]):
-        super().__init__("\n".join(messages))
-        self.messages = messages
-
-
 def import_roll(actor: User, assembly: Assembly, raw: bytes, *, now: datetime) -> int:
-    """Replace the roll with the CSV's delegates; accounts are found or created by e-mail."""
-    _refuse_if_frozen(assembly)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise RuleError(_l("The file must be UTF-8 encoded CSV."), field="file") from None
-    parsed = rules.parse_roll(text)
-    if parsed.problems:
-        raise RollErrors(
-            [
-                str(ROLL_PROBLEMS[code] % {"line": line, "detail": detail})
-                for line, code, detail in parsed.problems[:50]
-            ]
-        )
-    db.session.execute(delete(Proxy).where(Proxy.assembly_id == assembly.id))
-    db.session.execute(delete(Delegate).where(Delegate.assembly_id == assembly.id))
-    db.session.expire(assembly, ["delegates"])
-    emails = [row.email for row in parsed.rows]
-    existing: dict[str, User] = {}
-    for start in range(0, len(emails), 1000):  # one query per thousand delegates
-        chunk = emails[start : start + 1000]
-        existing.update(
-            (u.email, u) for u in db.session.scalars(select(User).where(User.email.in_(chunk)))
-        )
-    for row in parsed.rows:
-        user = existing.get(row.email)
-        if user is None:
-            user = create_user(row.email, now=now, roles=(Role.DELEGATE,), display_name=row.name)
-        elif Role.DELEGATE not in user.role_names:
-            user.roles.append(UserRole(role=str(Role.DELEGATE)))
-        db.session.add(
-            Delegate(
-                assembly_id=assembly.id,
-                user_id=user.id,
-                identifier=row.identifier,
-                name=row.name,
-                email=row.email,
-                section=row.section,
-                weight=row.weight,
-            )
-        )
-    db.session.flush()
-    audit.record(actor, "assembly.roll", assembly, now=now, after={"delegates": len(parsed.rows)})
-    append_log(assembly, "roll", now=now, delegates=len(parsed.rows))
-    return len(parsed.rows)
+    """Replace the roll from a file in one call (demonstration, command line, tests); the pages
+    go through the shared import instead. See `consult.assembly.imports.import_roll`."""
+    from consult.assembly.imports import import_roll as replace_roll
+
+    return replace_roll(actor, assembly, raw, now=now)
 
 
 def add_resolution(

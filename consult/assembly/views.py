@@ -22,9 +22,12 @@ from sqlalchemy import select
 from consult.assembly import rules, services
 from consult.assembly.api import api_bp
 from consult.assembly.forms import KIND_LABELS, AssemblyForm, ProxyForm, ResolutionForm, RollForm
+from consult.assembly.imports import ROLL
 from consult.assembly.models import Assembly, Delegate, Participation, Proxy, Resolution
 from consult.core.clock import utcnow
 from consult.core.errors import RuleError, refuse
+from consult.core.imports import services as imports
+from consult.core.imports.views import large_upload
 from consult.core.nav import NavItem
 from consult.core.paging import page_arg
 from consult.core.permissions import Role, has_any_role, role_required
@@ -127,14 +130,15 @@ def create():
 # --------------------------------------------------------------------------- officer
 
 
-def _manage(assembly, *, roll_form=None, resolution_form=None, status=200, roll_errors=()):
+def _manage(assembly, *, roll_form=None, resolution_form=None, status=200):
     """The officer's page: freeze, agenda, windows."""
     return render_template(
         "assembly/manage.html",
         assembly=assembly,
         roll_form=roll_form or RollForm(),
         resolution_form=resolution_form or ResolutionForm(),
-        roll_errors=roll_errors,
+        roll_kind=ROLL,
+        roll_under_way=imports.open_batches(ROLL, assembly.id),
         ruleset=services.rule_set(assembly),
         labels=_labels(),
         kind_labels=KIND_LABELS,
@@ -161,23 +165,29 @@ def manage(assembly_id):
 
 @bp.post("/<int:assembly_id>/roll")
 @role_required(Role.ORGANISER)
+@large_upload
 def import_roll(assembly_id):
-    """Replace the roll from a CSV file; every problem is listed and nothing changes."""
+    """Read a roll file; the shared import pages then map, preview and import it."""
     assembly = _assembly(assembly_id)
     form = RollForm()
     if not form.validate_on_submit():
         return _manage(assembly, roll_form=form, status=422)
+    upload = form.file.data
     try:
-        count = services.import_roll(current_user, assembly, form.file.data.read(), now=utcnow())
-    except services.RollErrors as error:
-        db.session.rollback()
-        return _manage(assembly, roll_form=form, status=422, roll_errors=error.messages)
+        batch = imports.upload(
+            current_user,
+            ROLL,
+            assembly,
+            upload.read(),
+            filename=upload.filename or "",
+            options={"filename": upload.filename or ""},
+            now=utcnow(),
+        )
     except RuleError as error:
         db.session.rollback()
         form.file.errors.append(error.message)
         return _manage(assembly, roll_form=form, status=422)
-    flash(_("%(count)d delegates on the roll.", count=count), "success")
-    return _back(assembly)
+    return redirect(url_for("core.imports.columns", batch_id=batch.id))
 
 
 def _wordings(text: str) -> list[str]:

@@ -104,7 +104,12 @@ def refresh(area: str) -> list[str]:
         return []
     if catalog is None:
         catalog = Catalog(project="consult", locale=LOCALE, creation_date=STAMP)
-    catalog._num_plurals, catalog._plural_expr = PLURALS
+    if (catalog.num_plurals, catalog.plural_expr) != PLURALS:
+        catalog._num_plurals, catalog._plural_expr = PLURALS
+        for message in catalog:
+            if isinstance(message.string, list | tuple):
+                # French's extra CLDR form repeats the plural: the first two are the forms.
+                message.string = tuple(message.string[: PLURALS[0]])
     catalog.update(template, no_fuzzy_matching=True)
     catalog.obsolete.clear()
     catalog.revision_date = STAMP

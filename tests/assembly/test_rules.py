@@ -463,46 +463,24 @@ def test_freeze_digest_ignores_order_and_sees_every_change():
 # --------------------------------------------------------------------------- roll import
 
 
-def test_parse_roll_semicolons_weights_and_bom():
-    text = (
-        "\ufeffIdentifier;Name;Email;Section;Weight\n"
-        "D001;Anne Martin;Anne@Example.org;Ouest;2\n"
-        "D002;Paul Durand;paul@example.org;Est;\n"
-        "\n"
+def test_a_roll_line_becomes_a_delegate_with_a_weight():
+    values = {"identifier": "D001", "name": " Anne  Martin ", "email": "Anne@Example.org"}
+    assert rules.read_delegate({**values, "section": "Ouest", "weight": "2"}) == rules.RollRow(
+        "D001", "Anne Martin", "anne@example.org", "Ouest", 2
     )
-    result = rules.parse_roll(text)
-    assert result.problems == []
-    assert result.rows == [
-        rules.RollRow("D001", "Anne Martin", "anne@example.org", "Ouest", 2),
-        rules.RollRow("D002", "Paul Durand", "paul@example.org", "Est", 1),
-    ]
-
-
-def test_parse_roll_reports_each_bad_line():
-    text = (
-        "identifier,name,email,section,weight\n"
-        "D1,A,a@x.org,S,1\n"
-        "D1,B,b@x.org,S,1\n"
-        "D3,C,a@x.org,S,1\n"
-        "D4,D,not-an-email,S,1\n"
-        "D5,E,e@x.org,S,0\n"
-        ",F,f@x.org,S,1\n"
-        "D7,G,g@x.org,S,1,extra\n"
+    assert rules.read_delegate(values) == rules.RollRow(
+        "D001", "Anne Martin", "anne@example.org", "", 1
     )
-    result = rules.parse_roll(text)
-    assert [(line, code) for line, code, _ in result.problems] == [
-        (3, "duplicate_identifier"),
-        (4, "duplicate_email"),
-        (5, "bad_email"),
-        (6, "bad_weight"),
-        (7, "missing_value"),
-        (8, "extra_cells"),
-    ]
 
 
-def test_parse_roll_needs_the_columns():
-    assert rules.parse_roll("id,name\n1,a\n").problems == [
-        (1, "missing_columns", "identifier, email, section")
-    ]
-    assert rules.parse_roll("").problems == [(1, "empty", "")]
-    assert rules.parse_roll("identifier,name,email,section\n").problems == [(1, "empty", "")]
+@pytest.mark.parametrize(
+    ("values", "code"),
+    [
+        ({"identifier": "", "name": "F", "email": "f@x.org"}, "missing_value"),
+        ({"identifier": "D4", "name": "D", "email": "not-an-email"}, "bad_email"),
+        ({"identifier": "D5", "name": "E", "email": "e@x.org", "weight": "0"}, "bad_weight"),
+        ({"identifier": "D6", "name": "E", "email": "e@x.org", "weight": "1.5"}, "bad_weight"),
+    ],
+)
+def test_a_bad_roll_line_gives_its_problem(values, code):
+    assert rules.read_delegate(values)[0] == code

@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 
 from consult.accounts.services import find_user_by_email
 from consult.assembly import rules, services
+from consult.assembly.imports import RollErrors
 from consult.assembly.models import AssemblyLogEntry, Ballot, Delegate, Participation, Proxy
 from consult.core.errors import RuleError
 from consult.core.models import AuditEvent
@@ -51,13 +52,13 @@ def test_roll_import_reports_every_problem_and_changes_nothing(make_assembly, of
     bad = (
         b"identifier;name;email;section\nX1;A;a@example.org;S\nX1;B;b@example.org;S\nX3;C;nope;S\n"
     )
-    with pytest.raises(services.RollErrors) as caught:
+    with pytest.raises(RollErrors) as caught:
         services.import_roll(officer, assembly, bad, now=now)
-    assert len(caught.value.messages) == 2
+    assert [line for line, _ in caught.value.refused] == [3, 4]
     db.session.rollback()
     assert count(Delegate, Delegate.assembly_id == assembly.id) == 2
-    with pytest.raises(RuleError, match="UTF-8"):
-        services.import_roll(officer, assembly, b"\xff\xfe\x00", now=now)
+    with pytest.raises(RuleError, match="CSV"):
+        services.import_roll(officer, assembly, b"\x89PNG\r\n\x1a\n\x00\x00", now=now)
 
 
 def test_reimport_replaces_the_roll_and_reuses_accounts(make_assembly, make_roll, officer, now):

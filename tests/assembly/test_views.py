@@ -1,5 +1,6 @@
 """Assembly pages: permission matrix, the officer's and the delegate's flows, results, CLI."""
 
+import html
 import io
 import json
 import re
@@ -140,7 +141,14 @@ def test_the_whole_assembly_through_the_pages(client, app, login, officer, voter
         data={"file": (io.BytesIO(make_roll(3)), "roll.csv")},
         content_type="multipart/form-data",
     )
-    assert response.status_code == 303
+    # The shared import pages: the columns are recognised, the preview shows 3 delegates.
+    assert response.status_code == 302
+    columns = response.headers["Location"]
+    mapping = ["identifier", "name", "email", "section", "weight"]
+    response = client.post(columns, data={f"column-{i}": k for i, k in enumerate(mapping)})
+    batch = response.headers["Location"]
+    assert "À créer</dt><dd>3" in client.get(batch).get_data(as_text=True)
+    assert client.post(batch + "/confirm").status_code == 303
     response = client.post(
         f"/assemblies/{assembly_id}/resolutions",
         data={
@@ -258,14 +266,27 @@ def test_officer_forms_refuse_bad_input(client, login, officer, make_assembly):
     assembly = make_assembly()
     login(client, officer)
     assert client.post("/assemblies/", data={"title": "", "held_on": "x"}).status_code == 422
+    before = [d.identifier for d in assembly.delegates]
     bad_roll = b"identifier;name;email;section\nA;B;pas-un-mail;S\n"
     response = client.post(
         f"/assemblies/{assembly.id}/roll",
         data={"file": (io.BytesIO(bad_roll), "roll.csv")},
         content_type="multipart/form-data",
     )
+    # Read, then refused at the preview: the whole roll or nothing, so no confirmation.
+    columns = response.headers["Location"]
+    mapping = ["identifier", "name", "email", "section"]
+    batch = client.post(columns, data={f"column-{i}": k for i, k in enumerate(mapping)}).headers[
+        "Location"
+    ]
+    page = html.unescape(client.get(batch).get_data(as_text=True))
+    assert "«\u00a0pas-un-mail\u00a0» n’est pas une adresse" in page and "Confirmer" not in page
+    client.post(batch + "/confirm")
+    assert [d.identifier for d in assembly.delegates] == before
+    response = client.post(
+        f"/assemblies/{assembly.id}/roll", data={"file": (io.BytesIO(b""), "roll.csv")}
+    )
     assert response.status_code == 422
-    assert "pas-un-mail n’est pas une adresse" in response.get_data(as_text=True)
     response = client.post(
         f"/assemblies/{assembly.id}/resolutions",
         data={"title": "T", "body": "B", "category": "statutory", "kind": "wordings"},

@@ -44,6 +44,10 @@ class Plan:
             "remove": len(self.remove),
             "unchanged": self.unchanged,
             "refused": len({line for line, _message in self.refused}),
+            # What the organiser should see leave (a roll's identifiers), when the kind says so.
+            "removals": [str(item) for item in self.remove[:MAX_REFUSALS_KEPT]]
+            if all(isinstance(item, str) for item in self.remove)
+            else [],
             "refusals": [
                 [line, *stored_message(message)]
                 for line, message in self.refused[:MAX_REFUSALS_KEPT]

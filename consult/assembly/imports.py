@@ -1,0 +1,231 @@
+"""The roll of delegates from the organisation's file: the assembly's import kind.
+
+The file is the whole roll: a delegate is matched by identifier, so a line creates a delegate,
+updates one (name, e-mail, section, weight) or leaves them as they are, and a delegate missing
+from the file is removed with the proxies they gave or held. A refused line would silently take
+someone off the roll, so the roll is imported whole or not at all.
+"""
+
+from flask import url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, or_, select
+
+from consult.accounts.models import User, UserRole
+from consult.accounts.services import create_user
+from consult.assembly import rules
+from consult.assembly.models import Assembly, Delegate, Proxy
+from consult.assembly.services import _refuse_if_frozen, append_log
+from consult.core import audit
+from consult.core.errors import RuleError
+from consult.core.imports import COMMON_SYNONYMS, Field, ImportKind, Plan, register
+from consult.core.imports import mapping as columns
+from consult.core.imports.reading import read_table
+from consult.core.permissions import Role
+from consult.extensions import db
+
+#: A roll bigger than this is not a general assembly's.
+MAX_DELEGATES = 50_000
+
+
+def _problem(code: str, detail: str):
+    """The words for a problem `rules.read_delegate` found."""
+    if code == "bad_email":
+        return _l("“%(detail)s” is not an e-mail address.", detail=detail)
+    if code == "bad_weight":
+        return _l("The weight “%(detail)s” is not a whole number from 1.", detail=detail)
+    return _l("The identifier and the name are required.")
+
+
+class Roll(ImportKind):
+    """The delegates of one assembly, replaced by the file's."""
+
+    key = "assembly.roll"
+    title = _l("Import the roll of delegates")
+    roles = (Role.ORGANISER,)
+    max_rows = MAX_DELEGATES
+    allow_partial = False
+    removes = True
+    example = "examples/roll.ods"
+    fields = (
+        Field("identifier", _l("Identifier"), COMMON_SYNONYMS["identifier"], required=True),
+        Field("name", _l("Name"), COMMON_SYNONYMS["name"] + ("nom",), required=True),
+        Field("email", _l("E-mail"), COMMON_SYNONYMS["email"], required=True),
+        Field("section", _l("Section"), COMMON_SYNONYMS["section"]),
+        Field(
+            "weight",
+            _l("Weight"),
+            COMMON_SYNONYMS["weight"],
+            hint=_l("Votes the delegate carries; 1 when empty."),
+        ),
+    )
+
+    def load_target(self, target_id):
+        """The assembly."""
+        return db.session.get(Assembly, target_id)
+
+    def check_access(self, actor, target) -> None:
+        """The roll is frozen once voting has opened."""
+        _refuse_if_frozen(target)
+
+    def plan(self, target, records, options, now) -> Plan:
+        """Delegates to add, to change, to remove; refusals (which block the whole roll)."""
+        plan = Plan()
+        rows, ids, emails = [], {}, {}
+        for line, values in records:
+            row = rules.read_delegate(values)
+            if not isinstance(row, rules.RollRow):
+                plan.refuse(line, _problem(*row))
+            elif row.identifier in ids:
+                plan.refuse(
+                    line,
+                    _l(
+                        "The identifier %(detail)s is already on line %(n)d.",
+                        detail=row.identifier,
+                        n=ids[row.identifier],
+                    ),
+                )
+            elif row.email in emails:
+                plan.refuse(
+                    line,
+                    _l(
+                        "The e-mail address %(detail)s is already on line %(n)d.",
+                        detail=row.email,
+                        n=emails[row.email],
+                    ),
+                )
+            else:
+                ids[row.identifier], emails[row.email] = line, line
+                rows.append(row)
+        current = _delegates(target)
+        for row in rows:
+            delegate = current.get(row.identifier)
+            if delegate is None:
+                plan.create.append(row)
+            elif _as_row(delegate) != row:
+                plan.update.append(row)
+            else:
+                plan.unchanged += 1
+        plan.remove = sorted(set(current) - set(ids))
+        return plan
+
+    def apply(self, actor, target, plan, options, now, progress) -> dict:
+        """Remove, update, then add delegates; accounts are found or created by e-mail."""
+        current = _delegates(target)
+        removed = [current[identifier].id for identifier in plan.remove]
+        if removed:
+            db.session.execute(
+                delete(Proxy).where(or_(Proxy.giver_id.in_(removed), Proxy.holder_id.in_(removed)))
+            )
+            db.session.execute(delete(Delegate).where(Delegate.id.in_(removed)))
+        accounts = _accounts([row.email for row in plan.create + plan.update], now)
+        for row in plan.update:
+            delegate = current[row.identifier]
+            delegate.user_id = accounts[row.email].id
+            delegate.name, delegate.email = row.name, row.email
+            delegate.section, delegate.weight = row.section, row.weight
+        db.session.flush()
+        for number, row in enumerate(plan.create, 1):
+            db.session.add(
+                Delegate(
+                    assembly_id=target.id,
+                    user_id=accounts[row.email].id,
+                    identifier=row.identifier,
+                    name=row.name,
+                    email=row.email,
+                    section=row.section,
+                    weight=row.weight,
+                )
+            )
+            if number % 500 == 0:
+                progress(number, len(plan.create))
+        db.session.flush()
+        db.session.expire(target, ["delegates"])
+        total = len(current) - len(removed) + len(plan.create)
+        result = {
+            "created": len(plan.create),
+            "updated": len(plan.update),
+            "removed": len(removed),
+            "delegates": total,
+        }
+        audit.record(actor, "assembly.roll", target, now=now, after=result)
+        append_log(target, "roll", now=now, delegates=total)
+        return result
+
+    def back_url(self, target) -> str:
+        """The assembly's page."""
+        return url_for("assembly.manage", assembly_id=target.id)
+
+    def done_message(self, result: dict) -> str:
+        """The roll's new size and what changed."""
+        return gettext(
+            "%(count)d delegates on the roll: %(created)d added, %(updated)d changed, "
+            "%(removed)d removed.",
+            count=result.get("delegates", 0),
+            created=result.get("created", 0),
+            updated=result.get("updated", 0),
+            removed=result.get("removed", 0),
+        )
+
+
+def _delegates(assembly: Assembly) -> dict[str, Delegate]:
+    """The assembly's delegates by identifier."""
+    return {
+        d.identifier: d
+        for d in db.session.scalars(select(Delegate).where(Delegate.assembly_id == assembly.id))
+    }
+
+
+def _as_row(delegate: Delegate) -> rules.RollRow:
+    """A stored delegate as the line that would leave them unchanged."""
+    return rules.RollRow(
+        delegate.identifier, delegate.name, delegate.email, delegate.section, delegate.weight
+    )
+
+
+def _accounts(emails: list[str], now) -> dict[str, User]:
+    """The account of each e-mail, created when missing; every one holds the delegate role."""
+    found: dict[str, User] = {}
+    for start in range(0, len(emails), 1000):  # one query per thousand delegates
+        chunk = emails[start : start + 1000]
+        found.update(
+            (u.email, u) for u in db.session.scalars(select(User).where(User.email.in_(chunk)))
+        )
+    for email in emails:
+        user = found.get(email)
+        if user is None:
+            found[email] = create_user(email, now=now, roles=(Role.DELEGATE,))
+        elif Role.DELEGATE not in user.role_names:
+            user.roles.append(UserRole(role=str(Role.DELEGATE)))
+    return found
+
+
+def import_roll(actor, assembly: Assembly, raw: bytes, *, now) -> int:
+    """Replace the roll from a file in one call (demonstration, command line, tests): the same
+    reading, rules and writing as the pages, with the columns named as consult names them.
+
+    Raises `RuleError` for an unreadable file and `RollErrors` when lines are refused."""
+    _refuse_if_frozen(assembly)
+    table = read_table(raw, max_rows=ROLL.max_rows)
+    chosen = columns.suggest(table.columns, ROLL.fields)
+    problems = columns.problems(chosen, ROLL.fields)
+    if problems:
+        raise RuleError(problems[0], field="file")
+    records = list(columns.records(table.rows, chosen))
+    plan = ROLL.plan(assembly, records, {}, now)
+    for line, message in table.problems:
+        plan.refuse(line, message)
+    if plan.refused:
+        raise RollErrors(sorted(plan.refused, key=lambda item: item[0]))
+    return ROLL.apply(actor, assembly, plan, {}, now, lambda done, total: None)["delegates"]
+
+
+class RollErrors(RuleError):
+    """The refused lines of a roll file, so the officer fixes them all at once."""
+
+    def __init__(self, refused: list[tuple[int, object]]):
+        super().__init__(_l("The roll was not imported: %(n)d line(s) refused.", n=len(refused)))
+        self.refused = refused
+
+
+ROLL = register(Roll())

@@ -64,8 +64,18 @@ def index():
     """Home: the consultations open to this person, or a welcome for visitors."""
     if not current_user.is_authenticated:
         return render_template("consultations/welcome.html")
-    items = services.consultations_for(current_user, now=utcnow())
-    return render_template("consultations/index.html", items=items)
+    from consult.consultations.home import home_for
+    from consult.notifications.views import describe
+
+    now = utcnow()
+    items = services.consultations_for(current_user, now=now)
+    return render_template(
+        "consultations/index.html",
+        items=items,
+        home=home_for(current_user, items, now=now),
+        home_now=now,
+        describe=describe,
+    )
 
 
 @bp.get("/consultations/<int:consultation_id>")

@@ -15,8 +15,11 @@ The same inputs go to both:
   be split into 6 panels of 12 that each meet the quotas? (our integer program answers).
 
 Figures: time, smallest selection probability, and the share of each lottery (by probability)
-whose panels meet the quotas; then consult's figures as ratios to sortition's, from this run.
-sortition-algorithms runs in a child process with a time limit, reported if reached.
+whose panels meet the quotas; where consult's time goes (column-generation rounds, seconds in the
+dual LP, in the pricing heuristics and exact integer programs, warm start and final distribution)
+and its time as a ratio to the 30 s target of a committed lottery for 2,000 volunteers; then
+consult's figures as ratios to sortition's, from this run. sortition-algorithms runs in a child
+process with a time limit, reported if reached (``--sortition-timeout 0`` skips it).
 """
 
 import argparse
@@ -68,6 +71,9 @@ FEATURES = {
 
 #: Committees of sortition-algorithms' lottery checked for a split into panels.
 CHECKED = 40
+#: The compass target: a committed lottery for 2,000 volunteers in under 30 s (issue 17).
+TARGET_SECONDS = 30.0
+PARTS = ("warm_start", "dual", "pricing_heuristic", "pricing_exact", "final")
 
 
 def instance(pool: int, panels: int, size: int, seed: int):
@@ -98,8 +104,9 @@ def splittable(members, specs) -> bool | None:
 
 def run_consult(volunteers, specs, method):
     """consult's lottery: time, smallest probability, share of panel sets meeting the quotas."""
+    stats = {}
     start = time.perf_counter()
-    lottery = committed_lottery(volunteers, specs, method)
+    lottery = committed_lottery(volunteers, specs, method, stats=stats)
     elapsed = time.perf_counter() - start
     total = sum(lottery.weights)
     # every panel set in the support, rebuilt from its type counts, checked against the quotas
@@ -126,7 +133,25 @@ def run_consult(volunteers, specs, method):
         "valid_share": ok / total,
         "support": len(lottery.columns),
         "sample_ok": sample_ok,
+        "stats": stats,
     }
+
+
+def print_breakdown(method: str, r: dict) -> None:
+    """Where the time went, and the time against the target."""
+    stats, total = r["stats"], r["time"]
+    parts = ", ".join(
+        f"{name.replace('_', ' ')} {stats[name + '_seconds']:.1f} s "
+        f"({stats[name + '_seconds'] / total:.0%})"
+        for name in PARTS
+    )
+    other = total - sum(stats[name + "_seconds"] for name in PARTS)
+    print(
+        f"  {method}: {stats['rounds']} column-generation rounds, {stats['panel_sets']} panel "
+        f"sets, {stats['types']} types; {parts}; model building and the rest {other:.1f} s "
+        f"({other / total:.0%})"
+    )
+    print(f"  {method}: time / {TARGET_SECONDS:.0f} s target = {total / TARGET_SECONDS:.2f}")
 
 
 def _sortition_child(volunteers, specs, queue):
@@ -210,6 +235,9 @@ def main():
             f"panel sets meeting the per-panel quotas {r['valid_share']:.0%} "
             f"({r['support']} in the lottery)   drawn panels meet quotas: {r['sample_ok']}"
         )
+        print_breakdown(method, r)
+    if args.sortition_timeout <= 0:
+        return
     s = run_sortition(volunteers, specs, args.sortition_timeout)
     if s is None:
         print(f"sortition-algorithms maximin: not finished after {args.sortition_timeout:.0f} s")

@@ -28,6 +28,7 @@ AREAS = [
     "privacy",
     "notifications",
     "results",
+    "admin",
 ]
 
 CONTENT_SECURITY_POLICY = (

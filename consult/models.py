@@ -1,6 +1,7 @@
 """Every area's models, imported in one place so that Alembic sees the whole schema."""
 
 from consult.accounts.models import AccountToken, Population, Region, User, UserRole  # noqa: F401
+from consult.admin.models import SettingValue  # noqa: F401
 from consult.analysis.models import (  # noqa: F401
     AnalysisJob,
     Finding,
@@ -64,6 +65,7 @@ from consult.panels.models import (  # noqa: F401
     PanelDraw,
     PanelFeature,
     PanelFeatureValue,
+    PanelJob,
     PanelProject,
     PanelQuota,
     PanelSeat,

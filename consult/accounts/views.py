@@ -68,7 +68,10 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def _after_sign_in(user: User):
-    """Where to go once signed in: the profile if it is missing, else where the person was going."""
+    """Where to go once signed in: where the person was going; else administrators go to the
+    administration home, and participants without a profile to the profile form."""
+    if Role.ADMINISTRATOR in user.role_names:
+        return redirect(_safe_next(request.args.get("next")) or url_for("admin.home"))
     if not user.profile_complete and user.has_role(Role.PARTICIPANT):
         return redirect(url_for("accounts.profile", next=_safe_next(request.args.get("next"))))
     return redirect(_safe_next(request.args.get("next")) or url_for("consultations.index"))

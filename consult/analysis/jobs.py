@@ -9,50 +9,28 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, has_app_context
-from sqlalchemy import event
-from sqlalchemy.orm import Session
+from flask import has_app_context
 
 from consult.analysis.models import AnalysisJob
+from consult.core import jobs as core_jobs
 from consult.core.clock import utcnow
 from consult.extensions import db
 
 QUEUE = "analysis"
-PENDING = "analysis_jobs_to_queue"
 log = logging.getLogger(__name__)
 
 
 def uses_queue() -> bool:
     """Queue on Redis only when it is configured and the app is not told to run jobs inline."""
-    config = current_app.config
-    return bool(config.get("REDIS_URL")) and not config.get("ANALYSIS_JOBS_INLINE", False)
+    return core_jobs.uses_queue("ANALYSIS_JOBS_INLINE")
 
 
 def submit(job: AnalysisJob) -> None:
     """Run a job now, or queue it to run once the current transaction commits."""
     if uses_queue():
-        db.session.info.setdefault(PENDING, []).append(job.id)
+        core_jobs.queue_after_commit(QUEUE, run_queued, job.id)
     else:
         run(job.id, inline=True)
-
-
-@event.listens_for(Session, "after_commit")
-def _queue_after_commit(session) -> None:
-    """Hand committed jobs to RQ (the worker must find the job's row when it starts)."""
-    pending = session.info.pop(PENDING, None)
-    if pending:
-        from redis import Redis
-        from rq import Queue
-
-        queue = Queue(QUEUE, connection=Redis.from_url(current_app.config["REDIS_URL"]))
-        for job_id in pending:
-            queue.enqueue(run_queued, job_id, job_timeout=3600)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session) -> None:
-    """A job whose row was rolled back must not be queued."""
-    session.info.pop(PENDING, None)
 
 
 def run_queued(job_id: int) -> None:

@@ -72,9 +72,12 @@ def counted(*conditions):
     return (Contribution.withdrawn_at.is_(None), Contribution.state != "rejected", *conditions)
 
 
-def minimum_group() -> int:
-    """Smallest group whose shares may be compared (ANALYSIS_MIN_GROUP_SIZE, default 30)."""
-    return int(current_app.config.get("ANALYSIS_MIN_GROUP_SIZE", rules.DEFAULT_MINIMUM_GROUP))
+def minimum_group(consultation: Consultation | None = None) -> int:
+    """Smallest group whose shares may be compared: an administration setting whose first value
+    is ANALYSIS_MIN_GROUP_SIZE (default 30); a closed consultation keeps the one it ended with."""
+    from consult.admin import settings
+
+    return int(settings.for_consultation("analysis.min_group_size", consultation))
 
 
 def text_questions(consultation: Consultation) -> list[Question]:

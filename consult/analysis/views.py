@@ -78,12 +78,12 @@ def _page() -> int:
     return page_arg()
 
 
-def _minimum() -> int:
-    """The small-group minimum: from the query (1 to 100,000) or the configuration."""
+def _minimum(consultation) -> int:
+    """The small-group minimum: from the query (1 to 100,000), else this consultation's setting."""
     asked = request.args.get("minimum", type=int)
     if asked is not None and 1 <= asked <= 100_000:
         return asked
-    return services.minimum_group()
+    return services.minimum_group(consultation)
 
 
 def _svg(markup: str) -> Markup:
@@ -257,7 +257,10 @@ def compare_word(question_id, key):
     """One word side by side across populations."""
     question = _question(question_id)
     comparison = services.compare_word(
-        question, services.latest_job(question, "words", done=True), key, _minimum()
+        question,
+        services.latest_job(question, "words", done=True),
+        key,
+        _minimum(question.consultation),
     )
     if comparison is None:
         abort(404)
@@ -457,7 +460,9 @@ def untag(contribution_id):
 def compare_topic(topic_id):
     """One theme side by side across populations."""
     found = _topic(topic_id)
-    return _render_comparison(found.question, services.compare_topic(found, _minimum()))
+    return _render_comparison(
+        found.question, services.compare_topic(found, _minimum(found.question.consultation))
+    )
 
 
 @bp.get("/questions/<int:question_id>/compare")
@@ -465,14 +470,14 @@ def compare_topic(topic_id):
 def compare(question_id):
     """Every theme of a question across populations, in one table."""
     question = _question(question_id)
-    comparisons = services.compare_topics(question, _minimum())
+    comparisons = services.compare_topics(question, _minimum(question.consultation))
     return render_template(
         "analysis/compare_all.html",
         question=question,
         consultation=question.consultation,
         comparisons=comparisons,
         groups=[name for name, _share in comparisons[0].rows] if comparisons else [],
-        minimum=_minimum(),
+        minimum=_minimum(question.consultation),
         pct=rules.percent_label,
     )
 

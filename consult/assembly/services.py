@@ -90,18 +90,14 @@ MAX_TEXT = 20_000
 
 
 def organisation_rules() -> rules.RuleSet:
-    """The organisation's voting rules (settings ``ASSEMBLY_RULES``, ``ASSEMBLY_MAJORITY_BASE``).
+    """The organisation's voting rules in force (administration settings, whose first values
+    come from ``ASSEMBLY_RULES``, a RuleSet.to_dict() mapping or its JSON, and
+    ``ASSEMBLY_MAJORITY_BASE``; without them, L114-12 defaults)."""
+    from consult.admin import settings
 
-    ``ASSEMBLY_RULES`` is a RuleSet.to_dict() mapping or its JSON; without it, L114-12 defaults.
-    """
-    configured = current_app.config.get("ASSEMBLY_RULES")
-    base = current_app.config.get("ASSEMBLY_MAJORITY_BASE")
     try:
-        if isinstance(configured, str):
-            configured = json.loads(configured)
-        data = dict(configured) if configured else rules.DEFAULT_RULES.to_dict()
-        if base:
-            data["majority_base"] = base
+        data = dict(settings.current("assembly.rules"))
+        data["majority_base"] = settings.current("assembly.majority_base")
         return rules.RuleSet.from_dict(data)
     except (KeyError, TypeError, ValueError) as error:
         raise RuntimeError(

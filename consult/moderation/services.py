@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from consult.accounts.models import User
+from consult.admin import settings
 from consult.consultations import rules as consultation_rules
 from consult.consultations.models import Consultation, Contribution, ContributionRevision
 from consult.core import audit
@@ -113,9 +114,10 @@ def refusal(error: ModerationRefused) -> RuleError:
 # --- configuration ---------------------------------------------------------------------------
 
 
-def reason_labels() -> dict[str, object]:
-    """The configured reasons, code -> label; "other" is always offered, last."""
-    configured = current_app.config.get("MODERATION_REASONS")
+def reason_labels(consultation: Consultation | None = None) -> dict[str, object]:
+    """The reasons in force (for a consultation that is over: when it ended), code -> label;
+    "other" is always offered, last. Administrators edit them (consult.admin.settings)."""
+    configured = settings.for_consultation("moderation.reasons", consultation)
     labels = dict(configured) if configured else dict(DEFAULT_REASON_LABELS)
     labels.pop("other", None)
     labels["other"] = DEFAULT_REASON_LABELS["other"]
@@ -126,12 +128,16 @@ def reason_label(code: str | None) -> str:
     """The label of a reason code, even one removed from the configuration since."""
     if not code:
         return ""
-    return str(reason_labels().get(code) or DEFAULT_REASON_LABELS.get(code) or code)
+    label = reason_labels().get(code)
+    for _when, saved in reversed(settings.history("moderation.reasons")):
+        label = label or (saved or {}).get(code)
+    return str(label or DEFAULT_REASON_LABELS.get(code) or code)
 
 
-def flag_threshold() -> int:
-    """How many flags hide a post-moderated contribution (MODERATION_FLAG_THRESHOLD, default 3)."""
-    return int(current_app.config.get("MODERATION_FLAG_THRESHOLD", rules.DEFAULT_FLAG_THRESHOLD))
+def flag_threshold(consultation: Consultation | None = None) -> int:
+    """How many flags hide a post-moderated contribution (an administration setting whose first
+    value is MODERATION_FLAG_THRESHOLD, default 3)."""
+    return int(settings.for_consultation("moderation.flag_threshold", consultation))
 
 
 def mode_of(consultation: Consultation) -> Mode:
@@ -452,7 +458,9 @@ def decide(
     before = State(contribution.state)
     try:
         rules.check_version(expected_version, status.version)
-        code, text = rules.validate_reason(action, reason_code, reason_text, tuple(reason_labels()))
+        code, text = rules.validate_reason(
+            action, reason_code, reason_text, tuple(reason_labels(contribution.consultation))
+        )
         outcome = rules.transition(
             before,
             action,
@@ -767,7 +775,7 @@ def flag(
     )
     try:
         code, text = rules.validate_reason(
-            Action.HIDE, reason_code, reason_text, tuple(reason_labels())
+            Action.HIDE, reason_code, reason_text, tuple(reason_labels(contribution.consultation))
         )
         rules.flag_decision(
             State(contribution.state),
@@ -775,7 +783,7 @@ def flag(
             flagger_is_author=contribution.author_id == user.id,
             already_flagged=bool(already),
             flags_before=status.flag_count,
-            threshold=flag_threshold(),
+            threshold=flag_threshold(contribution.consultation),
         )
     except ModerationRefused as error:
         raise refusal(error) from None
@@ -801,7 +809,7 @@ def flag(
             flag_count=ModerationStatus.flag_count + 1,
             needs_review=or_(
                 ModerationStatus.needs_review,
-                ModerationStatus.flag_count + 1 >= flag_threshold(),
+                ModerationStatus.flag_count + 1 >= flag_threshold(contribution.consultation),
             ),
         )
         .execution_options(synchronize_session=False)
@@ -813,7 +821,7 @@ def flag(
     # simultaneous flags hide the text exactly once.
     if (
         mode_of(contribution.consultation) == Mode.POST
-        and status.flag_count >= flag_threshold()
+        and status.flag_count >= flag_threshold(contribution.consultation)
         and contribution.state == State.PUBLISHED
     ):
         _hide_by_flags(contribution, status, now=now)

@@ -95,3 +95,19 @@ def commit(project_id):
         sys.exit(1)
     db.session.commit()
     click.echo(f"commitment {record.commitment}")
+
+
+@cli.command("worker")
+@with_appcontext
+def worker():
+    """Run the RQ worker that computes panel commitments (needs REDIS_URL)."""
+    from flask import current_app
+    from redis import Redis
+    from rq import Worker
+
+    from consult.panels.commitment import QUEUE
+
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        raise click.ClickException("REDIS_URL is not set: commitments run inline, no worker.")
+    Worker([QUEUE], connection=Redis.from_url(url)).work()

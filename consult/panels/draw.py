@@ -26,7 +26,8 @@ import json
 import os
 import sys
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
@@ -543,14 +544,45 @@ def _price(prices: Sequence[float], totals: Sequence[int]) -> float:
     return sum(p * n for p, n in zip(prices, totals, strict=True))
 
 
+#: Share of the progress given to the warm start; LEXIMIN's rounds share the rest, each type
+#: whose probability is fixed moving it on (the final distribution takes the last step).
+WARM_SHARE, FINAL_SHARE = 0.05, 0.05
+
+
+class _Clock:
+    """Seconds spent in each part of the computation, for the benchmark and the job's page."""
+
+    def __init__(self, stats: dict | None):
+        self.stats = stats if stats is not None else {}
+        for name in ("warm_start", "dual", "pricing_heuristic", "pricing_exact", "final"):
+            self.stats.setdefault(f"{name}_seconds", 0.0)
+
+    def timed(self, name: str, call, *args):
+        """Run ``call`` and add its duration to ``name``."""
+        start = time.perf_counter()
+        try:
+            return call(*args)
+        finally:
+            self.stats[f"{name}_seconds"] += time.perf_counter() - start
+
+
 @_solver_quiet
 def compute_lottery(
-    volunteers: Sequence[Volunteer], panels: Sequence[PanelSpec], method: str = "leximin"
+    volunteers: Sequence[Volunteer],
+    panels: Sequence[PanelSpec],
+    method: str = "leximin",
+    *,
+    progress: Callable[[float, str], None] | None = None,
+    stats: dict | None = None,
 ) -> Lottery:
     """The fair lottery over quota-respecting panel sets (LEXIMIN, or maximin only).
 
     Raises :class:`InfeasibleQuotas` naming the constraint when no panel set exists.
+    ``progress(fraction, stage)`` is told how far it is; ``stats`` is filled with the number of
+    column-generation rounds, of panel sets generated and the seconds spent in each part.
     """
+    clock = _Clock(stats)
+    report = progress or (lambda _fraction, _stage: None)
     if method not in METHODS:
         raise PanelInputError(f"Unknown draw method {method!r}.")
     check_inputs(volunteers, panels)
@@ -564,9 +596,11 @@ def compute_lottery(
         raise InfeasibleQuotas(infeasibilities(volunteers, panels))
     T = problem.n_types
     portfolio: dict[tuple[int, ...], tuple] = {problem.totals(first): first}
+    report(0.0, "warm_start")
 
     # Warm start with multiplicative weights: favour types not yet seen in a panel set.
     weights = [1.0] * T
+    warm_start = time.perf_counter()
     for _ in range(min(T, WARM_START)):
         prices = [w / c for w, c in zip(weights, problem.counts, strict=True)]
         column = (
@@ -581,23 +615,25 @@ def compute_lottery(
                 weights[t] *= 0.8
         scale = T / sum(weights)
         weights = [w * scale for w in weights]
+    clock.stats["warm_start_seconds"] += time.perf_counter() - warm_start
+    report(WARM_SHARE, "rounds")
 
     dual = _Dual(problem)
     for totals in portfolio:
         dual.add(totals)
-    tiers = [problem.solve_greedy] if len(problem.panels) > 1 else []
-    tiers.append(lambda prices: problem.solve(h, prices))
+    tiers = [("pricing_heuristic", problem.solve_greedy)] if len(problem.panels) > 1 else []
+    tiers.append(("pricing_exact", lambda prices: problem.solve(h, prices)))
     fixed: dict[int, float] = {}
     rounds = 0
     while len(fixed) < T:
-        y, yhat, value = dual.solve()
+        y, yhat, value = clock.timed("dual", dual.solve)
         prices = [y[t] / problem.counts[t] for t in range(T)]
         rounds += 1
         if rounds > MAX_ROUNDS:
             raise RuntimeError("column generation did not converge")
         improved = False
-        for tier in tiers:  # cheap heuristics first; the exact program proves optimality
-            column = tier(prices)
+        for name, tier in tiers:  # cheap heuristics first; the exact program proves optimality
+            column = clock.timed(name, tier, prices)
             if column is None:
                 continue
             totals = problem.totals(column)
@@ -618,9 +654,12 @@ def compute_lottery(
         for t in newly:
             fixed[t] = level
             dual.fix(t, level)
+        report(WARM_SHARE + (1 - WARM_SHARE - FINAL_SHARE) * len(fixed) / T, "rounds")
 
+    clock.stats.update(rounds=rounds, panel_sets=len(portfolio), types=T)
+    report(1 - FINAL_SHARE, "final")
     keys = list(portfolio)
-    lam = _final_distribution(problem, keys, fixed)
+    lam = clock.timed("final", _final_distribution, problem, keys, fixed)
     total = sum(lam)
     pairs = []
     for totals, x in zip(keys, lam, strict=True):
@@ -671,12 +710,19 @@ def draw_panels(
 
 
 def committed_lottery(
-    volunteers: Sequence[Volunteer], panels: Sequence[PanelSpec], method: str = "leximin"
+    volunteers: Sequence[Volunteer],
+    panels: Sequence[PanelSpec],
+    method: str = "leximin",
+    *,
+    progress: Callable[[float, str], None] | None = None,
+    stats: dict | None = None,
 ) -> Lottery:
     """The lottery of the published inputs: it does not depend on the seed, so the platform
     computes and publishes it (with every selection probability) at commitment time."""
     # Canonical order, so that the lottery depends on the inputs and not on how they were listed.
-    return compute_lottery(sorted(volunteers, key=lambda v: v.key), panels, method)
+    return compute_lottery(
+        sorted(volunteers, key=lambda v: v.key), panels, method, progress=progress, stats=stats
+    )
 
 
 def draw_from_lottery(lottery: Lottery, digest: str, seed: str) -> DrawResult:

@@ -3,14 +3,17 @@
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     ForeignKey,
     ForeignKeyConstraint,
+    Index,
     SmallInteger,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -348,3 +351,53 @@ class QuestionnaireResponse(db.Model):
     submitted_at: Mapped[datetime]
 
     seat: Mapped[PanelSeat] = relationship()
+
+
+class PanelJob(db.Model):
+    """The commitment of a draw round computed in the background (the lottery takes a while),
+    with its progress, where the time went, and the commitment it stored."""
+
+    __tablename__ = "panel_job"
+    __table_args__ = (
+        CheckConstraint("kind IN ('main', 'replacement')", name="kind"),
+        CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
+        CheckConstraint("progress BETWEEN 0 AND 100", name="progress"),
+        # one commitment under way per project: two organisers pressing at once start one job
+        Index(
+            "uq_panel_job_under_way",
+            "project_id",
+            unique=True,
+            sqlite_where=text("status IN ('queued', 'running')"),
+            postgresql_where=text("status IN ('queued', 'running')"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("panel_project.id", ondelete="CASCADE"), index=True
+    )
+    #: main (the first draw) or replacement (seats declined).
+    kind: Mapped[str] = mapped_column(String(20))
+    #: queued → running → done or failed.
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    #: Percentage done (LEXIMIN's rounds fix the types' probabilities one level after another).
+    progress: Mapped[int] = mapped_column(default=0)
+    #: Column-generation rounds, panel sets generated and seconds per part, once done.
+    stats: Mapped[dict | None] = mapped_column(JSON)
+    #: The commitment it stored.
+    draw_id: Mapped[int | None] = mapped_column(ForeignKey("panel_draw.id", ondelete="SET NULL"))
+    #: Why it failed, in the organiser's language when it is a refusal.
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    project: Mapped[PanelProject] = relationship()
+    draw: Mapped[PanelDraw | None] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def finished(self) -> bool:
+        """True when the job will not change any more."""
+        return self.status in ("done", "failed")

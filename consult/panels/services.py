@@ -485,17 +485,27 @@ def pending_draw(project: PanelProject) -> PanelDraw | None:
     return next((d for d in project.draws if d.seed is None), None)
 
 
-def _commit(actor, project, pool, specs, *, now) -> PanelDraw:
-    """Compute the lottery (refused when the quotas cannot be met), then store and publish the
-    inputs, their hash and the selection probabilities; the seed comes afterwards."""
+def compute_lottery_of(project, pool, specs, *, progress=None, stats=None) -> Lottery:
+    """The lottery of these inputs, refused with a clear message when the quotas cannot be met.
+
+    ``progress`` and ``stats`` go to the computation (see ``draw.compute_lottery``).
+    """
     if not specs:
         raise RuleError(_l("Nothing to draw."))
     try:
-        lottery = committed_lottery(pool, specs, project.method)
+        return committed_lottery(pool, specs, project.method, progress=progress, stats=stats)
     except rules.PanelInputError as error:
         raise RuleError(str(error)) from None
     except rules.InfeasibleQuotas as error:
         raise RuleError(constraint_message(error.constraints[0])) from None
+
+
+def _commit(actor, project, pool, specs, *, now, lottery: Lottery | None = None) -> PanelDraw:
+    """Compute the lottery (or take the one computed from these inputs in the background), then
+    store and publish the inputs, their hash and the selection probabilities; the seed comes
+    afterwards."""
+    if lottery is None:
+        lottery = compute_lottery_of(project, pool, specs)
     document = rules.canonical_inputs(pool, specs, project.method).decode("utf-8")
     record = PanelDraw(
         project_id=project.id,
@@ -526,10 +536,18 @@ def committed_probabilities(record: PanelDraw) -> dict[str, float]:
     return {k: float(round(p, 6)) for k, p in lottery.probabilities().items()}
 
 
-def commit_main_draw(actor: User, project: PanelProject, *, now: datetime) -> PanelDraw:
-    """Freeze the pool and quotas, and publish their hash; the seed comes afterwards."""
+def main_inputs(project: PanelProject) -> tuple[list[rules.Volunteer], list[rules.PanelSpec]]:
+    """The pool and the panels of the main draw (refused once it is committed)."""
     _require_recruiting(project)
-    record = _commit(actor, project, eligible_pool(project), specs_of(project), now=now)
+    return eligible_pool(project), specs_of(project)
+
+
+def commit_main_draw(
+    actor: User, project: PanelProject, *, now: datetime, lottery: Lottery | None = None
+) -> PanelDraw:
+    """Freeze the pool and quotas, and publish their hash; the seed comes afterwards."""
+    pool, specs = main_inputs(project)
+    record = _commit(actor, project, pool, specs, now=now, lottery=lottery)
     project.status = "committed"
     db.session.flush()
     return record
@@ -606,8 +624,11 @@ def perform_draw(
     return seats
 
 
-def commit_replacement(actor: User, project: PanelProject, *, now: datetime) -> PanelDraw:
-    """Commit a replacement draw for declined seats: quotas shifted by those who stay."""
+def replacement_inputs(
+    project: PanelProject,
+) -> tuple[list[rules.Volunteer], list[rules.PanelSpec]]:
+    """The pool and the panels of a replacement draw: the declined seats, with the quotas
+    shifted by those who stay."""
     if project.status != "drawn":
         raise RuleError(_l("Replacements come after the draw."))
     if pending_draw(project) is not None:
@@ -624,7 +645,15 @@ def commit_replacement(actor: User, project: PanelProject, *, now: datetime) -> 
         specs = rules.replacement_specs(specs_of(project), kept)
     except rules.PanelInputError as error:
         raise RuleError(str(error)) from None
-    return _commit(actor, project, eligible_pool(project), specs, now=now)
+    return eligible_pool(project), specs
+
+
+def commit_replacement(
+    actor: User, project: PanelProject, *, now: datetime, lottery: Lottery | None = None
+) -> PanelDraw:
+    """Commit a replacement draw for declined seats: quotas shifted by those who stay."""
+    pool, specs = replacement_inputs(project)
+    return _commit(actor, project, pool, specs, now=now, lottery=lottery)
 
 
 def seats_of(project: PanelProject) -> list[PanelSeat]:

@@ -31,7 +31,7 @@ from consult.core.nav import NavItem
 from consult.core.paging import page_arg
 from consult.core.permissions import Role, has_any_role, login_required, role_required
 from consult.extensions import db, limiter
-from consult.panels import services
+from consult.panels import commitment, services
 from consult.panels.forms import (
     METHOD_LABELS,
     DocumentForm,
@@ -50,6 +50,7 @@ from consult.panels.models import (
     PanelDocument,
     PanelDraw,
     PanelFeature,
+    PanelJob,
     PanelProject,
     PanelSeat,
     PanelSession,
@@ -386,6 +387,7 @@ def _render_project(item, *, feature_form=None, panel_form=None, seed_form=None,
         volunteers=len(services.volunteers_of(item)),
         problems=problems,
         pending=services.pending_draw(item),
+        computing=commitment.under_way(item),
         seats=seats,
         declined=sum(1 for s in seats if s.status == "declined"),
         feature_form=feature_form or FeatureForm(formdata=None),
@@ -629,30 +631,41 @@ def _send_invitations(seats) -> None:
         )
 
 
-def _publish_commitment(project_id, commit_round):
-    """Commit a draw round (main or replacement) and show the published hash."""
+def _start_commitment(project_id, kind):
+    """Start computing a draw round's commitment (main or replacement) and show its progress."""
     item = _project(project_id)
     try:
-        record = commit_round(current_user, item, now=utcnow())
+        job = commitment.start(current_user, item, kind, now=utcnow())
     except RuleError as error:
         refuse(error)
         return redirect(url_for(".project", project_id=item.id), 303)
-    flash(_("Commitment published: %(hash)s", hash=record.commitment), "success")
-    return redirect(url_for(".project", project_id=item.id, _anchor="draw"))
+    commitment.submit(job)
+    return redirect(url_for(".commitment_job", project_id=item.id, job_id=job.id))
 
 
 @bp.post("/organise/<int:project_id>/commit")
 @role_required(Role.ORGANISER)
 def commit(project_id):
     """Freeze the pool and quotas and publish their hash (refused when infeasible)."""
-    return _publish_commitment(project_id, services.commit_main_draw)
+    return _start_commitment(project_id, "main")
 
 
 @bp.post("/organise/<int:project_id>/replacement")
 @role_required(Role.ORGANISER)
 def replacement(project_id):
     """Commit a replacement draw for the declined seats."""
-    return _publish_commitment(project_id, services.commit_replacement)
+    return _start_commitment(project_id, "replacement")
+
+
+@bp.get("/organise/<int:project_id>/commitments/<int:job_id>")
+@role_required(Role.ORGANISER)
+def commitment_job(project_id, job_id):
+    """A commitment's progress; the page refreshes itself (no JavaScript) until it is finished."""
+    item = _project(project_id)
+    job = db.session.get(PanelJob, job_id)
+    if job is None or job.project_id != item.id:
+        abort(404)
+    return render_template("panels/commitment.html", project=item, job=job)
 
 
 @bp.post("/organise/<int:project_id>/draw")

@@ -119,6 +119,24 @@ def queue(filters: QueueFilters, *, page: int = 1, per_page: int = 50):
     return items, total
 
 
+def next_in_queue(after_id: int) -> int | None:
+    """The contribution a moderator meets next in the queue (in its order), other than the one
+    just decided, or None when nothing waits for review."""
+    return db.session.scalar(
+        select(ModerationStatus.contribution_id)
+        .join(ModerationStatus.contribution)
+        .where(
+            and_(*_queue_conditions(QueueFilters())), ModerationStatus.contribution_id != after_id
+        )
+        .order_by(
+            ModerationStatus.flag_count.desc(),
+            ModerationStatus.submitted_at,
+            ModerationStatus.contribution_id,
+        )
+        .limit(1)
+    )
+
+
 #: The most items one "apply to all" decides, so that a request stays short.
 BULK_LIMIT = 5000
 

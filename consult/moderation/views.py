@@ -361,8 +361,12 @@ def item(contribution_id):
             return _item_page(
                 contribution, fresh, 409 if isinstance(error, services.StaleDecision) else 422
             )
-        flash(_("Decision recorded."), "success")
-        return redirect(_safe_back(), 303)
+        following = queries.next_in_queue(contribution_id)
+        if following is None or request.form.get("then") == "queue":
+            flash(_("Decision recorded."), "success")
+            return redirect(_safe_back(), 303)
+        flash(_("Decision recorded. Here is the next contribution awaiting review."), "success")
+        return redirect(url_for(".item", contribution_id=following, next=_safe_back()), 303)
     return _item_page(contribution, form, 422 if form.is_submitted() else 200)
 
 

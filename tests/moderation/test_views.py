@@ -587,3 +587,36 @@ def test_apply_to_all_is_capped_and_says_so(
     assert "appliquez à nouveau" in client.get("/moderation/").get_data(as_text=True)
     states = sorted(db.session.get(Contribution, c.id).state for c in items)
     assert states == ["pending", "published", "published"]
+
+
+def test_after_a_decision_the_next_item_opens(
+    client, login, moderator, author, participants, pre_consultation, write
+):
+    """Two waiting: deciding the first opens the second; "back to the queue" goes to the queue;
+    the last one decided returns to the queue."""
+    first = write(author, pre_consultation)
+    (other,) = participants(1)
+    second = write(other, pre_consultation)
+    login(client, moderator)
+    response = client.post(
+        f"/moderation/items/{first.id}",
+        data={"action": "approve", "version": _version(first), "then": "next"},
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith(f"/moderation/items/{second.id}")
+    second = db.session.get(Contribution, second.id)
+    response = client.post(
+        f"/moderation/items/{second.id}",
+        data={"action": "approve", "version": _version(second), "then": "next"},
+    )
+    assert response.headers["Location"] == "/moderation/"
+
+
+def test_the_bulk_form_comes_before_the_table(
+    client, login, moderator, author, pre_consultation, write
+):
+    """With many rows, the decision for several stays within reach: above the table."""
+    write(author, pre_consultation)
+    login(client, moderator)
+    page = client.get("/moderation/").get_data(as_text=True)
+    assert page.index("bulk-decision") < page.index('<table class="queue">')

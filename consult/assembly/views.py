@@ -142,7 +142,30 @@ def _manage(assembly, *, roll_form=None, resolution_form=None, status=200):
         ruleset=services.rule_set(assembly),
         labels=_labels(),
         kind_labels=KIND_LABELS,
+        turnout=_turnout(assembly),
+        as_of=utcnow(),
     ), status
+
+
+def _turnout(assembly) -> dict[int, tuple[int, int]]:
+    """For each open resolution: delegates whose vote is counted so far, and delegates on the
+    roll (who voted, never how: the officer follows the vote live)."""
+    from sqlalchemy import func, select
+
+    from consult.assembly.models import Participation
+
+    opened = [r.id for r in assembly.resolutions if r.status == "open"]
+    if not opened:
+        return {}
+    counted = dict(
+        db.session.execute(
+            select(Participation.resolution_id, func.count())
+            .where(Participation.resolution_id.in_(opened))
+            .group_by(Participation.resolution_id)
+        ).all()
+    )
+    on_roll = len(assembly.delegates)
+    return {rid: (counted.get(rid, 0), on_roll) for rid in opened}
 
 
 def _labels() -> dict:

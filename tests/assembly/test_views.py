@@ -390,3 +390,21 @@ def test_roll_shows_who_voted_without_being_marked(
     login(client, officer)
     page = client.get(f"/assemblies/{assembly.id}/roll").get_data(as_text=True)
     assert page.count("A voté : compté comme votant à distance") == 1
+
+
+def test_the_officer_follows_turnout_and_the_voter_is_told_to_keep_the_code(
+    client, voting, officer, voter, login, now, app
+):
+    """After one of five delegates voted: « 1 délégués sur 5 » live for the officer; the voter's
+    page advises keeping the tracking code."""
+    assembly = voting
+    resolution = assembly.resolutions[0]
+    url = f"/assemblies/{assembly.id}/resolutions/{resolution.id}/vote"
+    client.post(url, data={"mandate": assembly.delegates[0].id, "choice": "for"})
+    page = client.get(f"/assemblies/{assembly.id}/vote").get_data(as_text=True)
+    assert "Conservez ce code de suivi" in page
+    client.post("/logout")
+    login(client, officer)
+    page = client.get(f"/assemblies/{assembly.id}").get_data(as_text=True)
+    assert "Délégués ayant voté\u00a0: 1 sur 5 (20" in page
+    assert 'value="1"' in page and 'max="5"' in page

@@ -67,6 +67,8 @@ class Config:
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "log")
     SMTP_HOST = os.environ.get("SMTP_HOST", "localhost")
     SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+    #: The site's public address, for links in e-mails written outside a request (command line).
+    SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000/")
     #: Messages a minute the outbox sends (imports queue their invitations there).
     MAIL_RATE_PER_MINUTE = int(os.environ.get("MAIL_RATE_PER_MINUTE", "300"))
     #: Without a worker, messages the request that queued them sends as it ends.

@@ -62,6 +62,29 @@ def queue_mail(to: str, subject: str, body: str, *, now, headers: dict | None = 
     db.session.info[QUEUED] = True
 
 
+def queue_mails(messages, *, now) -> None:
+    """Put many (recipient, subject, body) e-mails in the outbox with one statement."""
+    from sqlalchemy import insert
+
+    from consult.core.models import OutgoingMail
+
+    if messages:
+        db.session.execute(
+            insert(OutgoingMail),
+            [
+                {
+                    "recipient": to,
+                    "subject": subject,
+                    "body": body,
+                    "created_at": now,
+                    "attempts": 0,
+                }
+                for to, subject, body in messages
+            ],
+        )
+        db.session.info[QUEUED] = True
+
+
 def pending_count() -> int:
     """Messages still waiting in the outbox."""
     from sqlalchemy import func
@@ -171,15 +194,21 @@ def deliver_after_request(_error=None) -> None:
         log.exception("delivering the outbox failed")
 
 
-def external_url(base_url: str, endpoint: str, **values) -> str:
-    """An absolute link for an e-mail written outside a request (a worker has no host to use).
+def url_builder(base_url: str | None):
+    """A function making absolute links for e-mails, also outside a request (in the worker).
 
-    `base_url` is the site's address as the request that started the work saw it.
+    `base_url` is the site's address as the request that started the work saw it; without it,
+    links come from the current request, else from SITE_URL (the command line).
     """
+    from flask import has_request_context, url_for
+
+    if not base_url and has_request_context():
+        return lambda endpoint, **values: url_for(endpoint, _external=True, **values)
     from urllib.parse import urlsplit
 
+    base_url = base_url or current_app.config["SITE_URL"]
     parts = urlsplit(base_url)
     adapter = current_app.url_map.bind(
         parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "https"
     )
-    return adapter.build(endpoint, values, force_external=True)
+    return lambda endpoint, **values: adapter.build(endpoint, values, force_external=True)

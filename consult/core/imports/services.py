@@ -106,15 +106,16 @@ def confirm(actor, batch: ImportBatch, *, now: datetime) -> None:
     if not (plan.get("create") or plan.get("update") or plan.get("remove")):
         raise RuleError(_l("This file changes nothing: there is nothing to import."))
     try:
-        with db.session.begin_nested():
-            # Only one request can move the batch from previewed to queued.
-            moved = db.session.execute(
-                update(ImportBatch)
-                .where(ImportBatch.id == batch.id, ImportBatch.status == "previewed")
-                .values(status="queued", confirmed_at=now, progress=0)
-                .execution_options(synchronize_session=False)
-            ).rowcount
+        # Only one request can move the batch from previewed to queued; the partial unique
+        # index lets one import at a time under way into the same place.
+        moved = db.session.execute(
+            update(ImportBatch)
+            .where(ImportBatch.id == batch.id, ImportBatch.status == "previewed")
+            .values(status="queued", confirmed_at=now, progress=0)
+            .execution_options(synchronize_session=False)
+        ).rowcount
     except IntegrityError:
+        db.session.rollback()
         raise RuleError(
             _l("Another import into the same place is under way: wait until it is over.")
         ) from None

@@ -9,7 +9,15 @@ from flask_babel import format_date, format_datetime, format_time
 from flask_wtf.csrf import generate_csrf
 
 from consult.config import Config, DevelopmentConfig
-from consult.extensions import babel, csrf, db, limiter, login_manager, migrate
+from consult.extensions import (
+    babel,
+    configure_sqlite,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+    migrate,
+)
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -81,21 +89,8 @@ def _bind_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     if is_sqlite:
-        _enable_sqlite_foreign_keys(app)
-
-
-def _enable_sqlite_foreign_keys(app: Flask) -> None:
-    """SQLite ignores foreign keys unless asked; ask on every connection, and wait on locks."""
-    from sqlalchemy import event
-
-    with app.app_context():
-
-        @event.listens_for(db.engine, "connect")
-        def _on_connect(dbapi_connection, _record):
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=10000")
-            cursor.close()
+        with app.app_context():
+            configure_sqlite(db.engine)
 
 
 def _register_areas(app: Flask) -> None:

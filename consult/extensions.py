@@ -7,7 +7,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -31,3 +31,69 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
+
+
+#: Requests that only read; every other request writes.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+#: Statements that only read, which SQLite may run before the transaction's first write.
+_READS = ("SELECT", "WITH")
+
+
+def _writing_request() -> bool:
+    """Whether the current request is one that writes (a POST, ...)."""
+    from flask import has_request_context, request
+
+    return has_request_context() and request.method not in SAFE_METHODS
+
+
+def configure_sqlite(engine) -> None:
+    """Make pysqlite's transactions behave as the code expects (after SQLAlchemy's recipe).
+
+    pysqlite opens transactions itself, only before a write, and commits a savepoint released
+    before any write; so the driver's handling is turned off and consult emits BEGIN itself:
+    - a request that writes (POST, ...) begins with BEGIN IMMEDIATE: it takes the write lock at
+      once, so its reads and writes are serialised with every other writer (busy_timeout waits),
+      which makes a service's read-check-write (the chain's next number, a unique guard) safe
+      where PostgreSQL would use row locks;
+    - elsewhere (pages, CLI, jobs, tests) reads run on their own, each seeing the latest commits
+      as PostgreSQL's read committed does, and BEGIN IMMEDIATE comes just before the first write
+      or savepoint, so a savepoint always lies inside the transaction it belongs to.
+    Foreign keys are enforced, locks waited for, deleted content zeroed, and the write-ahead log
+    lets readers and one writer work at the same time.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # the driver emits no BEGIN or COMMIT of its own
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        # Deleted rows are overwritten with zeros, not left readable in free pages (ballots).
+        cursor.execute("PRAGMA secure_delete=ON")
+        if engine.url.database and engine.url.database != ":memory:":
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        writing = _writing_request()
+        connection.info["sqlite_begin_pending"] = not writing
+        if writing:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_execute(connection, cursor, statement, _parameters, context, _many):
+        if not connection.info.get("sqlite_begin_pending"):
+            return
+        head = statement.lstrip()[:6].upper()
+        writes = context is not None and (context.isinsert or context.isupdate or context.isdelete)
+        if head.startswith(_READS) and not writes:
+            return
+        connection.info["sqlite_begin_pending"] = False
+        cursor.execute("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(connection):
+        connection.info["sqlite_begin_pending"] = False

@@ -1,4 +1,5 @@
-"""Concurrent casts on PostgreSQL: real commits on separate connections, guarded by constraints."""
+"""Concurrent casts on SQLite and PostgreSQL: real commits on separate connections and threads,
+guarded by constraints and transactions."""
 
 import threading
 from contextlib import contextmanager
@@ -13,8 +14,6 @@ from consult.core.clock import utcnow
 from consult.core.errors import RuleError
 from consult.extensions import db
 
-pytestmark = pytest.mark.postgres
-
 CASTS = 50
 UNIQUE_GUARDS = {
     "assembly_participation": (
@@ -25,13 +24,6 @@ UNIQUE_GUARDS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _postgresql_only(app):
-    """These tests need row locks and real concurrent connections."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
-
-
 def race(app, jobs):
     """Run each job in its own thread, app context and connection, released at the same moment."""
     barrier = threading.Barrier(len(jobs))
@@ -39,7 +31,7 @@ def race(app, jobs):
 
     def run(index, job):
         barrier.wait(timeout=30)
-        with app.test_request_context(headers={"Accept-Language": "en"}):
+        with app.test_request_context(method="POST", headers={"Accept-Language": "en"}):
             try:
                 outcomes[index] = ("ok", job())
                 db.session.commit()
@@ -154,8 +146,11 @@ def unique_guards_removed():
                 )
 
 
+@pytest.mark.postgres
 def test_without_the_unique_constraints_ballots_are_doubled(app, one_voter):
     """Proof that the constraints, not the Python check, keep one ballot per delegate."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("needs PostgreSQL (SQLite cannot drop a constraint)")
     _, resolution_id, delegate_id, user_id = one_voter(allow_vote_change=False)
     db.session.remove()
     with unique_guards_removed():
@@ -189,4 +184,17 @@ def test_casts_racing_the_close_are_either_tallied_or_refused(app, make_assembly
     assert all("closed" in message for message in refused)
     assert accepted + len(refused) == 30
     assert tally["counts"]["for"] == accepted == counted(resolution_id)[1]
+    assert services.verify(db.session.get(type(assembly), assembly.id)) == []
+
+
+def test_a_cast_rolled_back_leaves_neither_ballot_nor_chain_entry(app, one_voter):
+    """The savepoint guarding the ballot is part of the request's transaction (on SQLite too:
+    pysqlite's own handling committed a savepoint released before any write)."""
+    assembly, resolution_id, delegate_id, user_id = one_voter(allow_vote_change=True)
+    chained = len(services.log_entries(assembly))
+    with app.test_request_context(method="POST"):
+        cast_job(user_id, resolution_id, delegate_id, "for")()
+        db.session.rollback()
+    assert counted(resolution_id) == (0, 0)
+    assert len(services.log_entries(db.session.get(type(assembly), assembly.id))) == chained
     assert services.verify(db.session.get(type(assembly), assembly.id)) == []

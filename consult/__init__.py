@@ -66,6 +66,10 @@ def create_app(config=None) -> Flask:
         )
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set in production (CONSULT_ENV=production).")
+    if not app.config.get("ASSEMBLY_SEAL_KEY"):
+        raise RuntimeError("ASSEMBLY_SEAL_KEY must be set in production (CONSULT_ENV=production).")
+    if app.config["ASSEMBLY_SEAL_KEY"] == app.config["SECRET_KEY"]:
+        raise RuntimeError("ASSEMBLY_SEAL_KEY must differ from SECRET_KEY.")
 
     _bind_extensions(app)
     _register_areas(app)

@@ -87,6 +87,9 @@ class Config:
     ASSEMBLY_RULES = os.environ.get("ASSEMBLY_RULES")
     #: Majority base set by the statutes: "votes_cast" or "present_represented".
     ASSEMBLY_MAJORITY_BASE = os.environ.get("ASSEMBLY_MAJORITY_BASE")
+    #: Key of the ballot seals while a vote is open (required in production, apart from
+    #: SECRET_KEY, the same in every app process; never logged; it links nothing after the close).
+    ASSEMBLY_SEAL_KEY = os.environ.get("ASSEMBLY_SEAL_KEY")
     # --- analysis ---
     #: Smallest group whose shares are compared without a caveat.
     ANALYSIS_MIN_GROUP_SIZE = int(os.environ.get("ANALYSIS_MIN_GROUP_SIZE", "30"))
@@ -122,6 +125,7 @@ class DevelopmentConfig(Config):
     """Local development and the demo: plain HTTP on 127.0.0.1, a fixed local secret."""
 
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
+    ASSEMBLY_SEAL_KEY = os.environ.get("ASSEMBLY_SEAL_KEY", "dev-only-seal-key-change-me")
     LEGAL = _legal(
         {
             "organisation": "Mutuelle Exemple (démonstration)",

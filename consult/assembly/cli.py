@@ -38,3 +38,14 @@ def verify(assembly_id):
     if problems:
         sys.exit(1)
     click.echo("OK: the chain is intact and every recount matches.")
+
+
+@cli.command("scrub")
+@with_appcontext
+def scrub():
+    """Rewrite the ballot table so that no old row version (seal, casting order) stays readable."""
+    if services.scrub_storage(db.engine):
+        click.echo("OK: the ballot table holds no old row version.")
+    else:
+        click.echo("The ballot table is in use (a backup or a long query?): try again.", err=True)
+        sys.exit(1)

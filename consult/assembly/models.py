@@ -1,9 +1,11 @@
 """General assembly: roll, proxies, resolutions, secret ballots and the hash-chained log.
 
-Secrecy: ``Participation`` records who voted, ``Ballot`` what was voted; no column links them.
-While a resolution is open a ballot carries a keyed ``seal`` (HMAC of the delegate and the
-resolution under the application secret) so that a changed vote replaces the previous one; the
-seals are erased when the resolution closes, after which no one can link a ballot to a voter.
+Secrecy (docs/assembly-secrecy.md): ``Participation`` records who voted, ``Ballot`` what was
+voted; no column links them, and neither keeps a time. While a resolution is open a ballot carries
+a keyed ``seal`` (HMAC of the delegate and the resolution under ``ASSEMBLY_SEAL_KEY``) so that a
+changed vote replaces the previous one. At the close the ballots are rewritten without seals in the
+order of their random tracking codes and the old row versions scrubbed, so that neither a column,
+the rows' order nor a key links a ballot to its voter any more.
 """
 
 from datetime import date, datetime
@@ -196,8 +198,7 @@ class Participation(db.Model):
     delegate_id: Mapped[int] = mapped_column(ForeignKey("assembly_delegate.id", ondelete="CASCADE"))
     #: Who cast it: the delegate, or the holder of their proxy.
     cast_by_id: Mapped[int] = mapped_column(ForeignKey("assembly_delegate.id", ondelete="CASCADE"))
-    #: When the counted ballot was cast, and how many times it was replaced.
-    cast_at: Mapped[datetime]
+    #: How many times the counted ballot was replaced (no time is kept: times order the casts).
     changes: Mapped[int] = mapped_column(default=0)
 
 
@@ -227,7 +228,7 @@ class Ballot(db.Model):
     grades: Mapped[str | None] = mapped_column(String(400))
     #: The votes this ballot carries (the delegate's weight).
     weight: Mapped[int] = mapped_column(default=1)
-    #: HMAC linking the ballot to its voter while open; erased (NULL) at the close.
+    #: HMAC linking the ballot to its voter while open; gone (NULL, row rewritten) at the close.
     seal: Mapped[str | None] = mapped_column(String(64))
 
 

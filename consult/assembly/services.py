@@ -12,8 +12,8 @@ from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from consult.accounts.models import User
 from consult.assembly import rules
@@ -527,8 +527,12 @@ def _carries(holder: Delegate, giver: Delegate) -> bool:
 
 
 def _seal(resolution_id: int, delegate_id: int) -> str:
-    """The keyed link between a ballot and its voter while the vote is open."""
-    key = str(current_app.secret_key).encode()
+    """The keyed link between a ballot and its voter while the vote is open.
+
+    The key is ``ASSEMBLY_SEAL_KEY``, apart from the session key; the seals are erased at the
+    close (and the rows holding them rewritten), so the key links nothing once the vote is over.
+    """
+    key = current_app.config["ASSEMBLY_SEAL_KEY"].encode()
     message = f"assembly-seal:{resolution_id}:{delegate_id}".encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
@@ -605,7 +609,6 @@ def cast(
                         resolution_id=resolution.id,
                         delegate_id=mandate.id,
                         cast_by_id=caster.id,
-                        cast_at=now,
                     )
                 )
             else:
@@ -613,7 +616,6 @@ def cast(
                     delete(Ballot).where(Ballot.resolution_id == resolution.id, Ballot.seal == seal)
                 )
                 existing.cast_by_id = caster.id
-                existing.cast_at = now
                 existing.changes += 1
             db.session.add(
                 Ballot(
@@ -738,18 +740,90 @@ def compute_result(resolution: Resolution, published: list[dict], roll: rules.At
     return result
 
 
+def _rewrite_ballots(resolution: Resolution) -> None:
+    """Store the closed resolution's ballots anew, without seals, in tracking-code order.
+
+    Rows written as votes arrived sit in casting order (SQLite's rowid, PostgreSQL's physical
+    order), the order in which the chain records who voted: rewritten in the order of their random
+    codes, they keep nothing of it. The old row versions are scrubbed after the commit.
+    """
+    rows = db.session.execute(
+        select(Ballot.code, Ballot.choice, Ballot.grades, Ballot.weight)
+        .where(Ballot.resolution_id == resolution.id)
+        .order_by(Ballot.code)
+    ).all()
+    db.session.execute(delete(Ballot).where(Ballot.resolution_id == resolution.id))
+    if rows:
+        db.session.execute(
+            insert(Ballot),
+            [
+                {
+                    "code": row.code,
+                    "resolution_id": resolution.id,
+                    "choice": row.choice,
+                    "grades": row.grades,
+                    "weight": row.weight,
+                    "seal": None,
+                }
+                for row in rows
+            ],
+        )
+    scrub_after_commit()
+
+
+def scrub_after_commit() -> None:
+    """Scrub the ballot table's old row versions once this transaction has committed."""
+    session = db.session()
+    if not session.info.get("assembly_scrub"):
+        session.info["assembly_scrub"] = True
+
+        @event.listens_for(session, "after_commit", once=True)
+        def _scrub(committed):
+            committed.info.pop("assembly_scrub", None)
+            scrub_storage(db.engine)
+
+        @event.listens_for(session, "after_rollback", once=True)
+        def _forget(rolled_back):
+            rolled_back.info.pop("assembly_scrub", None)
+
+
+def scrub_storage(engine) -> bool:
+    """Make the deleted versions of ballot rows unreadable; True when done, False if put off.
+
+    PostgreSQL keeps dead row versions (with their seals and casting order) in the table's pages
+    until they are rewritten: ``VACUUM FULL`` rewrites the table and its indexes (a brief exclusive
+    lock, given up after a few seconds; ``consult assembly scrub`` retries). SQLite zeroes deleted
+    content itself (``secure_delete``); its write-ahead log still holds the old pages until a
+    checkpoint truncates it.
+    """
+    try:
+        if engine.dialect.name == "postgresql":
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql("SET lock_timeout = '5s'")
+                connection.exec_driver_sql("VACUUM FULL assembly_ballot")
+            return True
+        raw = engine.raw_connection()
+        try:
+            busy, _, _ = raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        finally:
+            raw.close()
+        return not busy
+    except DBAPIError:
+        current_app.logger.warning(
+            "assembly: ballot storage not scrubbed yet; run the scrub command"
+        )
+        return False
+
+
 def close_resolution(actor: User, resolution: Resolution, *, now: datetime) -> dict:
-    """Close the vote, tally it, erase the ballot seals and chain the result."""
+    """Close the vote, tally it, rewrite the ballots without seals and chain the result."""
     resolution = _lock_resolution(resolution, exclusive=True)
     if resolution.status != "open":
         raise RuleError(_l("This resolution is not open."))
     assembly = resolution.assembly
     resolution.status = "closed"
     resolution.closed_at = now
-    # From now on no one can link a ballot to its voter, not even with the secret key.
-    db.session.execute(
-        update(Ballot).where(Ballot.resolution_id == resolution.id).values(seal=None)
-    )
+    _rewrite_ballots(resolution)
     published = published_list(ballots_of(resolution))
     result = compute_result(resolution, published, attendance_of(resolution))
     resolution.result_json = rules.canonical_json(result)

@@ -136,11 +136,17 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
+        from flask import g
         from flask_babel import get_locale
 
-        nav = sorted(
-            (item for item in app.config["NAV"] if item.visible_to(current_user)),
-            key=lambda item: item.order,
+        # A page built while the database fails shows no navigation by role (it would query).
+        nav = (
+            []
+            if g.get("offline_page")
+            else sorted(
+                (item for item in app.config["NAV"] if item.visible_to(current_user)),
+                key=lambda item: item.order,
+            )
         )
         return {
             "Role": Role,
@@ -151,18 +157,44 @@ def _register_template_helpers(app: Flask) -> None:
         }
 
 
+def _signed_in() -> bool:
+    """Whether the request carries a signed-in person's session, read from the session alone:
+    nobody is loaded (or reloaded, after a commit) from the database for it."""
+    from flask import session
+
+    return "_user_id" in session
+
+
 def _register_request_hooks(app: Flask) -> None:
     """One commit per request, security headers, friendly error pages."""
-    from flask_login import current_user
+    from sqlalchemy.exc import SQLAlchemyError
 
-    from consult.core.views import register_error_handlers
+    from consult.core import commit as commits
+    from consult.core.views import ERROR_TITLES, register_error_handlers
+
+    app.before_request(commits.remember_session)
 
     @app.after_request
     def _commit_and_secure(response):
+        signed_in = _signed_in()
         if response.status_code < 400:
-            db.session.commit()
+            try:
+                db.session.commit()
+            except SQLAlchemyError:
+                # Nothing was recorded: take back what the request told the person (flashes,
+                # receipts in the session) and say so plainly, on a page that needs no database.
+                commits.rollback_quietly()
+                app.logger.exception("commit failed: %s %s", request.method, request.path)
+                response = app.make_response(
+                    commits.offline_page(
+                        503,
+                        ERROR_TITLES[503],
+                        commits.not_recorded_message(),
+                        recorded_nothing=True,
+                    )
+                )
         else:
-            db.session.rollback()
+            commits.rollback_quietly()
         headers = response.headers
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -172,7 +204,7 @@ def _register_request_hooks(app: Flask) -> None:
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if app.config.get("SESSION_COOKIE_SECURE") and request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if current_user.is_authenticated:
+        if signed_in:
             # Pages for a signed-in person carry their data: never keep them in a shared cache.
             headers.setdefault("Cache-Control", "private, no-store")
         return response

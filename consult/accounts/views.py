@@ -3,7 +3,17 @@
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -108,6 +118,12 @@ def login():
 def logout():
     """Sign out and go back to the home page."""
     logout_user()
+    # Nothing of the signed-in person stays in this browser's cookie (a shared computer);
+    # only the language chosen, which says nothing about them.
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
     flash(_("You are signed out."), "success")
     return redirect(url_for("consultations.index"))
 

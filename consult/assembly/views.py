@@ -25,6 +25,7 @@ from consult.assembly.forms import KIND_LABELS, AssemblyForm, ProxyForm, Resolut
 from consult.assembly.imports import ROLL
 from consult.assembly.models import Assembly, Delegate, Participation, Proxy, Resolution
 from consult.core.clock import utcnow
+from consult.core.commit import commit
 from consult.core.errors import RuleError, refuse
 from consult.core.imports import services as imports
 from consult.core.imports.views import large_upload
@@ -39,9 +40,8 @@ bp.record_once(lambda state: state.app.register_blueprint(api_bp))
 
 NAV = [NavItem("assembly.index", _l("General assembly"), roles=(Role.DELEGATE, Role.ORGANISER))]
 
-#: Tracking codes shown back to the voter in this browser (session), most recent last.
-RECEIPTS_KEY = "assembly_receipts"
-MAX_RECEIPTS = 60
+#: The tracking code of the vote just stored, shown once on the next page, then forgotten.
+RECEIPT_KEY = "assembly_receipt"
 
 
 def _assembly(assembly_id: int) -> Assembly:
@@ -425,17 +425,10 @@ def revoke_proxy(assembly_id, proxy_id):
 
 
 def _receipts() -> dict:
-    """Tracking codes this browser received, keyed "resolution:delegate"."""
-    return session.get(RECEIPTS_KEY, {})
-
-
-def _remember(resolution: Resolution, mandate: Delegate, code: str) -> None:
-    """Keep the tracking code so the voter sees it again in this browser."""
-    receipts = dict(_receipts())
-    key = f"{resolution.id}:{mandate.id}"
-    receipts.pop(key, None)
-    receipts[key] = code
-    session[RECEIPTS_KEY] = dict(list(receipts.items())[-MAX_RECEIPTS:])
+    """The tracking code of the vote just stored, keyed "resolution:delegate", taken out of the
+    session as it is shown: the cookie does not keep how or whether codes were received."""
+    receipt = session.pop(RECEIPT_KEY, None)
+    return {receipt["key"]: receipt["code"]} if receipt else {}
 
 
 def _ballot_page(assembly, delegate, status=200, errors=None):
@@ -503,11 +496,12 @@ def cast(assembly_id, resolution_id):
         return _ballot_page(
             _assembly(assembly_id), delegate, 422, {(resolution.id, mandate.id): error.message}
         )
-    _remember(resolution, mandate, code)
-    flash(_("Your vote is counted. Tracking code: %(code)s", code=code), "success")
-    return redirect(
-        url_for(".vote", assembly_id=assembly.id, _anchor=f"r{resolution.id}-m{mandate.id}"), 303
-    )
+    # The receipt is handed over only once the ballot is durably stored; nothing is read after.
+    key = f"{resolution.id}:{mandate.id}"
+    target = url_for(".vote", assembly_id=assembly.id, _anchor=f"r{resolution.id}-m{mandate.id}")
+    commit(_("Your vote was not recorded: the database did not confirm it. Vote again."))
+    session[RECEIPT_KEY] = {"key": key, "code": code}
+    return redirect(target, 303)
 
 
 # --------------------------------------------------------------------------- results

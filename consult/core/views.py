@@ -12,12 +12,22 @@ from flask import (
 )
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from consult.core.commit import (
+    NOT_RECORDED,
+    UNAVAILABLE,
+    NotRecorded,
+    forget_session_writes,
+    not_recorded_message,
+    offline_page,
+    rollback_quietly,
+)
 from consult.core.imports.views import UPLOAD_LIMIT
 from consult.core.imports.views import bp as imports_bp
 from consult.core.mail import deliver_after_request
-from consult.extensions import db
+from consult.extensions import SAFE_METHODS, db
 
 bp = Blueprint("core", __name__)
 # The shared import pages (endpoints "core.imports.*") belong to core.
@@ -87,12 +97,39 @@ def register_error_handlers(app) -> None:
         code = error.code or 500
         if request.path.startswith("/api/"):
             return {"error": str(ERROR_TITLES.get(code, error.name)), "status": code}, code
+        if code in (500, 503):  # the database may be what failed: build the page without it
+            return offline_page(code, ERROR_TITLES[code], None)
         return (
             render_template("core/error.html", code=code, title=ERROR_TITLES.get(code, error.name)),
             code,
         )
 
+    @app.errorhandler(NotRecorded)
+    def _not_recorded(error):
+        rollback_quietly()
+        if request.path.startswith("/api/"):
+            forget_session_writes()
+            return {"error": str(error.message or NOT_RECORDED), "status": 503}, 503
+        return offline_page(
+            503, ERROR_TITLES[503], error.message or not_recorded_message(), recorded_nothing=True
+        )
+
+    @app.errorhandler(DBAPIError)
+    def _database_failed(error):
+        # The database is unreachable or failed mid-request: nothing of this request is stored.
+        rollback_quietly()
+        current_app.logger.exception("database error: %s %s", request.method, request.path)
+        writing = request.method not in SAFE_METHODS
+        message = not_recorded_message() if writing else UNAVAILABLE
+        if request.path.startswith("/api/"):
+            forget_session_writes()
+            return {"error": str(message), "status": 503}, 503
+        return offline_page(503, ERROR_TITLES[503], message, recorded_nothing=writing)
+
     @app.errorhandler(500)
     def _server_error(error):
-        db.session.rollback()
-        return _http_error(InternalServerError())
+        rollback_quietly()
+        if request.path.startswith("/api/"):
+            return _http_error(InternalServerError())
+        # Built without the database, which may be the very thing that failed.
+        return offline_page(500, ERROR_TITLES[500], None, recorded_nothing=True)

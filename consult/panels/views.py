@@ -26,7 +26,7 @@ from consult.core.errors import RuleError, refuse
 from consult.core.forms import attach_error
 from consult.core.imports import services as imports
 from consult.core.imports.views import large_upload
-from consult.core.mail import send_mail
+from consult.core.mail import queue_mail
 from consult.core.nav import NavItem
 from consult.core.paging import page_arg
 from consult.core.permissions import Role, has_any_role, login_required, role_required
@@ -216,7 +216,7 @@ def invitation(token):
         if accept:
             if account_token:
                 link = url_for("accounts.accept_invitation", token=account_token, _external=True)
-                send_mail(
+                queue_mail(
                     seat.volunteer.email,
                     _("Your access to the citizen panel"),
                     _(
@@ -225,6 +225,7 @@ def invitation(token):
                         panel=seat.panel.name,
                         link=link,
                     ),
+                    now=utcnow(),
                 )
                 flash(
                     _("Thank you! We sent you an e-mail to open your access to the panel page."),
@@ -618,7 +619,7 @@ def _send_invitations(seats) -> None:
     """E-mail each drawn volunteer the link to accept or decline."""
     for seat, token in seats:
         link = url_for(".invitation", token=token, _external=True)
-        send_mail(
+        queue_mail(
             seat.volunteer.email,
             _("You have been drawn for a citizen panel"),
             _(
@@ -628,6 +629,7 @@ def _send_invitations(seats) -> None:
                 panel=seat.panel.name,
                 link=link,
             ),
+            now=utcnow(),
         )
 
 
@@ -702,7 +704,7 @@ def record_answer(seat_id):
         return redirect(url_for(".project", project_id=seat.project_id), 303)
     if token:
         link = url_for("accounts.accept_invitation", token=token, _external=True)
-        send_mail(
+        queue_mail(
             seat.volunteer.email,
             _("Your access to the citizen panel"),
             _(
@@ -711,6 +713,7 @@ def record_answer(seat_id):
                 panel=seat.panel.name,
                 link=link,
             ),
+            now=utcnow(),
         )
     flash(_("The answer is recorded."), "success")
     return redirect(url_for(".project", project_id=seat.project_id, _anchor="seats"))

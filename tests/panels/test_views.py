@@ -207,6 +207,29 @@ def test_invitation_acceptance_mails_an_account_link(client, drawn):
     assert seat.status == "accepted"
 
 
+def test_an_acceptance_is_confirmed_only_once_stored(client, drawn):
+    """A COMMIT that fails (connection lost): no e-mail, no confirmation, the seat unchanged."""
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    _, seats = drawn
+    seat, token = seats[0]
+    mail.outbox.clear()
+
+    def fail(_connection):
+        raise OperationalError("COMMIT", {}, Exception("server closed the connection"))
+
+    event.listen(db.engine, "commit", fail)
+    try:
+        response = client.post(f"/panels/invitation/{token}", data={"answer": "accept"})
+    finally:
+        event.remove(db.engine, "commit", fail)
+    assert response.status_code == 503
+    assert "n’a pas été enregistré" in response.get_data(as_text=True)
+    assert mail.outbox == []
+    assert db.session.get(PanelSeat, seat.id).status == "invited"
+
+
 def test_import_page_previews_refused_lines_then_imports(client, login, organiser, make_project):
     project = make_project()
     login(client, organiser)

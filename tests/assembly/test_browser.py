@@ -117,3 +117,34 @@ def test_officer_pages_and_minutes_render(
     page.emulate_media(media="print")
     assert not page.locator(".site-header").is_visible()
     screenshot(page, f"assembly-minutes-print-{width}")
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_a_vote_lost_at_commit_time_is_told_plainly(
+    live_server, page, screenshot, open_vote, width
+):
+    """The COMMIT fails (connection lost): the page, built without the database, says so."""
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    assembly, user = open_vote
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, live_server.url, user.email)
+    page.goto(f"{live_server.url}/assemblies/{assembly.id}/vote")
+    page.locator("section.ballot").first.get_by_label("Pour").check()
+
+    def fail(_connection):
+        raise OperationalError("COMMIT", {}, Exception("server closed the connection"))
+
+    event.listen(db.engine, "commit", fail)
+    try:
+        page.locator("section.ballot").first.get_by_role("button", name="Voter").click()
+        assert page.get_by_role("alert").is_visible()
+    finally:
+        event.remove(db.engine, "commit", fail)
+    assert "Votre vote n’a pas été enregistré" in page.get_by_role("alert").inner_text()
+    assert not CODE.search(page.content())
+    screenshot(page, f"assembly-not-recorded-{width}")
+    page.go_back()
+    page.reload()
+    assert not page.locator(".receipt").count()

@@ -41,14 +41,15 @@ def closed_vote(app, make_assembly, officer, now, delegate_user):
             db.session.commit()
         truth[code] = delegate.identifier
     seals_while_open = set(db.session.scalars(select(Ballot.seal)))
+    assembly_id, resolution_id = assembly.id, resolution.id
     with app.test_request_context(method="POST"):
-        services.close_all(officer, db.session.get(Assembly, assembly.id), now=now)
+        services.close_all(officer, db.session.get(Assembly, assembly_id), now=now)
         db.session.commit()
     # The close scrubbed the storage after its commit; a connection left in a transaction by an
     # earlier test can make PostgreSQL's VACUUM FULL give up, as `consult assembly scrub` retries.
     db.session.remove()
     assert services.scrub_storage(db.engine)
-    return db.session.get(Assembly, assembly.id), resolution.id, truth, seals_while_open
+    return db.session.get(Assembly, assembly_id), resolution_id, truth, seals_while_open
 
 
 def physical_order(resolution_id) -> list[str]:

@@ -1,7 +1,7 @@
 """assembly: no cast time on participations; ballots of closed resolutions rewritten in code order
 
 Revision ID: b41e7c9d2a10
-Revises: 0f4c68cdbf5f
+Revises: 58b8a0d4127f
 Create Date: 2026-12-01 09:50:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b41e7c9d2a10'
-down_revision = '0f4c68cdbf5f'
+down_revision = '58b8a0d4127f'
 branch_labels = None
 depends_on = None
 

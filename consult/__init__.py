@@ -32,6 +32,7 @@ AREAS = [
     "analysis",
     "mission",
     "meetings",
+    "workshops",
     "api",
     "privacy",
     "notifications",

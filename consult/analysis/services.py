@@ -1003,7 +1003,7 @@ def quote_text(quote: FindingQuote) -> str | None:
 def attribution(contribution: Contribution) -> str:
     """The profile a quote is attributed by, and where it was said when not online:
     "Adhérente, 40-60 ans, Occitanie (réunion « Agora de Toulouse », 12 mars 2026)"."""
-    from consult.meetings.channel import source_label
+    from consult.consultations.channels import source_label
 
     profile = contribution.attribution
     source = source_label(contribution)

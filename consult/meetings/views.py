@@ -15,6 +15,7 @@ from flask_babel import format_date, format_percent, format_time
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from consult.consultations import channels
 from consult.core.clock import to_local, utcnow
 from consult.core.errors import RuleError, refuse
 from consult.core.forms import attach_error
@@ -22,7 +23,7 @@ from consult.core.nav import NavItem
 from consult.core.paging import page_arg
 from consult.core.permissions import Role, login_required
 from consult.extensions import db
-from consult.meetings import calendar, channel, manage, minutes, registration, rules, services
+from consult.meetings import calendar, manage, minutes, registration, rules, services
 from consult.meetings.forms import FORMAT_LABELS, KIND_LABELS, CodeForm
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
@@ -44,7 +45,7 @@ def _labels():
         "MEETING_FORMATS": FORMAT_LABELS,
         "meeting_span": meeting_span,
         "percent": lambda share: format_percent(share, "#,##0 %"),
-        "contribution_source": channel.source_label,
+        "contribution_source": channels.source_label,
     }
 
 

@@ -5,19 +5,14 @@ Run by hand on PostgreSQL (it empties the database's public schema first):
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/consult_assembly \
         python bench/bench_assembly.py --delegates 7000 --workers 4 --clients 16
 
-Every delegate signs in through the real form, opens the voting page, and casts one ballot per
-resolution (some change their vote, proxy holders also vote for their givers). The 35,000 casts
-are scheduled over one minute of simulated time and replayed as fast as the server takes them;
-the figure that matters is the ratio of casts per second held to the 583/s that schedule needs.
+Every delegate signs in through the real form (scrypt, as in production; measured apart, before
+the window) and opens the voting page. Then the casts (one ballot per resolution, some changes of
+vote, proxy holders also voting for their givers) are replayed **open-loop**: each is sent at its
+moment in the one-minute window whether or not earlier ones were answered, and the browser follows
+the redirect to the vote page. The figures: casts per second held against what the schedule
+needs, p50/p95 latency from the scheduled moment (queueing included), application CPU per cast.
 Then the officer closes the five votes (the tally), and the result is checked against what the
 clients cast: zero lost, zero doubled ballots, and `verify` finds the chain and recounts sound.
-
-Measured on the shared 2-core development machine (load average 7-12 from other work), 3 gunicorn
-workers, 12 client threads: 7,000 delegates, 200 proxies, 36,721 casts (1,721 changes) → 35,000
-counted ballots, 0 lost or doubled, verify sound; 25.4 casts/s held, i.e. 0.04 of the 612/s the
-one-minute schedule needs; tally of the 5 votes 2.2 s, verify 2.3 s. With 1,000 delegates: 13.7 ms
-of application CPU per cast, so one free core holds about 73 casts/s and the one-minute schedule
-for 7,000 delegates needs about 8-9 application cores plus the database.
 """
 
 import argparse
@@ -99,8 +94,9 @@ def prepare(delegates: int, proxies: int, seed: int):
         officer.set_password(PASSWORD)
         officer.roles = [UserRole(role="organiser")]
         db.session.add(officer)
-        # One cheap hash for every delegate: the benchmark measures voting, not scrypt.
-        cheap = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
+        # The product's hash (scrypt), computed once and shared: signing in costs what it costs
+        # in production, and is measured apart from the voting window.
+        cheap = generate_password_hash(PASSWORD)
         rows = [
             {
                 "email": f"d{i}@bench.example",
@@ -273,34 +269,42 @@ def schedule(plan: dict, seed: int, change_share: float):
 
 
 def cast_all(port: int, plan: dict, browsers: dict, casts: list, clients: int):
-    """Replay the schedule as fast as the server answers; each delegate's casts stay in order."""
-    queues: list[list] = [[] for _ in range(clients)]
-    for cast in casts:
-        queues[cast[1] % clients].append(cast)
+    """Replay the schedule open-loop: each cast is sent at its time in the one-minute window,
+    whether or not earlier ones were answered; the browser then follows the redirect to the vote
+    page. A delegate's own casts go one after the other (one browser); latency runs from the
+    scheduled moment to the vote page, queueing included."""
+    from concurrent.futures import ThreadPoolExecutor
+
     latencies: list[float] = []
     statuses = Counter()
     lock = threading.Lock()
+    busy = {n: threading.Lock() for n in browsers}
+    for browser in browsers.values():
+        browser.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 
-    def work(index):
-        local_latencies, local_statuses = [], Counter()
-        for _, n, resolution_id, mandate, choice in queues[index]:
-            browser = browsers[n]
-            started = time.perf_counter()
+    def send(due, n, resolution_id, mandate, choice):
+        browser = browsers[n]
+        with busy[n]:
             status, _ = browser.request(
                 "POST",
                 f"/assemblies/{plan['assembly']}/resolutions/{resolution_id}/vote",
                 {"csrf_token": browser.token, "mandate": mandate, "choice": choice},
             )
-            local_latencies.append(time.perf_counter() - started)
-            local_statuses[status] += 1
+            if status == 303:  # as a browser does: the vote page with the receipt
+                browser.request("GET", f"/assemblies/{plan['assembly']}/vote")
+        done = time.perf_counter() - due
         with lock:
-            latencies.extend(local_latencies)
-            statuses.update(local_statuses)
+            latencies.append(done)
+            statuses[status] += 1
 
-    for browser in browsers.values():
-        browser.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     started = time.perf_counter()
-    run_threads(clients, work)
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        for moment, n, resolution_id, mandate, choice in casts:
+            due = started + moment
+            wait = due - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            pool.submit(send, due, n, resolution_id, mandate, choice)
     elapsed = time.perf_counter() - started
     for browser in browsers.values():
         browser.close()
@@ -382,6 +386,9 @@ def main() -> None:
         started = time.perf_counter()
         browsers, failures = sign_in_all(port, plan, args.clients)
         timings["sign-in and voting page"] = time.perf_counter() - started
+        timings["  per delegate (ms)"] = (
+            timings["sign-in and voting page"] * 1000 / max(1, len(browsers))
+        )
         casts = schedule(plan, args.seed, args.change_share)
         cpu_before = workers_cpu(server.pid)
         elapsed, latencies, statuses = cast_all(port, plan, browsers, casts, args.clients)

@@ -45,7 +45,10 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     #: None means "a file consult.sqlite in the instance folder" (resolved by create_app).
     SQLALCHEMY_DATABASE_URI = _database_url("") or None
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: Connections are replaced after 30 minutes rather than pinged before every checkout (a
+    #: round trip per request); after a database restart the first request of a process gets
+    #: the "not recorded, try again" page and the pool is rebuilt (no restart of the app).
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 1800, "pool_pre_ping": False}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"

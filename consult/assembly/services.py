@@ -558,10 +558,15 @@ def cast(
     choice: str | None = None,
     grades=None,
     now: datetime,
+    caster: Delegate | None = None,
 ) -> str:
-    """Record a secret ballot for a mandate and return its tracking code."""
+    """Record a secret ballot for a mandate and return its tracking code.
+
+    ``caster`` is the actor's roll line when the caller has already loaded it (checked again).
+    """
     assembly = resolution.assembly
-    caster = delegate_for(actor, assembly)
+    if caster is None or caster.user_id != actor.id or caster.assembly_id != assembly.id:
+        caster = delegate_for(actor, assembly)
     if caster is None or mandate.assembly_id != assembly.id:
         raise RuleError(_l("You are not on the roll of this assembly."))
     resolution = _lock_resolution(resolution, exclusive=False)

@@ -488,6 +488,7 @@ def cast(assembly_id, resolution_id):
             choice=request.form.get("choice"),
             grades=grades,
             now=utcnow(),
+            caster=delegate,
         )
     except RuleError as error:
         db.session.rollback()

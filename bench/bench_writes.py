@@ -1,0 +1,364 @@
+"""Benchmark: consult's write routes against the ceiling of the stack, in interleaved rounds.
+
+Run by hand on PostgreSQL (it empties the database's public schema first):
+
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/consult_writes \
+        python bench/bench_writes.py --workers 2 --clients 8 --rounds 5 --requests 300
+
+Two gunicorn servers run side by side with the same settings: the **ceiling**, a bare Flask app
+whose POST does one INSERT through a connection pool, and **consult** with its real routes, each
+request carrying a signed-in session cookie and a CSRF token. Each round sends the same number of
+requests to the ceiling, to the answer POST (a participant changes their answer) and to the cast
+POST (a delegate changes their vote), one after the other, from the same client threads; the
+ratio of each route's throughput to the ceiling's in the same round is printed (min / median over
+the rounds), with the application's and PostgreSQL's CPU per request and, measured in-process, the
+SQL statements and pool checkouts of one request.
+"""
+
+import argparse
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, event, insert, select, text  # noqa: E402
+from werkzeug.security import generate_password_hash  # noqa: E402
+
+from bench.bench_assembly import (  # noqa: E402
+    PASSWORD,
+    Browser,
+    free_port,
+    make_app,
+    reset_database,
+    run_threads,
+    wait_for,
+    workers_cpu,
+)
+
+
+def ceiling_app():
+    """Factory used by gunicorn: the bare endpoint, one INSERT through a pool, nothing else."""
+    from flask import Flask
+
+    engine = create_engine(os.environ["DATABASE_URL"], pool_size=8, max_overflow=4)
+    app = Flask(__name__)
+
+    @app.post("/ceiling")
+    def ceiling():
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO bench_ceiling (body) VALUES (:b)"), {"b": "x"})
+        return "ok"
+
+    @app.get("/healthz")
+    def healthz():
+        return "ok"
+
+    return app
+
+
+# --------------------------------------------------------------------------- setup
+
+
+def prepare(people: int) -> dict:
+    """Participants with a profile, an open question, an open assembly of as many delegates."""
+    from consult.accounts.models import User, UserRole
+    from consult.assembly import services
+    from consult.consultations.models import Consultation, ConsultationPopulation, Question
+    from consult.core.clock import utcnow
+    from consult.demo import _reference_data
+    from consult.extensions import db
+
+    app = make_app()
+    with app.app_context(), app.test_request_context(method="POST"):
+        now = utcnow()
+        populations, regions = _reference_data()
+        member, region = populations["member"], next(iter(regions.values()))
+        cheap = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
+        db.session.execute(
+            insert(User),
+            [
+                {
+                    "email": f"d{i}@bench.example",
+                    "password_hash": cheap,
+                    "display_name": f"D{i}",
+                    "gender_form": "f",
+                    "age_band": "40-60",
+                    "population_id": member.id,
+                    "region_id": region.id,
+                    "profile_consented_at": now,
+                    "created_at": now,
+                    "active": True,
+                }
+                for i in range(1, people + 1)
+            ],
+        )
+        ids = list(db.session.scalars(select(User.id).order_by(User.id)))
+        db.session.execute(
+            insert(UserRole), [{"user_id": i, "role": r} for i in ids for r in ("participant",)]
+        )
+        consultation = Consultation(
+            title="Bench",
+            introduction="<p>Bench</p>",
+            opens_at=now - timedelta(days=1),
+            closes_at=now + timedelta(days=7),
+            status="published",
+            created_at=now,
+        )
+        consultation.populations = [ConsultationPopulation(population=member, eligible_count=1)]
+        consultation.questions.append(
+            Question(kind="open", prompt="Pourquoi ?", position=0, max_words=3)
+        )
+        db.session.add(consultation)
+        officer = User(email="officer@bench.example", created_at=now, display_name="Officer")
+        officer.roles = [UserRole(role="organiser")]
+        db.session.add(officer)
+        db.session.flush()
+        assembly = services.create_assembly(
+            officer,
+            title="AG bench",
+            held_on=now.date(),
+            convocation=1,
+            proxy_cap=1,
+            allow_vote_change=True,
+            now=now,
+        )
+        roll = ["identifier;name;email;section"] + [
+            f"D{i:05d};D {i};d{i}@bench.example;S" for i in range(1, people + 1)
+        ]
+        services.import_roll(officer, assembly, "\n".join(roll).encode(), now=now)
+        services.add_resolution(
+            officer,
+            assembly,
+            title="Raison d'être",
+            body="Texte.",
+            category="statutory",
+            kind="motion",
+            wordings=[],
+            now=now,
+        )
+        services.open_all(officer, assembly, now=now)
+        db.session.commit()
+        delegates = {d.identifier: d.id for d in assembly.delegates}
+        plan = {
+            "question": consultation.questions[0].id,
+            "assembly": assembly.id,
+            "resolution": assembly.resolutions[0].id,
+            "mandates": {i: delegates[f"D{i:05d}"] for i in range(1, people + 1)},
+        }
+    engine = create_engine(os.environ["DATABASE_URL"])
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE bench_ceiling (id serial PRIMARY KEY, body text)"))
+    engine.dispose()
+    return plan
+
+
+def sign_in(port: int, people: int, clients: int) -> dict[int, Browser]:
+    """Every person signs in (apart from the measure) and keeps their cookie and CSRF token."""
+    browsers: dict[int, Browser] = {}
+    lock = threading.Lock()
+
+    def work(index):
+        for n in range(1 + index, people + 1, clients):
+            browser = Browser(port)
+            browser.request("GET", "/login")
+            form = {"csrf_token": browser.token, "email": f"d{n}@bench.example"}
+            status, _ = browser.request("POST", "/login", {**form, "password": PASSWORD})
+            if status != 302:
+                raise SystemExit(f"sign-in failed for d{n}: {status}")
+            browser.request("GET", "/")  # a page with the form's CSRF token
+            with lock:
+                browsers[n] = browser
+
+    run_threads(clients, work)
+    return browsers
+
+
+# --------------------------------------------------------------------------- measure
+
+
+def postgres_cpu(url: str) -> float:
+    """CPU seconds used so far by the backends connected to the benchmark's database."""
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        pids = connection.scalars(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        ).all()
+    engine.dispose()
+    ticks, total = os.sysconf("SC_CLK_TCK"), 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def burst(requests: int, clients: int, send) -> tuple[float, dict]:
+    """`requests` calls of send(client, i) over `clients` threads; (elapsed, status counts)."""
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+
+    def work(index):
+        local = {}
+        for i in range(index, requests, clients):
+            status = send(index, i)
+            local[status] = local.get(status, 0) + 1
+        with lock:
+            for key, value in local.items():
+                statuses[key] = statuses.get(key, 0) + value
+
+    started = time.perf_counter()
+    run_threads(clients, work)
+    return time.perf_counter() - started, statuses
+
+
+def statements_per_request(plan: dict) -> dict[str, tuple[int, int]]:
+    """SQL statements and pool checkouts of one answer POST and one cast POST (in-process)."""
+    from consult.extensions import db
+
+    app = make_app()
+    app.config["WTF_CSRF_ENABLED"] = False
+    counts = {"statements": 0, "checkouts": 0}
+    found = {}
+    with app.app_context():
+        engine = db.engine
+
+        def on_statement(*_args):
+            counts["statements"] += 1
+
+        def on_checkout(*_args):
+            counts["checkouts"] += 1
+
+        event.listen(engine, "before_cursor_execute", on_statement)
+        event.listen(engine.pool, "checkout", on_checkout)
+        client = app.test_client()
+        client.post("/login", data={"email": "d1@bench.example", "password": PASSWORD})
+        routes = {
+            "answer": (f"/questions/{plan['question']}/answer", {"answer": "Mesure"}),
+            "cast": (
+                f"/assemblies/{plan['assembly']}/resolutions/{plan['resolution']}/vote",
+                {"mandate": plan["mandates"][1], "choice": "against"},
+            ),
+        }
+        for name, (path, form) in routes.items():
+            counts.update(statements=0, checkouts=0)
+            client.post(path, data=form)
+            found[name] = (counts["statements"], counts["checkouts"])
+    return found
+
+
+def serve(factory: str, port: int, workers: int) -> subprocess.Popen:
+    """One gunicorn server with the benchmark's settings."""
+    return subprocess.Popen(  # noqa: S603 - fixed command line, local address only
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            factory,
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+def main() -> None:
+    """Set up, serve both apps, run the interleaved rounds, print ratios and costs."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--requests", type=int, default=300)
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        raise SystemExit("set DATABASE_URL to a PostgreSQL database (its schema is emptied)")
+    reset_database(url)
+    plan = prepare(args.people)
+    ceiling_port, consult_port = free_port(), free_port()
+    servers = {
+        "ceiling": serve("bench.bench_writes:ceiling_app()", ceiling_port, args.workers),
+        "consult": serve("bench.bench_assembly:make_app()", consult_port, args.workers),
+    }
+    choices = ["for", "against", "abstention", "blank"]
+    figures = {name: [] for name in ("ceiling", "answer", "cast")}
+    cpu = {name: [0.0, 0.0, 0] for name in figures}  # app seconds, PostgreSQL seconds, requests
+    try:
+        wait_for(ceiling_port, time.time() + 60)
+        wait_for(consult_port, time.time() + 60)
+        browsers = sign_in(consult_port, args.people, args.clients)
+        ceilings = [Browser(ceiling_port) for _ in range(args.clients)]
+        people = sorted(browsers)
+
+        def send_ceiling(index, _i):
+            return ceilings[index].request("POST", "/ceiling", {})[0]
+
+        def send_answer(_index, i):
+            browser = browsers[people[i % len(people)]]
+            form = {"csrf_token": browser.token, "answer": f"Réponse {i}"}
+            return browser.request("POST", f"/questions/{plan['question']}/answer", form)[0]
+
+        def send_cast(_index, i):
+            n = people[i % len(people)]
+            browser = browsers[n]
+            form = {
+                "csrf_token": browser.token,
+                "mandate": plan["mandates"][n],
+                "choice": choices[i % 4],
+            }
+            path = f"/assemblies/{plan['assembly']}/resolutions/{plan['resolution']}/vote"
+            return browser.request("POST", path, form)[0]
+
+        senders = {"ceiling": send_ceiling, "answer": send_answer, "cast": send_cast}
+        for round_ in range(args.rounds):
+            for name, send in senders.items():
+                server = servers["ceiling" if name == "ceiling" else "consult"]
+                app_before, pg_before = workers_cpu(server.pid), postgres_cpu(url)
+                elapsed, statuses = burst(args.requests, args.clients, send)
+                cpu[name][0] += workers_cpu(server.pid) - app_before
+                cpu[name][1] += postgres_cpu(url) - pg_before
+                cpu[name][2] += args.requests
+                figures[name].append(args.requests / elapsed)
+                expected = {200} if name == "ceiling" else {302, 303}
+                if set(statuses) - expected:
+                    raise SystemExit(f"round {round_ + 1}, {name}: statuses {statuses}")
+    finally:
+        for server in servers.values():
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+
+    print(
+        f"gunicorn workers {args.workers} per app, client threads {args.clients}, "
+        f"{args.rounds} interleaved rounds of {args.requests} requests per route; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
+    statements = statements_per_request(plan)
+    for name, rates in figures.items():
+        app_ms = cpu[name][0] / cpu[name][2] * 1000
+        pg_ms = cpu[name][1] / cpu[name][2] * 1000
+        line = f"  {name:<8} {statistics.median(rates):7.1f} req/s median"
+        if name != "ceiling":
+            ratios = [r / c for r, c in zip(rates, figures["ceiling"], strict=True)]
+            line += f"; ratio to the ceiling min {min(ratios):.2f} / median "
+            line += f"{statistics.median(ratios):.2f}"
+            line += "; {} statements, {} pool checkouts".format(*statements[name])
+        print(line + f"; CPU per request: app {app_ms:.2f} ms, PostgreSQL {pg_ms:.2f} ms")
+
+
+if __name__ == "__main__":
+    main()

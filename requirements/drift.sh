@@ -21,6 +21,7 @@ normalise() { tr 'A-Z_.' 'a-z--' | sort; }
 grep -E '^[a-zA-Z0-9]' requirements/lock.txt | cut -d' ' -f1 | grep -v '^setuptools==' |
   normalise > "$venv/locked.txt"
 diff "$venv/locked.txt" "$venv/newest.txt" | grep -E '^[<>]' || echo "(no package moved)"
+export PATH="$venv/bin:$PATH"  # ruff and the consult command from this venv
 echo "== Whole suite on SQLite with the newest releases"
 env -u DATABASE_URL "$venv/bin/python" -m pytest -q "$@"
 if [ -n "${TEST_DATABASE_URL:-}" ]; then

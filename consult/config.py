@@ -119,6 +119,8 @@ class Config:
     }
     #: A ceiling per network address on top (one machine trying many accounts).
     RATE_LIMITS_PER_ADDRESS = {"accounts.login": "300 per hour"}
+    #: Requests to /api/ per token (or person, or address without either), Flask-Limiter syntax.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "60 per minute; 2000 per hour")
     # --- privacy ---
     #: The organisation's legal details (see LEGAL_KEYS); empty ones are flagged to administrators.
     LEGAL = _legal()
@@ -160,6 +162,7 @@ class TestConfig(DevelopmentConfig):
     #: Generous limits so that suites sign in many times; tests of the limits lower them.
     RATE_LIMITS = {endpoint: "1000 per minute" for endpoint in Config.RATE_LIMITS}
     RATE_LIMITS_PER_ADDRESS = {"accounts.login": "1000 per minute"}
+    API_RATE_LIMIT = "1000 per minute"
     #: A cheap hash keeps the suite fast; production uses werkzeug's default (scrypt).
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name, not a secret
     SERVER_NAME = None

@@ -9,6 +9,7 @@ from consult.analysis.models import (  # noqa: F401
     Topic,
     TopicMember,
 )
+from consult.api.models import ApiToken  # noqa: F401
 from consult.assembly.models import (  # noqa: F401
     Assembly,
     AssemblyLogEntry,

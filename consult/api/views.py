@@ -5,21 +5,88 @@ author's identity: each contribution carries the profile it is attributed by. Si
 site's session; anonymous callers get 401 and others without the role 403, as JSON.
 """
 
-from flask import Blueprint, abort, request, url_for
+from flask import Blueprint, abort, current_app, g, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from consult.analysis import rules, services
 from consult.analysis.words import markup_text
+from consult.api import openapi, tokens
+from consult.api import rules as token_rules
+from consult.api.pages import pages_bp
+from consult.assembly.api import api_bp as assembly_api_bp
 from consult.consultations.models import Consultation, Contribution, Question
 from consult.core.clock import utcnow
+from consult.core.nav import NavItem
 from consult.core.permissions import Role, role_required
-from consult.extensions import db
+from consult.extensions import db, limiter, login_manager
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp.record_once(lambda state: state.app.register_blueprint(pages_bp))
+
+
+def _api_limit() -> str:
+    """The configured limit of API requests (API_RATE_LIMIT)."""
+    return current_app.config["API_RATE_LIMIT"]
+
+
+def _api_key() -> str:
+    """Whom the API limit counts: the token, else the signed-in person, else the address."""
+    token = g.get("api_token")
+    if token is not None:
+        return f"token:{token.id}"
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return get_remote_address()
+
+
+# one limit for every API route, the assembly's JSON included
+for _blueprint in (bp, assembly_api_bp):
+    limiter.limit(_api_limit, key_func=_api_key)(_blueprint)
+
+
+def _refused(status: int, message: str, error: str):
+    """A JSON refusal of a token, with the header RFC 6750 asks for."""
+    header = f'Bearer error="{error}"'
+    return {"error": message, "status": status}, status, {"WWW-Authenticate": header}
+
+
+@bp.before_app_request
+def _authenticate_by_token():
+    """A request to /api/ with a bearer token is the token's owner, whatever the session says."""
+    if not request.path.startswith("/api/") or "Authorization" not in request.headers:
+        return None
+    if (
+        request.endpoint in token_rules.PUBLIC_ENDPOINTS
+        or request.blueprint in token_rules.PUBLIC_BLUEPRINTS
+    ):
+        return None
+    secret = token_rules.bearer(request.headers["Authorization"])
+    token = tokens.authenticate(secret, now=utcnow()) if secret else None
+    if token is None:
+        return _refused(401, _("The token is unknown, expired or revoked."), "invalid_token")
+    needed = token_rules.scope_needed(request.endpoint)
+    if needed is None or needed not in token.scope_set:
+        return _refused(403, _("The token does not give access to this."), "insufficient_scope")
+    g.api_token = token
+    # Flask-Login's own way of setting the request's user, without touching the session cookie
+    login_manager._update_request_context_with_user(token.user)
+    return None
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    """Public: the API's reference as an OpenAPI 3.1 document."""
+    return openapi.document(url_for("api.consultations", _external=True).rsplit("/", 1)[0])
+
 
 READERS = (Role.ANALYST, Role.ORGANISER)
+
+NAV = [NavItem("api_pages.my_tokens", _l("API access"), roles=READERS, order=88)]
 
 
 def _window() -> tuple[int, int]:

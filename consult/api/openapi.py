@@ -1,0 +1,333 @@
+"""The API's reference as an OpenAPI 3.1 document, served at /api/v1/openapi.json.
+
+Written by hand beside the views it describes (tests check that every API route is in it and
+that it validates against the OpenAPI schema); the page for people is rendered from it.
+"""
+
+from __future__ import annotations
+
+from consult.api.rules import SCOPES
+
+VERSION = "1.0"
+
+
+def _page_of(item: str) -> dict:
+    """A paginated list of ``item``."""
+    return {
+        "type": "object",
+        "required": ["items", "page", "per_page", "total", "pages", "next", "previous"],
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{item}"}},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+            "total": {"type": "integer", "minimum": 0},
+            "pages": {"type": "integer", "minimum": 1},
+            "next": {"type": ["string", "null"], "description": "Path of the next page."},
+            "previous": {"type": ["string", "null"], "description": "Path of the previous page."},
+        },
+    }
+
+
+def _json(schema_ref: str, description: str) -> dict:
+    """A JSON response with a schema from the components."""
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}},
+    }
+
+
+ERRORS = {
+    "400": {"$ref": "#/components/responses/BadRequest"},
+    "401": {"$ref": "#/components/responses/Unauthorised"},
+    "403": {"$ref": "#/components/responses/Forbidden"},
+    "404": {"$ref": "#/components/responses/NotFound"},
+    "429": {"$ref": "#/components/responses/TooManyRequests"},
+}
+
+
+def _operation(operation_id, summary, description, scope, responses, parameters=()) -> dict:
+    """One GET operation, readable with a session or with a token holding ``scope``."""
+    return {
+        "get": {
+            "operationId": operation_id,
+            "summary": summary,
+            "description": description,
+            "tags": [scope],
+            "security": [{"token": [scope]}, {"session": []}],
+            "parameters": list(parameters),
+            "responses": {**responses, **ERRORS},
+        }
+    }
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/parameters/{name}"}
+
+
+def document(server_url: str) -> dict:
+    """The whole OpenAPI document; ``server_url`` is where /api/v1 is served."""
+    consultation_id = _ref("consultation_id")
+    assembly_id = _ref("assembly_id")
+    paging = [_ref("page"), _ref("per_page")]
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "consult open-data API",
+            "version": VERSION,
+            "description": (
+                "Read-only JSON for analysts and organisers: consultations, their published "
+                "contributions (attributed by profile, never by name), participation figures, "
+                "and the results of closed general assemblies. Authenticate with a personal "
+                "access token (`Authorization: Bearer cst_...`, made on the site under "
+                "“API access”) or with the site's session."
+            ),
+            "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
+        },
+        "servers": [{"url": server_url}],
+        "tags": [
+            {"name": "consultations", "description": "A consultation's published data."},
+            {"name": "results", "description": "Participation figures and assembly results."},
+        ],
+        "paths": {
+            "/consultations": _operation(
+                "listConsultations",
+                "Consultations",
+                "Consultations past their draft, newest first.",
+                "consultations",
+                {"200": _json("ConsultationPage", "A page of consultations.")},
+                paging,
+            ),
+            "/consultations/{consultation_id}": _operation(
+                "getConsultation",
+                "One consultation",
+                "A consultation with its questions and invited populations.",
+                "consultations",
+                {"200": _json("ConsultationDetail", "The consultation.")},
+                [consultation_id],
+            ),
+            "/consultations/{consultation_id}/contributions": _operation(
+                "listContributions",
+                "Published contributions",
+                "Published contributions, oldest first, optionally of one question.",
+                "consultations",
+                {"200": _json("ContributionPage", "A page of contributions.")},
+                [consultation_id, *paging, _ref("question")],
+            ),
+            "/consultations/{consultation_id}/participation": _operation(
+                "getParticipation",
+                "Participation figures",
+                "Participation per population, profile and day. While the figures are being "
+                "computed the answer is 202 with a status: ask again in a moment.",
+                "results",
+                {
+                    "200": _json("Participation", "The figures."),
+                    "202": _json("Computing", "The figures are being computed."),
+                },
+                [consultation_id],
+            ),
+            "/assemblies/{assembly_id}/results": _operation(
+                "getAssemblyResults",
+                "Assembly results",
+                "Per resolution: roll, quorum, counts, majority base and threshold, outcome. "
+                "Public once the assembly is closed.",
+                "results",
+                {"200": _json("Object", "The results.")},
+                [assembly_id],
+            ),
+            "/assemblies/{assembly_id}/ballots": _operation(
+                "getAssemblyBallots",
+                "Published ballots",
+                "The published ballots (tracking code, choice, weight) and the hash-chained log, "
+                "to recompute every tally.",
+                "results",
+                {"200": _json("Object", "The ballots and the log.")},
+                [assembly_id],
+            ),
+        },
+        "components": {
+            "securitySchemes": {
+                "token": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A personal access token; scopes: " + ", ".join(SCOPES) + ".",
+                },
+                "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+            },
+            "parameters": {
+                "consultation_id": _path_id("consultation_id", "The consultation."),
+                "assembly_id": _path_id("assembly_id", "The assembly."),
+                "page": _query_int("page", "Page number, from 1.", 1, None),
+                "per_page": _query_int("per_page", "Items per page (20 by default).", 1, 100),
+                "question": _query_int(
+                    "question", "Only the contributions to this question.", 1, None
+                ),
+            },
+            "responses": {
+                "BadRequest": _error("A parameter is not understood."),
+                "Unauthorised": _error(
+                    "No session and no token, or a token unknown, expired or revoked."
+                ),
+                "Forbidden": _error("The role or the token's scopes do not allow it."),
+                "NotFound": _error("No such consultation, question or assembly."),
+                "TooManyRequests": _error("Too many requests: wait, then ask again."),
+            },
+            "schemas": SCHEMAS,
+        },
+    }
+
+
+def _path_id(name: str, description: str) -> dict:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": {"type": "integer", "minimum": 1},
+    }
+
+
+def _query_int(name: str, description: str, minimum: int, maximum: int | None) -> dict:
+    schema = {"type": "integer", "minimum": minimum}
+    if maximum is not None:
+        schema["maximum"] = maximum
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
+    }
+
+
+def _error(description: str) -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+_STRING_OR_NULL = {"type": ["string", "null"]}
+_COUNT = {"type": "integer", "minimum": 0}
+_BREAKDOWN = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {"value": _STRING_OR_NULL, "contributors": _COUNT, "contributions": _COUNT},
+    },
+}
+
+SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "required": ["error", "status"],
+        "properties": {"error": {"type": "string"}, "status": {"type": "integer"}},
+    },
+    "Object": {"type": "object"},
+    "Computing": {
+        "type": "object",
+        "properties": {"consultation": {"type": "integer"}, "status": {"const": "computing"}},
+    },
+    "Consultation": {
+        "type": "object",
+        "required": ["id", "title", "status", "opens_at", "closes_at", "url"],
+        "properties": {
+            "id": {"type": "integer"},
+            "title": {"type": "string"},
+            "status": {"enum": ["published", "closed"]},
+            "opens_at": {"type": "string", "format": "date-time"},
+            "closes_at": {"type": "string", "format": "date-time"},
+            "url": {"type": "string"},
+        },
+    },
+    "ConsultationDetail": {
+        "allOf": [
+            {"$ref": "#/components/schemas/Consultation"},
+            {
+                "type": "object",
+                "properties": {
+                    "questions": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "id": {"type": "integer"},
+                                "position": {"type": "integer"},
+                                "kind": {"type": "string"},
+                                "prompt": {"type": "string"},
+                            },
+                        },
+                    },
+                    "populations": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "code": {"type": "string"},
+                                "name": {"type": "string"},
+                                "eligible": {"type": ["integer", "null"]},
+                            },
+                        },
+                    },
+                    "contributions": {"type": "string"},
+                    "participation": {"type": "string"},
+                },
+            },
+        ]
+    },
+    "ConsultationPage": _page_of("Consultation"),
+    "Contribution": {
+        "type": "object",
+        "required": ["id", "question", "published_at", "text", "attribution"],
+        "properties": {
+            "id": {"type": "integer"},
+            "question": {"type": "integer"},
+            "published_at": {"type": "string", "format": "date-time"},
+            "text": {"type": "string", "description": "Plain text, personal data masked."},
+            "population": _STRING_OR_NULL,
+            "gender_form": _STRING_OR_NULL,
+            "age_band": _STRING_OR_NULL,
+            "region": _STRING_OR_NULL,
+            "attribution": {"type": "string", "examples": ["Adhérente, 40-60 ans, Occitanie"]},
+        },
+    },
+    "ContributionPage": _page_of("Contribution"),
+    "Participation": {
+        "type": "object",
+        "properties": {
+            "consultation": {"type": "integer"},
+            "computed_at": {"type": "string", "format": "date-time"},
+            "contributors": _COUNT,
+            "contributions": _COUNT,
+            "internal_rate_percent": _STRING_OR_NULL,
+            "populations": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "code": {"type": "string"},
+                        "name": {"type": "string"},
+                        "eligible": {"type": ["integer", "null"]},
+                        "contributors": _COUNT,
+                        "contributions": _COUNT,
+                        "rate_percent": _STRING_OR_NULL,
+                    },
+                },
+            },
+            "regions": _BREAKDOWN,
+            "age_bands": _BREAKDOWN,
+            "gender_forms": _BREAKDOWN,
+            "days": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "day": {"type": "string", "format": "date"},
+                        "contributions": _COUNT,
+                        "new_contributors": _COUNT,
+                        "cumulative_contributors": _COUNT,
+                    },
+                },
+            },
+        },
+    },
+}

@@ -5,7 +5,6 @@ import os
 from pathlib import Path
 
 from flask import Flask, request
-from flask_babel import format_date, format_datetime, format_time
 from flask_wtf.csrf import generate_csrf
 
 from consult.config import Config, DevelopmentConfig
@@ -117,22 +116,18 @@ def _register_template_helpers(app: Flask) -> None:
     """Filters and globals the templates share."""
     from flask_login import current_user
 
-    from consult.core.clock import to_local
+    from consult.core.i18n import format_day, format_moment
     from consult.core.permissions import ROLE_LABELS, Role
     from consult.core.sanitize import rich
 
-    def localdt(moment, fmt="medium"):
-        """Show a stored naive-UTC moment in Paris time, e.g. "23 déc. 2026, 08:01"."""
-        if not moment:
-            return ""
-        local = to_local(moment)
-        if fmt == "short":
-            return format_datetime(local, "dd/MM/yyyy HH:mm")
-        day = format_date(local, "long" if fmt == "long" else "medium")
-        return f"{day}, {format_time(local, 'HH:mm')}"
+    def localdt(moment, _style=None):
+        """A stored naive-UTC moment in Paris time, e.g. "23 déc. 2026, 08:01": the one format
+        of moments on every page (a style argument, 'long' or 'short', gives the same)."""
+        return format_moment(moment)
 
     app.jinja_env.filters["rich"] = rich
     app.jinja_env.filters["localdt"] = localdt
+    app.jinja_env.filters["localdate"] = format_day
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor
@@ -154,6 +149,8 @@ def _register_template_helpers(app: Flask) -> None:
             "ROLE_LABELS": ROLE_LABELS,
             "nav_items": nav,
             "current_locale": str(get_locale() or "fr"),
+            #: the language participants and organisers write in (their text keeps it in English)
+            "content_lang": app.config.get("CONTENT_LANGUAGE", "fr"),
             "csrf_token": generate_csrf,
         }
 

@@ -59,6 +59,9 @@ class Config:
     BABEL_DEFAULT_LOCALE = "fr"
     BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
     LANGUAGES = ("fr", "en")
+    #: The language of what people write (consultations, contributions): pages mark that text
+    #: with it, so that an English page reads the French text as French.
+    CONTENT_LANGUAGE = os.environ.get("CONTENT_LANGUAGE", "fr")
     #: Redis for rate limits and background jobs in production; memory / synchronous otherwise.
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")

@@ -71,6 +71,19 @@ ACCOUNTS = [
     ("comite", (Role.COMMITTEE,), "delegate", "f", "60-80", "Bretagne"),
     ("auditeur", (Role.AUDITOR,), None, "n", None, None),
 ]
+#: How each demonstration account is named on the pages (with its accents).
+DISPLAY_NAMES = {
+    "admin": "Administratrice",
+    "organisatrice": "Organisatrice",
+    "moderateur": "Modérateur",
+    "analyste": "Analyste",
+    "adherente": "Adhérente",
+    "salarie": "Salarié",
+    "delegue": "Délégué",
+    "citoyenne": "Citoyenne",
+    "comite": "Comité de mission",
+    "auditeur": "Auditeur",
+}
 
 OPENINGS = [
     "Pour moi,",
@@ -242,7 +255,7 @@ def load_demo(
                 now=now,
                 password=DEMO_PASSWORD,
                 roles=roles,
-                display_name=local.title(),
+                display_name=DISPLAY_NAMES.get(local, local.title()),
                 population=populations.get(population),
                 gender_form=gender,
                 age_band=age,

@@ -20,6 +20,11 @@ BAR_COLOUR = PALETTE[0]
 MUTED_COLOUR = "#6b6b6b"
 TEXT_COLOUR = "#1a1a1a"
 GRID_COLOUR = "#c8c8c8"
+#: Charts are drawn 400 units wide and shown at most about that wide (consult.css), so that text
+#: of 15 units stays near 13 px on a 390 px phone and is not blown up on a wide screen.
+CHART_WIDTH = 400
+FONT_SIZE = 15
+AXIS_FONT_SIZE = 14
 
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -85,12 +90,12 @@ def bar_chart(
     chart_id: str,
     *,
     maximum: float | None = None,
-    width: int = 640,
-    row_height: int = 28,
+    width: int = CHART_WIDTH,
+    row_height: int = 32,
 ) -> str:
     """Horizontal bars, one row per label, value written after each bar."""
-    label_room = min(220, width * 0.35)
-    value_room = 90
+    label_room = min(220, width * 0.38)
+    value_room = 80
     bar_room = width - label_room - value_room - 10
     top = maximum if maximum else max((bar.value for bar in bars), default=0) or 1
     height = max(1, len(bars)) * row_height + 10
@@ -99,11 +104,12 @@ def bar_chart(
         y = 5 + index * row_height
         length = max(0.0, min(1.0, bar.value / top)) * bar_room
         colour = MUTED_COLOUR if bar.muted else BAR_COLOUR
-        label = _clip(bar.label, 13, label_room - 8)
+        label = _clip(bar.label, FONT_SIZE, label_room - 8)
         middle = y + row_height / 2
         out.append(
             f'<text x="{label_room - 8:g}" y="{middle:g}" text-anchor="end"'
-            f' dominant-baseline="middle" font-size="13" fill="{TEXT_COLOUR}">{_attr(label)}</text>'
+            f' dominant-baseline="middle" font-size="{FONT_SIZE}" fill="{TEXT_COLOUR}">'
+            f"{_attr(label)}</text>"
         )
         out.append(
             f'<rect x="{label_room:g}" y="{y + 4:g}" width="{length:.1f}"'
@@ -111,7 +117,8 @@ def bar_chart(
         )
         out.append(
             f'<text x="{label_room + length + 6:.1f}" y="{middle:g}" dominant-baseline="middle"'
-            f' font-size="13" fill="{TEXT_COLOUR}">{_attr(bar.text or _number(bar.value))}</text>'
+            f' font-size="{FONT_SIZE}" fill="{TEXT_COLOUR}">{_attr(bar.text or _number(bar.value))}'
+            "</text>"
         )
     out.append("</svg>")
     return "".join(out)
@@ -122,29 +129,33 @@ def column_chart(
     title: str,
     chart_id: str,
     *,
-    width: int = 640,
-    height: int = 240,
+    width: int = CHART_WIDTH,
+    height: int = 260,
     tick: Callable[[int], bool] | None = None,
 ) -> str:
-    """Vertical columns over time (one per day), a few labels under the axis, a scale at left."""
-    left, bottom, top_margin = 48, 40, 12
+    """Vertical columns over time (one per day), a few labels under the axis, a scale at left
+    that ends at the first step above the highest column (300 → 300, 301 → 400)."""
+    left, bottom, top_margin = 44, 40, 12
     plot_width = width - left - 8
     plot_height = height - bottom - top_margin
-    top = nice_ceiling(max((column.value for column in columns), default=0))
+    values = [column.value for column in columns]
+    top, step = axis_scale(max(values, default=0), whole=all(float(v).is_integer() for v in values))
     count = max(1, len(columns))
     slot = plot_width / count
-    every = max(1, math.ceil(count / 8))
+    every = max(1, math.ceil(count / 5))
     show_tick = tick or (lambda index: index % every == 0)
     out = _open(width, height, title, chart_id, "chart--columns")
-    for fraction in (0, 0.5, 1):
-        y = top_margin + plot_height * (1 - fraction)
+    steps = round(top / step)
+    for index in range(steps + 1):
+        y = top_margin + plot_height * (1 - index / steps)
         out.append(
             f'<line x1="{left}" x2="{width - 8}" y1="{y:.1f}" y2="{y:.1f}"'
             f' stroke="{GRID_COLOUR}" stroke-width="1"/>'
         )
         out.append(
             f'<text x="{left - 6}" y="{y:.1f}" text-anchor="end" dominant-baseline="middle"'
-            f' font-size="11" fill="{TEXT_COLOUR}">{_attr(_number(top * fraction))}</text>'
+            f' font-size="{AXIS_FONT_SIZE}" fill="{TEXT_COLOUR}">{_attr(_number(step * index))}'
+            "</text>"
         )
     for index, column in enumerate(columns):
         x = left + index * slot
@@ -157,11 +168,25 @@ def column_chart(
         )
         if show_tick(index):
             out.append(
-                f'<text x="{x + slot / 2:.1f}" y="{height - bottom + 16}" text-anchor="middle"'
-                f' font-size="11" fill="{TEXT_COLOUR}">{_attr(column.label)}</text>'
+                f'<text x="{x + slot / 2:.1f}" y="{height - bottom + 18}" text-anchor="middle"'
+                f' font-size="{AXIS_FONT_SIZE}" fill="{TEXT_COLOUR}">{_attr(column.label)}</text>'
             )
     out.append("</svg>")
     return "".join(out)
+
+
+def axis_scale(value: float, *, whole: bool = False) -> tuple[float, float]:
+    """The top of a value axis and its step: about five steps of 1, 2 or 5 times a power of
+    ten, the top being the first step at or above `value` (300 → 300 by 100, 301 → 400).
+    `whole` keeps steps of at least 1 (counts)."""
+    if not value > 0 or math.isinf(value):
+        return 1, 1
+    raw = value / 5
+    power = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if raw <= m * power * (1 + 1e-9))
+    if whole:
+        step = max(1.0, round(step))
+    return math.ceil(value / step - 1e-9) * step, step
 
 
 def nice_ceiling(value: float) -> float:
@@ -261,12 +286,12 @@ def word_cloud(
     title: str,
     chart_id: str,
     *,
-    width: int = 640,
-    height: int = 360,
+    width: int = CHART_WIDTH,
+    height: int = 300,
 ) -> str:
     """A word cloud as SVG: bigger words are more frequent."""
     out = _open(width, height, title, chart_id, "chart--cloud")
-    for word in layout_cloud(words, width, height):
+    for word in layout_cloud(words, width, height, smallest=FONT_SIZE, largest=44):
         out.append(
             f'<text x="{word.x:.1f}" y="{word.y:.1f}" text-anchor="middle"'
             f' font-size="{word.size:g}" fill="{word.colour}">{_attr(word.text)}</text>'

@@ -29,14 +29,6 @@ def percent(rate: Fraction | None, places: int = 0) -> Decimal | None:
     return exact.quantize(quantum, rounding=ROUND_HALF_UP)
 
 
-def percent_label(rate: Fraction | None, places: int = 0) -> str:
-    """Write a rate the French way ("33 %", "12,5 %"); an unknown rate reads "—"."""
-    value = percent(rate, places)
-    if value is None:
-        return "—"
-    return f"{value}".replace(".", ",") + NBSP + "%"
-
-
 def share(part: int, whole: int) -> Fraction | None:
     """Return part/whole as an exact fraction, or None when the whole is empty."""
     return Fraction(part, whole) if whole > 0 else None

@@ -28,6 +28,7 @@ from consult.consultations.models import Consultation, Contribution, Question
 from consult.core.clock import to_local, utcnow
 from consult.core.errors import RuleError, refuse
 from consult.core.forms import form_page
+from consult.core.i18n import format_rate
 from consult.core.nav import NavItem
 from consult.core.paging import page_arg
 from consult.core.permissions import Role, role_required
@@ -40,6 +41,11 @@ READERS = (Role.ANALYST, Role.ORGANISER)
 ANALYSTS = (Role.ANALYST,)
 
 NAV = [NavItem("analysis.index", _l("Analysis"), roles=READERS)]
+
+
+def _pct(rate, places: int = 0) -> str:
+    """A rate as a percentage in the reader's language, rounded once, half up."""
+    return format_rate(rules.percent(rate, places), places)
 
 
 def _consultation(consultation_id: int) -> Consultation:
@@ -123,7 +129,7 @@ def overview(consultation_id):
         refreshing=refreshing,
         charts=_participation_charts(report) if report else {},
         questions=services.text_questions(consultation),
-        pct=rules.percent_label,
+        pct=_pct,
     )
 
 
@@ -147,7 +153,7 @@ def _participation_charts(report) -> dict[str, Markup]:
         charts.Bar(
             population.name,
             float(row.rate or 0) * 100,
-            rules.percent_label(row.rate),
+            _pct(row.rate),
         )
         for population, row in report.populations
     ]
@@ -178,9 +184,13 @@ def _participation_charts(report) -> dict[str, Markup]:
 @bp.get("/jobs/<int:job_id>")
 @role_required(*READERS)
 def job(job_id):
-    """A job's progress; the page refreshes itself (no JavaScript) until it is finished."""
+    """A job's progress, refreshed by the reader (a button), or every few seconds once the reader
+    asks for it (`?auto=1`, no JavaScript) and until they stop it (WCAG 2.2.1)."""
     found = db.session.get(AnalysisJob, job_id) or abort(404)
-    return render_template("analysis/job.html", job=found, done_url=_job_target(found))
+    auto = request.args.get("auto") == "1" and not found.finished
+    return render_template(
+        "analysis/job.html", job=found, done_url=_job_target(found), auto=auto, interval=5
+    )
 
 
 def _job_target(found: AnalysisJob) -> str:
@@ -478,7 +488,7 @@ def compare(question_id):
         comparisons=comparisons,
         groups=[name for name, _share in comparisons[0].rows] if comparisons else [],
         minimum=_minimum(question.consultation),
-        pct=rules.percent_label,
+        pct=_pct,
     )
 
 
@@ -488,7 +498,7 @@ def _render_comparison(question, comparison):
         charts.Bar(
             name + (" *" if share.too_small else ""),
             float(share.share or 0) * 100,
-            rules.percent_label(share.share),
+            _pct(share.share),
             muted=share.too_small,
         )
         for name, share in comparison.rows
@@ -505,7 +515,7 @@ def _render_comparison(question, comparison):
         consultation=question.consultation,
         comparison=comparison,
         chart=_svg(chart),
-        pct=rules.percent_label,
+        pct=_pct,
     )
 
 
@@ -664,7 +674,7 @@ def report(consultation_id):
         findings=services.findings_of(consultation),
         quote_text=services.quote_text,
         themes=[(q, services.topics_of(q), services.topic_sizes(q)) for q in questions],
-        pct=rules.percent_label,
+        pct=_pct,
         printed_at=to_local(utcnow()),
     )
 

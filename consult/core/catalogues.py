@@ -10,9 +10,18 @@ from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po, write_po
 from jinja2.ext import babel_extract
 
+from consult.core import typography
 from consult.core.i18n import PROJECT_DIR, areas, catalogue_dir, sources
 
-KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "ngettext": (1, 2)}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "_l": None,
+    "lazy_gettext": None,
+    "ngettext": (1, 2),
+    "_n": (1, 2),
+    "lazy_ngettext": (1, 2),
+}
 LOCALE = "fr"
 #: Fixed dates keep the files stable between refreshes (git shows only real changes).
 STAMP = datetime(2026, 1, 1)
@@ -111,6 +120,9 @@ def refresh(area: str) -> list[str]:
                 # French's extra CLDR form repeats the plural: the first two are the forms.
                 message.string = tuple(message.string[: PLURALS[0]])
     catalog.update(template, no_fuzzy_matching=True)
+    for message in catalog:
+        if message.id and message.string:
+            message.string = _french(message.string)
     catalog.obsolete.clear()
     catalog.revision_date = STAMP
     path = po_path(area)
@@ -120,6 +132,13 @@ def refresh(area: str) -> list[str]:
         write_po(f, catalog, omit_header=False, sort_output=True, width=100, include_lineno=False)
     path.with_suffix(".mo").write_bytes(compiled(load(area)))
     return untranslated(area)
+
+
+def _french(string):
+    """French typography on a translation (each plural form of it)."""
+    if isinstance(string, list | tuple):
+        return tuple(typography.french(form) for form in string)
+    return typography.french(string)
 
 
 def untranslated(area: str) -> list[str]:
@@ -147,7 +166,21 @@ def problems() -> list[str]:
                 f"{area}: {catalog.num_plurals} plural forms instead of French's 2: run "
                 "`consult i18n refresh` and translate the plurals it marks"
             )
+        if catalog is not None:
+            found += _style(area, catalog)
     return found + conflicts()
+
+
+def _style(area: str, catalog: Catalog) -> list[str]:
+    """Translations that break French typography; `consult i18n refresh` corrects them."""
+    found = []
+    for message in catalog:
+        if message.id and message.string and _french(message.string) != message.string:
+            found.append(
+                f"{area}: French typography in {message.string!r}: run `consult i18n refresh`"
+                " (non-breaking space before : ; ? ! and inside « », apostrophe ’)"
+            )
+    return found
 
 
 def conflicts() -> list[str]:

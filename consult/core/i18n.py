@@ -1,8 +1,14 @@
 """Languages: French first, English second; one translation catalogue per area."""
 
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
+from babel.numbers import format_percent
 from flask import current_app, has_request_context, request, session
+from flask_babel import format_date, format_time, get_locale
+
+from consult.core.clock import to_local
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 PROJECT_DIR = PACKAGE_DIR.parent
@@ -45,3 +51,28 @@ def sources(area: str) -> tuple[list[Path], list[Path]]:
         python += sorted(PACKAGE_DIR.glob("*.py"))
         templates += sorted((PROJECT_DIR / "templates").glob("*.html"))
     return python, templates
+
+
+def format_moment(moment: datetime | None) -> str:
+    """A stored naive-UTC moment in Paris time, in the one format pages use ("23 déc. 2026,
+    08:01" in French, "23 Dec 2026, 08:01" in English)."""
+    if not moment:
+        return ""
+    local = to_local(moment)
+    return f"{format_date(local, 'medium')}, {format_time(local, 'HH:mm')}"
+
+
+def format_day(day: date | None) -> str:
+    """A calendar day in the same format as `format_moment` ("21 juin 2025")."""
+    return format_date(day, "medium") if day else ""
+
+
+def format_rate(percentage: Decimal | None, places: int = 0) -> str:
+    """A percentage already rounded to `places` (`analysis.rules.percent`) in the reader's
+    language: "23,41 %" in French, "23.41%" in English; an unknown one reads "—"."""
+    if percentage is None:
+        return "—"
+    # Babel writes the locale's pattern (its spacing); the value is not rounded a second time.
+    return format_percent(
+        Decimal(percentage) / 100, locale=get_locale() or "fr", decimal_quantization=False
+    )

@@ -12,6 +12,8 @@ class NavItem:
 
     `order` places it: 10 consultations, 20 own contributions, 30 moderation, 40 panels,
     50 analysis, 60 assembly, 70 organising, 80 people and administration, 90 profile.
+    The header shows below 70 in the main row, 70 to 89 in the "Manage" menu and from 90 on in
+    the "My account" menu.
     """
 
     endpoint: str

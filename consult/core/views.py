@@ -1,5 +1,7 @@
 """Routes every area shares: health check, language switch, error pages."""
 
+from urllib.parse import urlsplit
+
 from flask import (
     Blueprint,
     abort,
@@ -89,6 +91,15 @@ def set_language():
     return redirect(target)
 
 
+def _way_back() -> str | None:
+    """The page of this site the person came from (the Referer), to offer a way back."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc != request.host or not parts.path.startswith("/"):
+        return None
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    return None if parts.path == request.path or "\\" in target else target
+
+
 def register_error_handlers(app) -> None:
     """Show every HTTP error as a page of the site, in the person's language."""
 
@@ -100,7 +111,12 @@ def register_error_handlers(app) -> None:
         if code in (500, 503):  # the database may be what failed: build the page without it
             return offline_page(code, ERROR_TITLES[code], None)
         return (
-            render_template("core/error.html", code=code, title=ERROR_TITLES.get(code, error.name)),
+            render_template(
+                "core/error.html",
+                code=code,
+                title=ERROR_TITLES.get(code, error.name),
+                back=_way_back(),
+            ),
             code,
         )
 

@@ -226,12 +226,12 @@ def check_may_contribute(user: User, now: datetime) -> None:
     """Refuse posting, editing or flagging from a suspended participant, saying until when."""
     suspension = active_suspension(user, now)
     if suspension is not None:
-        from consult.core.clock import to_local
+        from consult.core.i18n import format_moment
 
         raise RuleError(
             _l(
                 "Your account is suspended from contributing until %(end)s (%(reason)s).",
-                end=to_local(suspension.ends_at).strftime("%d/%m/%Y %H:%M"),
+                end=format_moment(suspension.ends_at),
                 reason=reason_label(suspension.reason_code),
             )
         )

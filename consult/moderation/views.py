@@ -30,7 +30,7 @@ from consult.core.paging import page_arg
 from consult.core.permissions import Role, login_required, role_required
 from consult.core.sanitize import clean_html, plain_text
 from consult.extensions import db
-from consult.moderation import pii, queries, services
+from consult.moderation import logview, pii, queries, services
 from consult.moderation.forms import (
     AuditFilterForm,
     BulkDecisionForm,
@@ -49,7 +49,7 @@ bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
 NAV = [
     NavItem("moderation.queue", _l("Moderation"), roles=(Role.MODERATOR,)),
-    NavItem("moderation.settings", _l("Moderation settings"), roles=(Role.ORGANISER,)),
+    NavItem("moderation.settings", _l("Moderation settings"), roles=(Role.ORGANISER,), order=75),
 ]
 PER_PAGE = 50
 
@@ -611,6 +611,7 @@ def audit():
     return render_template(
         "moderation/audit.html",
         action_labels=AUDIT_ACTIONS,
+        log=logview,
         form=form,
         filters=filters,
         rows=rows,

@@ -14,6 +14,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import RadioField
@@ -683,7 +684,14 @@ def draw(project_id):
             attach_error(form, error)
         else:
             _send_invitations(seats)
-            flash(_("The draw is done: %(n)d invitation(s) sent.", n=len(seats)), "success")
+            flash(
+                ngettext(
+                    "The draw is done: %(num)d invitation sent.",
+                    "The draw is done: %(num)d invitations sent.",
+                    len(seats),
+                ),
+                "success",
+            )
             return redirect(url_for(".project", project_id=item.id, _anchor="seats"))
     return _render_project(item, seed_form=form, status=422)
 

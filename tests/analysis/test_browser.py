@@ -21,6 +21,8 @@ def test_analyst_goes_from_contributions_to_a_quoted_finding(
     page.get_by_label("Mot de passe").fill("correct-horse-battery")
     page.get_by_role("button", name="Se connecter").click()
 
+    if width < 900:  # phones: the navigation is folded into the Menu
+        page.locator("summary", has_text="Menu").click()
     page.get_by_role("link", name="Analyse").first.click()
     page.get_by_role("link", name="Baromètre").click()
     assert page.locator("svg[role=img]").count() == 5
@@ -52,9 +54,9 @@ def test_analyst_goes_from_contributions_to_a_quoted_finding(
 
     page.goto(f"{live_server.url}/analysis/consultations/{scenario.consultation.id}/findings")
     page.get_by_label("Titre").fill("Se soigner près de chez soi")
-    page.get_by_label("Texte").fill("Les adhérents parlent d'abord d'accès aux soins.")
+    page.get_by_label("Texte").fill("Les adhérents parlent d’abord d’accès aux soins.")
     page.get_by_label("1. Accès aux soins").check()
-    page.get_by_role("button", name="Enregistrer l'enseignement").click()
+    page.get_by_role("button", name="Enregistrer l’enseignement").click()
     page.get_by_role("heading", name="1. Se soigner près de chez soi").wait_for()
 
     page.goto(f"{live_server.url}/analysis/questions/{scenario.open_question.id}/topics")
@@ -66,7 +68,7 @@ def test_analyst_goes_from_contributions_to_a_quoted_finding(
 
     page.goto(f"{live_server.url}/analysis/consultations/{scenario.consultation.id}/report")
     quote = page.locator("blockquote.quote").first
-    assert "» — " in quote.inner_text() and "40-60 ans" in quote.inner_text()
+    assert "\u00a0» — " in quote.inner_text() and "40-60 ans" in quote.inner_text()
     screenshot(page, f"analysis-report-{width}")
     assert page.evaluate(OVERFLOW) <= 0
     assert page.locator("h1").count() == 1

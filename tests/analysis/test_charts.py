@@ -2,11 +2,15 @@
 
 import xml.etree.ElementTree as ET
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from consult.analysis.charts import (
+    CHART_WIDTH,
+    FONT_SIZE,
     Bar,
+    axis_scale,
     bar_chart,
     column_chart,
     layout_cloud,
@@ -68,19 +72,36 @@ def test_empty_charts_are_valid():
 
 
 def test_column_chart_scale_and_ticks():
-    """Columns share a rounded scale; a few day labels are written under the axis."""
-    days = [Bar(f"{d}/03", v) for d, v in enumerate([10, 470, 0, 5] * 5, start=1)]
+    """Columns share a scale that ends just above the highest; a few day labels under the axis."""
+    days = [Bar(f"{d}/03", v) for d, v in enumerate([10, 301, 0, 5] * 5, start=1)]
     root = parse(column_chart(days, "Contributions par jour", "days"))
     rects = root.findall(f"{SVG}rect")
     assert len(rects) == 20
     labels = [t.text for t in root.findall(f"{SVG}text")]
-    assert "500" in labels and "1/03" in labels
-    assert len([label for label in labels if label.endswith("/03")]) <= 10
+    assert "400" in labels and "500" not in labels and "1/03" in labels
+    assert len([label for label in labels if label.endswith("/03")]) <= 5
 
 
 def test_nice_ceiling():
     """Scales end on round numbers."""
     assert [nice_ceiling(v) for v in (0, 1, 3, 7, 11, 470, 2300)] == [1, 1, 5, 10, 20, 500, 2500]
+
+
+def test_axis_ends_at_the_first_round_step_above_the_data():
+    """About five steps of 1, 2 or 5 times a power of ten; whole steps for counts."""
+    assert [axis_scale(v)[0] for v in (0, 300, 301, 470, 2300)] == [1, 300, 400, 500, 2500]
+    assert axis_scale(300) == (300, 100)
+    assert axis_scale(3, whole=True) == (3, 1)
+    assert axis_scale(0.3) == (pytest.approx(0.3), pytest.approx(0.1))
+
+
+def test_chart_text_stays_readable_on_a_phone():
+    """Drawn 400 units wide, text of 15 units is about 13 px in a 350 px wide box."""
+    svg = bar_chart([Bar("Occitanie", 12)], "T", "a")
+    root = parse(svg)
+    assert root.get("viewBox").startswith(f"0 0 {CHART_WIDTH} ")
+    sizes = {float(t.get("font-size")) for t in root.findall(f"{SVG}text")}
+    assert min(sizes) * 350 / CHART_WIDTH >= 12.5 and FONT_SIZE in sizes
 
 
 def test_cloud_sizes_follow_weights_and_words_do_not_overlap():

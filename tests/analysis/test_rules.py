@@ -20,7 +20,6 @@ from consult.analysis.rules import (
     page_window,
     participation_by_population,
     percent,
-    percent_label,
     quote,
     reconcile_topics,
     safe_cell,
@@ -54,13 +53,6 @@ def row(pid, population, contributions=1, region=None, age=None, gender=None):
 def test_percent_rounds_half_up_exactly(rate, places, expected):
     """Rounding happens once, on the exact fraction, half up."""
     assert percent(rate, places) == expected
-
-
-def test_percent_label_is_french():
-    """Decimal comma and a non-breaking space before the sign; unknown reads as a dash."""
-    assert percent_label(Fraction(1, 8), 1) == f"12,5{NBSP}%"
-    assert percent_label(Fraction(1, 3)) == f"33{NBSP}%"
-    assert percent_label(None) == "—"
 
 
 # --- participation ----------------------------------------------------------------------------

@@ -120,7 +120,8 @@ def test_overview_shows_charts_with_tables(analysed, client, login):
     page = client.get(f"/analysis/consultations/{analysed.consultation.id}").get_data(True)
     assert page.count("<svg") == 5 and page.count("<caption>") >= 5
     assert "67\u00a0%" in page  # employees and delegates: 6 of 9
-    assert "<script" not in page and "style=" not in page
+    assert page.count("<script") == page.count('<script src="/static/js/consult.js" defer>')
+    assert "style=" not in page
     assert 'role="img"' in page
 
 
@@ -132,17 +133,22 @@ def test_words_page_lists_and_draws_the_words(analysed, client, login):
     assert "SANTE" not in page
 
 
-def test_job_page_refreshes_until_done(analysed, client, login, now):
-    """A running job's page refreshes itself without JavaScript; a finished one links to results."""
+def test_job_page_refreshes_only_when_asked_until_done(analysed, client, login, now):
+    """A running job's page offers a refresh button; it refreshes itself (no JavaScript) only
+    once the reader asks, with a way to stop (WCAG 2.2.1); a finished one links to results."""
     login(client, analysed.analyst)
     job = services.start_job(
         None, "words", analysed.consultation, now=now, question=analysed.open_question
     )
     db.session.commit()
     page = client.get(f"/analysis/jobs/{job.id}").get_data(True)
-    assert 'http-equiv="refresh"' in page and "<progress" in page
+    assert 'http-equiv="refresh"' not in page and "<progress" in page
+    assert f'href="/analysis/jobs/{job.id}?auto=1"' in page and "Actualiser" in page
+    page = client.get(f"/analysis/jobs/{job.id}?auto=1").get_data(True)
+    assert '<meta http-equiv="refresh" content="5">' in page
+    assert f'href="/analysis/jobs/{job.id}"' in page  # stop refreshing
     done = db.session.scalar(select(AnalysisJob).where(AnalysisJob.status == "done"))
-    page = client.get(f"/analysis/jobs/{done.id}").get_data(True)
+    page = client.get(f"/analysis/jobs/{done.id}?auto=1").get_data(True)
     assert 'http-equiv="refresh"' not in page
     assert client.get("/analysis/jobs/999999").status_code == 404
 

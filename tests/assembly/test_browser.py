@@ -26,7 +26,7 @@ def open_vote(app, make_assembly, officer, delegate_user, now):
     """An assembly with two open resolutions (one a choice of wordings); delegate 1 can sign in."""
     assembly = make_assembly(
         delegates=4,
-        resolutions=(("Raison d'être", "statutory"),),
+        resolutions=(("Raison d’être", "statutory"),),
         wordings=["Prendre soin de chacun", "Protéger et accompagner"],
     )
     user = delegate_user(1)
@@ -44,6 +44,7 @@ def test_delegate_votes_on_a_phone_and_checks_the_tracking_code(
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in(page, live_server.url, user.email)
 
+    page.locator("summary", has_text="Menu").click()  # a phone: the navigation is folded
     page.get_by_role("link", name="Assemblée générale").click()
     page.get_by_role("link", name="Voter").click()
     assert page.get_by_text(assembly.freeze_hash).is_visible()
@@ -111,7 +112,7 @@ def test_officer_pages_and_minutes_render(
     assert page.get_by_text("Représenté par Délégué 3").is_visible()
     screenshot(page, f"assembly-roll-{width}")
     page.goto(f"{live_server.url}/assemblies/{assembly.id}/minutes")
-    assert page.get_by_role("heading", name="Résolution 1 : Raison d'être").is_visible()
+    assert page.get_by_role("heading", name="Résolution 1\u00a0: Raison d’être").is_visible()
     assert page.get_by_text("Adoptée").first.is_visible()
     screenshot(page, f"assembly-minutes-{width}")
     page.emulate_media(media="print")

@@ -152,7 +152,7 @@ def test_the_whole_assembly_through_the_pages(client, app, login, officer, voter
     response = client.post(
         f"/assemblies/{assembly_id}/resolutions",
         data={
-            "title": "Raison d'être",
+            "title": "Raison d’être",
             "body": "Agir pour la santé de tous.",
             "category": "statutory",
             "kind": "motion",
@@ -201,7 +201,7 @@ def test_the_whole_assembly_through_the_pages(client, app, login, officer, voter
     listing = public.get(f"/assemblies/{assembly_id}/codes").get_data(as_text=True)
     assert all(code in listing for code in codes.values())
     second = public.get(f"/assemblies/{assembly_id}/codes?resolution=2&page=x")
-    assert "Résolution 2 : Formulation" in second.get_data(as_text=True)
+    assert "Résolution 2\u00a0: Formulation" in second.get_data(as_text=True)
     assert codes[1] not in second.get_data(as_text=True)
     found = public.get(f"/assemblies/{assembly_id}/codes?code={codes[3].lower()}")
     assert "Contre" in found.get_data(as_text=True)
@@ -213,7 +213,7 @@ def test_the_whole_assembly_through_the_pages(client, app, login, officer, voter
     assert first["decision"]["required_for"] == 2 and first["outcome"] == "adopted"
     assert results["resolutions"][1]["result"]["chosen"] == 1
     csv_text = public.get(f"/assemblies/{assembly_id}/results.csv").get_data(as_text=True)
-    assert csv_text.splitlines()[1].startswith("1;Raison d'être;statutory;motion;closed;3;")
+    assert csv_text.splitlines()[1].startswith("1;Raison d’être;statutory;motion;closed;3;")
 
 
 @pytest.fixture
@@ -389,7 +389,7 @@ def test_roll_shows_who_voted_without_being_marked(
     db.session.commit()
     login(client, officer)
     page = client.get(f"/assemblies/{assembly.id}/roll").get_data(as_text=True)
-    assert page.count("A voté : compté comme votant à distance") == 1
+    assert page.count("A voté\u00a0: compté comme votant à distance") == 1
 
 
 def test_the_officer_follows_turnout_and_the_voter_is_told_to_keep_the_code(

@@ -18,7 +18,9 @@ from consult.core.models import AuditEvent
 from consult.extensions import db
 
 DAY = timedelta(days=1)
-CLOSED_MESSAGE = "Cette consultation est clôturée : les réponses ne peuvent plus être modifiées."
+CLOSED_MESSAGE = (
+    "Cette consultation est clôturée\u00a0: les réponses ne peuvent plus être modifiées."
+)
 
 
 def count(model, *where) -> int:
@@ -113,7 +115,7 @@ def test_nobody_withdraws_someone_elses_answer(member, make_user, open_question,
 @pytest.mark.parametrize(
     ("shift", "status", "message"),
     [
-        (-DAY, "published", "Cette consultation n'est pas encore ouverte."),
+        (-DAY, "published", "Cette consultation n’est pas encore ouverte."),
         (timedelta(days=7), "published", CLOSED_MESSAGE),
         (DAY, "closed", CLOSED_MESSAGE),
         (DAY, "draft", CLOSED_MESSAGE),
@@ -171,7 +173,7 @@ def test_another_population_cannot_answer(make_user, open_question, now):
     nobody = make_user(population=None)
     for person in (employee, nobody):
         error = refused(services.answer, person, open_question, text="Idée", now=now)
-        assert str(error.message) == "Cette consultation n'est pas ouverte à votre population."
+        assert str(error.message) == "Cette consultation n’est pas ouverte à votre population."
     assert count(Contribution) == 0
 
 
@@ -403,9 +405,9 @@ def test_save_consultation_creates_a_draft(organiser, population_ids, now):
         ({"title": "   "}, "title", "Donnez un titre à la consultation."),
         ({"title": "x" * 201}, "title", "Le titre est trop long."),
         ({"eligible": {}}, "populations", "Invitez au moins une population."),
-        ({"opens_at": None}, "opens_at", "Indiquez la date et l'heure d'ouverture."),
-        ({"closes_at": None}, "closes_at", "Indiquez la date et l'heure de clôture."),
-        ({"opens_at": "PAST"}, "opens_at", "La date et l'heure d'ouverture sont dans le passé."),
+        ({"opens_at": None}, "opens_at", "Indiquez la date et l’heure d’ouverture."),
+        ({"closes_at": None}, "closes_at", "Indiquez la date et l’heure de clôture."),
+        ({"opens_at": "PAST"}, "opens_at", "La date et l’heure d’ouverture sont dans le passé."),
         (
             {"closes_at": "BEFORE"},
             "closes_at",

@@ -366,7 +366,10 @@ def test_answer_edit_and_withdraw_through_the_pages(member_client, make_consulta
         ("", "Votre réponse est vide."),
         ("   \n ", "Votre réponse est vide."),
         ("<p></p>", "Votre réponse est vide."),
-        ("a" * 1_000_000, "Votre réponse est trop longue (1000000 caractères ; 10000 au plus)."),
+        (
+            "a" * 1_000_000,
+            "Votre réponse est trop longue (1000000 caractères\u00a0; 10000 au plus).",
+        ),
     ],
     ids=["empty", "blank", "markup-only", "1MB"],
 )
@@ -538,7 +541,7 @@ def test_reacting_through_the_page(client, make_user, login, make_consultation, 
         == f"/questions/{question.id}/contributions?page=1#c{contribution.id}"
     )
     page = text(client.get(response.headers["Location"]))
-    assert "D'accord (1)" in page and 'aria-pressed="true"' in page
+    assert "D’accord (1)" in page and 'aria-pressed="true"' in page
     client.post(url, data={"value": "-1"})
     assert db.session.scalar(select(Reaction.value)) == -1
     client.post(url, data={"value": "-1"})
@@ -576,7 +579,7 @@ def test_creating_with_a_past_opening_is_refused_in_french_and_creates_nothing(o
     client, w = organiser_client
     response = client.post("/organise/new", data=settings_form(w, opens_at=local(w.now - DAY)))
     assert response.status_code == 422
-    assert "La date et l'heure d'ouverture sont dans le passé." in text(response)
+    assert "La date et l’heure d’ouverture sont dans le passé." in text(response)
     assert count(Consultation) == 0
 
 
@@ -616,7 +619,7 @@ def test_an_organiser_creates_adds_questions_publishes_and_closes(organiser_clie
         (w.member, 1200)
     ]
     page = text(client.get(f"/organise/{consultation.id}"))
-    assert "Nouvelle consultation" in page and "Aucune question pour l'instant." in page
+    assert "Nouvelle consultation" in page and "Aucune question pour l’instant." in page
 
     response = client.post(f"/organise/{consultation.id}/publish")
     assert response.status_code == 303
@@ -631,7 +634,7 @@ def test_an_organiser_creates_adds_questions_publishes_and_closes(organiser_clie
     assert "Indiquez au moins deux options différentes" in text(response)
     choice = QUESTION_FORM | {
         "kind": "single",
-        "prompt": "Vous êtes ?",
+        "prompt": "Vous êtes\u00a0?",
         "choices": "Adhérent\r\nSalarié\r\n",
     }
     assert client.post(new_question, data=choice).status_code == 302
@@ -640,7 +643,7 @@ def test_an_organiser_creates_adds_questions_publishes_and_closes(organiser_clie
     consultation = db.session.get(Consultation, consultation.id)
     assert [(q.kind, q.prompt) for q in consultation.questions] == [
         ("open", "Pourquoi ?"),
-        ("single", "Vous êtes ?"),
+        ("single", "Vous êtes\u00a0?"),
         ("words", "Trois mots ?"),
     ]
     assert [c.label for c in consultation.questions[1].choices] == ["Adhérent", "Salarié"]

@@ -49,6 +49,16 @@ def test_unknown_page_is_a_french_404(client):
     assert "Page introuvable" in response.get_data(as_text=True)
 
 
+def test_a_404_offers_a_way_back_to_the_page_of_this_site_one_came_from(client):
+    page = client.get("/nowhere", headers={"Referer": "http://localhost/login?next=%2F"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 404
+    assert '<a href="/login?next=%2F">Revenir à la page précédente</a>' in html
+    assert "Retour à l’accueil" in html
+    elsewhere = client.get("/nowhere", headers={"Referer": "https://evil.example/x"})
+    assert "page précédente" not in elsewhere.get_data(as_text=True)
+
+
 def test_forms_require_a_csrf_token_when_protection_is_on(app, client, make_user):
     user = make_user()
     app.config["WTF_CSRF_ENABLED"] = True

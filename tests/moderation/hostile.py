@@ -240,6 +240,10 @@ def _is_app_markup(tag: str, attrs: dict) -> bool:
         return True
     if tag == "link" and attrs.get("href", "").startswith("/static/"):
         return True
+    if tag == "details" and {"nav-menu", "nav-phone", "confirm"} & set(
+        (attrs.get("class") or "").split()
+    ):
+        return True  # the header's menus and the confirmation steps
     return tag == "img" and (attrs.get("src") or "").startswith("/static/")
 
 

@@ -416,6 +416,27 @@ def test_audit_page_and_export(
     assert client.get("/moderation/audit?from=nonsense&actor=abc").status_code == 200
 
 
+def test_audit_page_writes_labels_not_codes(
+    client, login, admin, moderator, author, pre_consultation, write, now
+):
+    """The log stores codes (off_topic, published); its page writes their labels."""
+    contribution = write(author, pre_consultation)
+    services.decide(
+        moderator,
+        contribution,
+        "reject",
+        expected_version=_version(contribution),
+        reason_code="off_topic",
+        reason_text="Sans rapport.",
+        now=now,
+    )
+    db.session.commit()
+    login(client, admin)
+    page = client.get("/moderation/audit").get_data(as_text=True)
+    assert "Hors sujet\u00a0: Sans rapport." in page and "off_topic" not in page
+    assert "état\u00a0: Refusée" in page and "state=" not in page
+
+
 # --- rate limits -----------------------------------------------------------------------------
 
 

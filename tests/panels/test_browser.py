@@ -22,7 +22,7 @@ def test_citizen_volunteers_through_the_public_form(
     page.get_by_label("Adresse e-mail").fill("claire.martin@example.org")
     page.get_by_label("Année de naissance").fill("1986")
     page.get_by_label("Code postal").fill("44000")
-    page.get_by_role("group", name="Êtes-vous adhérent·e de la mutuelle ?").get_by_label(
+    page.get_by_role("group", name="Êtes-vous adhérent·e de la mutuelle\u00a0?").get_by_label(
         "Non"
     ).check()
     page.get_by_label("Une femme").check()
@@ -31,8 +31,8 @@ def test_citizen_volunteers_through_the_public_form(
     page.get_by_role("button", name="Me porter volontaire").click()
     # the consents are missing: refused, with the reason next to the boxes
     assert page.get_by_role("alert").filter(has_text="Ce consentement est nécessaire").count()
-    page.get_by_label("J'accepte d'être contacté·e").check()
-    page.get_by_label("J'accepte que mes réponses").check()
+    page.get_by_label("J’accepte d’être contacté·e").check()
+    page.get_by_label("J’accepte que mes réponses").check()
     page.get_by_role("button", name="Me porter volontaire").click()
     assert page.get_by_role("heading", name="Merci de vous être porté·e volontaire").is_visible()
     screenshot(page, f"panels-volunteer-thanks-{width}")
@@ -68,8 +68,11 @@ def test_organiser_commits_and_draws(
     page.get_by_role("button", name="Engager le vivier et les quotas").click()
     assert page.get_by_role("status").filter(has_text="Engagement publié").count()
     page.get_by_label("Graine").fill("7 12 23 31 40 44")
-    page.get_by_role("button", name="Tirer au sort").click()
-    assert page.get_by_role("status").filter(has_text="8 invitation(s) envoyée(s)").count()
+    # The draw is final: a confirmation step (a disclosure, no JavaScript needed) comes first.
+    page.locator("summary", has_text="Tirer au sort").click()
+    assert page.get_by_text("Le tirage est définitif").is_visible()
+    page.get_by_role("button", name="Confirmer").click()
+    assert page.get_by_role("status").filter(has_text="8 invitations envoyées").count()
     assert page.get_by_role("table", name="Places et réponses").is_visible()
     screenshot(page, f"panels-drawn-{width}")
     assert db.session.query(PanelSeat).count() == 8
@@ -86,7 +89,8 @@ def test_panellist_sees_sessions_documents_and_answers_the_questionnaire(
     from consult.panels import services
 
     consultation = make_consultation(
-        populations_invited=("citizen",), questions=[("open", "Qu'attendez-vous d'une mutuelle ?")]
+        populations_invited=("citizen",),
+        questions=[("open", "Qu’attendez-vous d’une mutuelle\u00a0?")],
     )
     project = make_project(panels=(("Nantes", 2),))
     project.consultation_id = consultation.id
@@ -121,11 +125,11 @@ def test_panellist_sees_sessions_documents_and_answers_the_questionnaire(
     page.get_by_role("link", name="Nantes").click()
     assert page.get_by_text("Maison des associations, Nantes").is_visible()
     assert page.get_by_role("link", name="Dossier du participant").is_visible()
-    assert page.get_by_text("Je n'ai pas encore répondu.").is_visible()
+    assert page.get_by_text("Je n’ai pas encore répondu.").is_visible()
     screenshot(page, "panels-panel-page")
     page.get_by_role("link", name="Répondre au questionnaire de clôture").click()
     page.get_by_label("Très satisfait·e").check()
-    page.get_by_role("group", name="Souhaitez-vous participer à la suite ?").get_by_label(
+    page.get_by_role("group", name="Souhaitez-vous participer à la suite\u00a0?").get_by_label(
         "Oui"
     ).check()
     page.get_by_label("Quelques mots").fill("écoute, partage")

@@ -142,6 +142,21 @@ def test_public_volunteer_form_with_honeypot(client, make_project):
     assert person.key in done.get_data(as_text=True)
 
 
+def test_volunteer_error_summary_lists_fields_in_the_order_of_the_form(client, make_project):
+    project = make_project()
+    genre, age = project.features
+    page = client.post(f"/panels/{project.id}/volunteer", data={}).get_data(as_text=True)
+    start = page.index('class="error-summary"')
+    summary = page[start : page.index("</ul>", start)]
+    order = ["first_name", "last_name", "email", "birth_year", "postcode", "is_member-0"]
+    order += [f"feature_{genre.id}-0", f"feature_{age.id}-0", "consent_contact", "consent_profile"]
+    links = [summary.index(f'href="#{name}"') for name in order]
+    assert links == sorted(links)
+    # each link leads to a field of the page; a question's label keeps its own "?"
+    assert all(f'id="{name}"' in page for name in order)
+    assert "mutuelle\u00a0? Répondez à cette question." in summary
+
+
 def test_organiser_builds_commits_and_draws_through_the_pages(
     client, login, organiser, make_project, add_volunteers
 ):
@@ -170,7 +185,7 @@ def test_organiser_builds_commits_and_draws_through_the_pages(
     )
     add_volunteers(project, [("woman", "old"), ("man", "old")] * 2)  # 2 women only
     page = client.get(f"/panels/organise/{project.id}").get_data(as_text=True)
-    assert "Les panels ont besoin d'au moins 3 volontaires avec genre = woman" in page
+    assert "Les panels ont besoin d’au moins 3 volontaires avec genre = woman" in page
     refused = client.post(f"/panels/organise/{project.id}/commit")
     assert refused.status_code == 303 and not project.draws
     add_volunteers(project, [("woman", "young")] * 3, start=10)

@@ -18,7 +18,7 @@ from consult.notifications.rules import KIND_LABELS, message
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
-NAV = [NavItem("notifications.index", _l("Notifications"), order=88)]
+NAV = [NavItem("notifications.index", _l("Notifications"), order=92)]
 
 
 def describe(notification) -> str:

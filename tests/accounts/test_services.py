@@ -184,7 +184,7 @@ def test_set_roles_replaces_roles_and_is_audited(make_user, now):
 
 def test_an_administrator_cannot_remove_their_own_administrator_role(make_user, now):
     admin = make_user(roles=("administrator", "organiser"))
-    with pytest.raises(RuleError, match="votre propre rôle d'administrat"):
+    with pytest.raises(RuleError, match="votre propre rôle d’administrat"):
         services.set_roles(admin, admin, ["organiser"], now=now)
     assert admin.role_names == {"administrator", "organiser"}
     services.set_roles(admin, admin, ["administrator"], now=now)

@@ -354,7 +354,7 @@ def test_the_profile_needs_consent(client, make_user, login, reference_data):
     }
     response = client.post("/profile", data=form)
     assert response.status_code == 422
-    assert "Veuillez accepter l'utilisation de votre profil pour participer." in text(response)
+    assert "Veuillez accepter l’utilisation de votre profil pour participer." in text(response)
     user = db.session.get(User, user.id)
     assert user.population.code == "member" and user.profile_consented_at is None
     response = client.post("/profile?next=/my/contributions", data=form | {"consent": "y"})

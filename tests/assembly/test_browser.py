@@ -45,7 +45,7 @@ def test_delegate_votes_on_a_phone_and_checks_the_tracking_code(
     sign_in(page, live_server.url, user.email)
 
     page.locator("summary", has_text="Menu").click()  # a phone: the navigation is folded
-    page.get_by_role("link", name="Assemblée générale").click()
+    page.get_by_role("link", name="Assemblée générale", exact=True).click()
     page.get_by_role("link", name="Voter").click()
     assert page.get_by_text(assembly.freeze_hash).is_visible()
     motion = page.locator("section.ballot").first

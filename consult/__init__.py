@@ -70,12 +70,28 @@ def create_app(config=None) -> Flask:
         raise RuntimeError("ASSEMBLY_SEAL_KEY must be set in production (CONSULT_ENV=production).")
     if app.config["ASSEMBLY_SEAL_KEY"] == app.config["SECRET_KEY"]:
         raise RuntimeError("ASSEMBLY_SEAL_KEY must differ from SECRET_KEY.")
+    if not app.config.get("SITE_URL"):
+        raise RuntimeError("SITE_URL must be set in production (the address e-mailed links use).")
+    _trust_proxies(app)
 
     _bind_extensions(app)
     _register_areas(app)
     _register_template_helpers(app)
     _register_request_hooks(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, take the client's address and scheme from them.
+
+    Off by default: without a proxy, X-Forwarded-For is whatever the client wrote, and believing
+    it would let anyone pick the address that rate limits count.
+    """
+    hops = app.config.get("TRUSTED_PROXIES", 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def _bind_extensions(app: Flask) -> None:
@@ -101,8 +117,10 @@ def _register_areas(app: Flask) -> None:
     """Register each area's blueprint, navigation entries, CLI commands and rate limits."""
     import consult.models  # noqa: F401  (every model known to the metadata)
     from consult.cli import register_commands
+    from consult.core.params import install_converters
     from consult.core.ratelimits import apply_rate_limits
 
+    install_converters(app)
     app.config["NAV"] = []
     for area in AREAS:
         views = importlib.import_module(f"consult.{area}.views")

@@ -54,6 +54,16 @@ class Config:
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    #: Where people reach the site (scheme, host and mount point, e.g. https://consult.mutuelle.fr):
+    #: every link sent by e-mail starts with it, never with the request's Host header.
+    #: Required when CONSULT_ENV=production.
+    BASE_URL = os.environ.get("BASE_URL")
+    #: Host names the site answers to (comma-separated); others get 400. Empty: any host.
+    TRUSTED_HOSTS = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()]
+    #: Reverse proxies in front of the app (load balancer, ingress) whose X-Forwarded-For and
+    #: X-Forwarded-Proto are believed; 0 believes none (the app then sees the proxy's address).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     PREFERRED_URL_SCHEME = "https" if SESSION_COOKIE_SECURE else "http"
     WTF_CSRF_TIME_LIMIT = None
     BABEL_DEFAULT_LOCALE = "fr"
@@ -150,6 +160,7 @@ class DevelopmentConfig(Config):
             "account_retention": "",
         }
     )
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     PREFERRED_URL_SCHEME = "http"
@@ -169,3 +180,4 @@ class TestConfig(DevelopmentConfig):
     #: A cheap hash keeps the suite fast; production uses werkzeug's default (scrypt).
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name, not a secret
     SERVER_NAME = None
+    BASE_URL = "http://consult.test"

@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from consult.accounts.rules import AGE_BAND_LABELS, AGE_BANDS, GENDER_FORM_LABELS, GENDER_FORMS
 from consult.core.forms import HoneypotField, MultiCheckboxField
+from consult.core.params import db_int
 from consult.core.permissions import ROLE_LABELS, Role
 
 
@@ -31,7 +32,7 @@ class LoginForm(FlaskForm):
 class ProfileForm(FlaskForm):
     """The profile that quotes are attributed by, with consent."""
 
-    population = SelectField(_l("You answer as"), coerce=int, validators=[InputRequired()])
+    population = SelectField(_l("You answer as"), coerce=db_int, validators=[InputRequired()])
     gender_form = RadioField(
         _l("How should we write your category?"),
         choices=[SelectChoice(g, GENDER_FORM_LABELS[g]) for g in GENDER_FORMS],
@@ -43,7 +44,7 @@ class ProfileForm(FlaskForm):
         choices=[SelectChoice("", _l("I prefer not to say"))]
         + [SelectChoice(a, AGE_BAND_LABELS[a]) for a in AGE_BANDS],
     )
-    region = SelectField(_l("Region"), coerce=int)
+    region = SelectField(_l("Region"), coerce=db_int)
     consent = BooleanField(
         _l(
             "I agree that this profile (category, form, age band, region) is attached to my "

@@ -1,7 +1,6 @@
 """Sign-in, profile, invitation and reset links, and the people admin pages."""
 
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -39,9 +38,11 @@ from consult.core.forms import form_page
 from consult.core.imports import services as imports
 from consult.core.imports.forms import UploadForm
 from consult.core.imports.views import large_upload
+from consult.core.links import external_url, safe_next
 from consult.core.mail import send_mail
 from consult.core.nav import NavItem
 from consult.core.paging import page_arg
+from consult.core.params import int_or_none
 from consult.core.permissions import Role, login_required, role_required
 from consult.extensions import db, limiter, login_manager
 
@@ -60,31 +61,19 @@ PER_PAGE = 50
 @login_manager.user_loader
 def _load_user(user_id: str):
     """Flask-Login: the signed-in person, reloaded on each request."""
-    number = user_id.partition(".")[0]
-    user = db.session.get(User, int(number)) if number.isdigit() else None
+    number = int_or_none(user_id.partition(".")[0])
+    user = db.session.get(User, number) if number is not None else None
     return user if user is not None and user.get_id() == user_id else None
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only follow a `next` that stays on this site."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    if "\\" in target or any(ord(c) < 32 for c in target):
-        return None  # browsers read "/\\evil.example" as "//evil.example"
-    return target
 
 
 def _after_sign_in(user: User):
     """Where to go once signed in: where the person was going; else administrators go to the
     administration home, and participants without a profile to the profile form."""
     if Role.ADMINISTRATOR in user.role_names:
-        return redirect(_safe_next(request.args.get("next")) or url_for("admin.home"))
+        return redirect(safe_next(request.args.get("next")) or url_for("admin.home"))
     if not user.profile_complete and user.has_role(Role.PARTICIPANT):
-        return redirect(url_for("accounts.profile", next=_safe_next(request.args.get("next"))))
-    return redirect(_safe_next(request.args.get("next")) or url_for("consultations.index"))
+        return redirect(url_for("accounts.profile", next=safe_next(request.args.get("next"))))
+    return redirect(safe_next(request.args.get("next")) or url_for("consultations.index"))
 
 
 def _email_key() -> str:
@@ -167,7 +156,7 @@ def profile():
             getattr(form, error.field or "consent").errors.append(error.message)
         else:
             flash(_("Your profile is saved."), "success")
-            return redirect(_safe_next(request.args.get("next")) or url_for("consultations.index"))
+            return redirect(safe_next(request.args.get("next")) or url_for("consultations.index"))
     status = 422 if form.is_submitted() else 200
     return render_template("accounts/profile.html", form=form), status
 
@@ -212,7 +201,7 @@ def forgotten_password():
             token = services.issue_token(
                 user, "password_reset", now=now, valid_for=timedelta(hours=hours)
             )
-            link = url_for("accounts.reset_password", token=token, _external=True)
+            link = external_url("accounts.reset_password", token=token)
             send_mail(
                 user.email,
                 _("Choose a new password"),
@@ -289,7 +278,7 @@ def person(user_id):
 def _send_invitation(user: User, token: str) -> None:
     """E-mail a person the link that lets them choose a password."""
     days = current_app.config["INVITATION_VALID_DAYS"]
-    link = url_for("accounts.accept_invitation", token=token, _external=True)
+    link = external_url("accounts.accept_invitation", token=token)
     send_mail(user.email, *invitation_mail(link, days))
 
 

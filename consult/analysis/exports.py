@@ -11,7 +11,6 @@ on its own connection, without any Flask context.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 from collections.abc import Iterator
@@ -23,11 +22,11 @@ from sqlalchemy import Engine, select
 
 from consult.accounts.models import Population, Region
 from consult.accounts.rules import AGE_BAND_LABELS
-from consult.analysis import rules
 from consult.analysis.models import Topic, TopicMember
 from consult.analysis.services import counted, visible
 from consult.analysis.words import markup_text
 from consult.consultations.models import Consultation, Contribution
+from consult.core import spreadsheet
 from consult.core.clock import to_local
 from consult.extensions import db
 
@@ -124,35 +123,25 @@ def rows(export: Export) -> Iterator[list]:
                 export.questions[qid],
                 to_local(created).strftime("%Y-%m-%d %H:%M"),
                 state,
-                rules.safe_cell(markup_text(body)),
+                markup_text(body),
                 name,
                 export.ages.get(age, ""),
                 region,
                 ", ".join(part for part in profile if part),
-                rules.safe_cell(" | ".join(sorted(themes.get(cid, [])))),
+                " | ".join(sorted(themes.get(cid, []))),
             ]
 
 
 def csv_chunks(export: Export) -> Iterator[str]:
     """The CSV file in pieces (semicolons and a BOM, as French spreadsheets expect)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    buffer.write("\ufeff")
-    writer.writerow(export.columns)
-    for number, row in enumerate(rows(export)):
-        writer.writerow(row)
-        if number % 2000 == 1999:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    return spreadsheet.csv_chunks(export.columns, rows(export))
 
 
 def xlsx_bytes(export: Export) -> bytes:
     """The XLSX workbook, written row by row by XlsxWriter in constant-memory mode.
 
     Text is written as text: no formula, link or number is guessed from what a participant
-    wrote (and rules.safe_cell already neutralised leading formula characters).
+    wrote, and every cell is neutralised as in the CSV file (consult.core.spreadsheet).
     """
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(
@@ -167,7 +156,7 @@ def xlsx_bytes(export: Export) -> bytes:
     sheet = book.add_worksheet(_("Contributions")[:31])
     sheet.write_row(0, 0, export.columns)
     for number, row in enumerate(rows(export), start=1):
-        sheet.write_row(number, 0, row)
+        sheet.write_row(number, 0, [spreadsheet.safe_cell(cell) for cell in row])
     book.close()
     return buffer.getvalue()
 

@@ -2,11 +2,12 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from consult.analysis.topics import MAX_TOPICS, MIN_TOPICS
-from consult.core.forms import MultiCheckboxField
+from consult.core.forms import IntegerField, MultiCheckboxField
+from consult.core.params import db_int
 
 
 class ProposeForm(FlaskForm):
@@ -51,13 +52,13 @@ class FindingForm(FlaskForm):
         _l("Title"), validators=[DataRequired(_l("Give the finding a title.")), Length(max=200)]
     )
     text = TextAreaField(_l("Text"), validators=[Optional(), Length(max=20_000)])
-    topics = MultiCheckboxField(_l("Themes it draws on"), coerce=int, validate_choice=False)
+    topics = MultiCheckboxField(_l("Themes it draws on"), coerce=db_int, validate_choice=False)
 
 
 class QuoteForm(FlaskForm):
     """Quote a contribution in a finding."""
 
-    finding_id = SelectField(_l("Finding"), coerce=int, validate_choice=False)
+    finding_id = SelectField(_l("Finding"), coerce=db_int, validate_choice=False)
     max_length = IntegerField(
         _l("Cut after (characters)"),
         validators=[Optional(), NumberRange(20, 2000, _l("Between 20 and 2,000 characters."))],

@@ -13,6 +13,8 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from consult.core import spreadsheet
+
 NBSP = "\u00a0"
 
 # ---------------------------------------------------------------------------------------------
@@ -416,11 +418,5 @@ def reconcile_topics(
 # ---------------------------------------------------------------------------------------------
 # Exports
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> object:
-    """Neutralise text a spreadsheet would run as a formula ("=HYPERLINK(...)" → "'=HYPERLINK")."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+#: Exports neutralise formulas with the one writer every export uses.
+safe_cell = spreadsheet.safe_cell

@@ -29,8 +29,10 @@ from consult.core.clock import to_local, utcnow
 from consult.core.errors import RuleError, refuse
 from consult.core.forms import form_page
 from consult.core.i18n import format_rate
+from consult.core.links import safe_next
 from consult.core.nav import NavItem
 from consult.core.paging import page_arg
+from consult.core.params import db_int
 from consult.core.permissions import Role, role_required
 from consult.extensions import db
 
@@ -86,7 +88,7 @@ def _page() -> int:
 
 def _minimum(consultation) -> int:
     """The small-group minimum: from the query (1 to 100,000), else this consultation's setting."""
-    asked = request.args.get("minimum", type=int)
+    asked = request.args.get("minimum", type=db_int)
     if asked is not None and 1 <= asked <= 100_000:
         return asked
     return services.minimum_group(consultation)
@@ -99,8 +101,7 @@ def _svg(markup: str) -> Markup:
 
 def _back(default: str) -> str:
     """Return to the page a form came from when it is a local path."""
-    target = request.form.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else default
+    return safe_next(request.form.get("next"), default)
 
 
 # --- overview and participation ---------------------------------------------------------------
@@ -325,8 +326,8 @@ def propose(question_id):
 def merge(question_id):
     """Merge the ticked themes into the chosen one."""
     question = _question(question_id)
-    chosen = request.form.getlist("topic_ids", type=int)
-    target_id = request.form.get("target_id", type=int)
+    chosen = request.form.getlist("topic_ids", type=db_int)
+    target_id = request.form.get("target_id", type=db_int)
     found = {t.id: t for t in services.topics_of(question)}
     try:
         if target_id not in found or any(i not in found for i in chosen):
@@ -437,7 +438,7 @@ def split(topic_id):
 def tag(contribution_id):
     """Place a contribution in a theme by hand."""
     contribution = db.session.get(Contribution, contribution_id) or abort(404)
-    found = _topic(request.form.get("topic_id", type=int) or 0)
+    found = _topic(request.form.get("topic_id", type=db_int) or 0)
     try:
         services.tag(current_user, contribution, found, now=utcnow())
     except RuleError as error:
@@ -452,7 +453,7 @@ def tag(contribution_id):
 def untag(contribution_id):
     """Take a contribution out of a theme."""
     contribution = db.session.get(Contribution, contribution_id) or abort(404)
-    found = _topic(request.form.get("topic_id", type=int) or 0)
+    found = _topic(request.form.get("topic_id", type=db_int) or 0)
     try:
         services.untag(current_user, contribution, found, now=utcnow())
     except RuleError as error:
@@ -685,7 +686,7 @@ def search(consultation_id):
     """Search the published contributions of a consultation."""
     consultation = _consultation(consultation_id)
     query = (request.args.get("q") or "").strip()[:200]
-    question_id = request.args.get("question", type=int)
+    question_id = request.args.get("question", type=db_int)
     question = None
     if question_id:
         question = db.session.get(Question, question_id)

@@ -22,6 +22,7 @@ from consult.assembly.api import api_bp as assembly_api_bp
 from consult.consultations.models import Consultation, Contribution, Question
 from consult.core.clock import utcnow
 from consult.core.nav import NavItem
+from consult.core.params import int_or_none
 from consult.core.permissions import Role, role_required
 from consult.extensions import db, limiter, login_manager
 
@@ -186,9 +187,10 @@ def contributions(consultation_id):
     filters = {}
     question_id = request.args.get("question")
     if question_id not in (None, ""):
-        if not question_id.isdigit():
+        question_id = int_or_none(question_id)
+        if question_id is None:
             abort(400)
-        question = db.session.get(Question, int(question_id))
+        question = db.session.get(Question, question_id)
         if question is None or question.consultation_id != found.id:
             abort(404)
         conditions.append(Contribution.question_id == question.id)

@@ -2,11 +2,13 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from consult.core.forms import IntegerField
 from consult.core.imports.forms import UploadForm
+from consult.core.params import db_int
 
 KIND_LABELS = {
     "motion": _l("For / against / abstention / blank"),
@@ -25,7 +27,7 @@ class AssemblyForm(FlaskForm):
             SelectChoice(1, _l("First convocation")),
             SelectChoice(2, _l("Second convocation")),
         ],
-        coerce=int,
+        coerce=db_int,
     )
     proxy_cap = IntegerField(
         _l("Proxies a delegate may carry"),

@@ -1,8 +1,5 @@
 """Assembly pages: the officer's roll, agenda and vote windows; delegates' ballots; the minutes."""
 
-import csv
-import io
-
 from flask import (
     Blueprint,
     Response,
@@ -31,7 +28,9 @@ from consult.core.imports import services as imports
 from consult.core.imports.views import large_upload
 from consult.core.nav import NavItem
 from consult.core.paging import page_arg
+from consult.core.params import int_or_none
 from consult.core.permissions import Role, has_any_role, role_required
+from consult.core.spreadsheet import csv_text
 from consult.extensions import db
 
 bp = Blueprint("assembly", __name__, url_prefix="/assemblies")
@@ -471,8 +470,8 @@ def cast(assembly_id, resolution_id):
     assembly = _assembly(assembly_id)
     resolution = _resolution(assembly, resolution_id)
     delegate = _delegate(assembly)
-    mandate_id = request.form.get("mandate", "")
-    mandate = db.session.get(Delegate, int(mandate_id)) if mandate_id.isdigit() else None
+    mandate_id = int_or_none(request.form.get("mandate"))
+    mandate = db.session.get(Delegate, mandate_id) if mandate_id is not None else None
     if mandate is None or mandate.assembly_id != assembly.id:
         abort(404)
     grades = None
@@ -591,40 +590,31 @@ def results_csv(assembly_id):
     if refused is not None:
         return refused
 
-    def cell(value):
-        """Neutralise spreadsheet formulas in text cells."""
-        if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-            return "'" + value
-        return value
-
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, delimiter=";")
-    writer.writeheader()
+    rows = []
     for item in services.results(assembly)["resolutions"]:
         result = item["result"] or {}
         decision = result.get("decision", {})
-        writer.writerow(
-            {
-                "position": item["position"],
-                "title": cell(item["title"]),
-                "category": item["category"],
-                "kind": item["kind"],
-                "status": item["status"],
-                **result.get("attendance", {}),
-                "quorum": decision.get("quorum", result.get("quorum")),
-                "quorum_required": decision.get("quorum_required", result.get("quorum_required")),
-                "quorum_reached": decision.get("quorum_reached", result.get("quorum_reached")),
-                **result.get("counts", {}),
-                "majority_base": decision.get("majority_base"),
-                "majority_base_value": decision.get("majority_base_value"),
-                "majority": decision.get("majority"),
-                "required_for": decision.get("required_for"),
-                "chosen_wording": result.get("chosen"),
-                "outcome": result.get("outcome"),
-            }
-        )
+        values = {
+            "position": item["position"],
+            "title": item["title"],
+            "category": item["category"],
+            "kind": item["kind"],
+            "status": item["status"],
+            **result.get("attendance", {}),
+            "quorum": decision.get("quorum", result.get("quorum")),
+            "quorum_required": decision.get("quorum_required", result.get("quorum_required")),
+            "quorum_reached": decision.get("quorum_reached", result.get("quorum_reached")),
+            **result.get("counts", {}),
+            "majority_base": decision.get("majority_base"),
+            "majority_base_value": decision.get("majority_base_value"),
+            "majority": decision.get("majority"),
+            "required_for": decision.get("required_for"),
+            "chosen_wording": result.get("chosen"),
+            "outcome": result.get("outcome"),
+        }
+        rows.append([values.get(column) for column in CSV_COLUMNS])
     return Response(
-        "\ufeff" + out.getvalue(),
+        csv_text(CSV_COLUMNS, rows),
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename=assembly-{assembly.id}.csv"},
     )

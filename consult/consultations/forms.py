@@ -2,11 +2,12 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from consult.core.forms import LocalDateTimeField
+from consult.core.forms import IntegerField, LocalDateTimeField
+from consult.core.params import db_int
 
 QUESTION_KIND_LABELS = {
     "open": _l("Open text"),
@@ -50,7 +51,7 @@ class QuestionForm(FlaskForm):
     )
     prompt = TextAreaField(_l("Question"), validators=[DataRequired(), Length(max=2000)])
     help_text = TextAreaField(_l("Help for participants"), validators=[Length(max=2000)])
-    theme_id = SelectField(_l("Theme"), coerce=int)
+    theme_id = SelectField(_l("Theme"), coerce=db_int)
     max_words = IntegerField(
         _l("Words at most (for “a few words”)"),
         default=3,

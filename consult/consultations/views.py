@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
-from wtforms import IntegerField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
@@ -21,9 +20,11 @@ from consult.consultations.forms import (
 from consult.consultations.models import Consultation, Contribution, Question, Theme
 from consult.core.clock import parse_local, to_local, utcnow
 from consult.core.errors import RuleError, refuse
-from consult.core.forms import HONEYPOT_MESSAGE, form_page, honeypot_filled
+from consult.core.forms import HONEYPOT_MESSAGE, IntegerField, form_page, honeypot_filled
+from consult.core.links import safe_referrer
 from consult.core.nav import NavItem
 from consult.core.paging import page_arg
+from consult.core.params import db_int, int_or_none
 from consult.core.permissions import Role, login_required, role_required
 from consult.extensions import db
 
@@ -123,7 +124,9 @@ def answer(question_id):
             current_user,
             question,
             text=request.form.get("answer"),
-            choice_ids=[int(v) for v in request.form.getlist("choice") if v.isdigit()],
+            choice_ids=[
+                c for c in request.form.getlist("choice", type=int_or_none) if (c or 0) > 0
+            ],
             now=utcnow(),
         )
     except RuleError as error:
@@ -215,7 +218,7 @@ def withdraw(contribution_id):
         services.withdraw(current_user, contribution, now=utcnow())
     except RuleError as error:
         refuse(error)
-        return redirect(request.referrer or url_for(".mine")), 303
+        return redirect(safe_referrer(url_for(".mine"))), 303
     flash(_("Your answer is withdrawn."), "success")
     return redirect(url_for(".show", consultation_id=contribution.consultation_id))
 
@@ -260,7 +263,7 @@ def react(contribution_id):
     """Agree or disagree with a published contribution (again to take it back)."""
     contribution = db.session.get(Contribution, contribution_id) or abort(404)
     _load(contribution.consultation_id)
-    value = request.form.get("value", type=int)
+    value = request.form.get("value", type=db_int)
     try:
         services.react(current_user, contribution, value, now=utcnow())
     except RuleError as error:
@@ -268,7 +271,7 @@ def react(contribution_id):
     target = url_for(
         ".contributions",
         question_id=contribution.question_id,
-        page=request.form.get("page", 1, type=int),
+        page=request.form.get("page", 1, type=db_int),
         _anchor=f"c{contribution.id}",
     )
     return redirect(target, 303)

@@ -5,8 +5,11 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import DateTimeLocalField, SelectMultipleField, StringField
+from wtforms import IntegerField as _WTFormsIntegerField
 from wtforms.validators import StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from consult.core.params import db_int
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -14,6 +17,20 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class IntegerField(_WTFormsIntegerField):
+    """A whole number that fits a database column (consult.core.params.db_int), else a message."""
+
+    def process_formdata(self, valuelist):
+        """Parse with the one integer parser every request value goes through."""
+        if not valuelist:
+            return
+        try:
+            self.data = db_int(valuelist[0])
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Enter a whole number.")) from None
 
 
 #: The years a date-time field accepts.

@@ -7,8 +7,24 @@ from pathlib import Path
 from babel.numbers import format_percent
 from flask import current_app, has_request_context, request, session
 from flask_babel import format_date, format_time, get_locale
+from flask_babel.speaklater import LazyString
+from markupsafe import Markup, escape
 
 from consult.core.clock import to_local
+
+
+def _lazy_string_as_text(self) -> Markup:
+    """A lazy message is text: escape it, with whatever was formatted into it.
+
+    Flask-Babel's LazyString declares `__html__` as its plain value, so Jinja (and markupsafe,
+    WTForms, the session's flash storage) took `_l("Line %(n)d: %(value)s", value=cell)` as
+    markup and printed a CSV cell's `<script>` live. Our messages hold no markup, so every lazy
+    message, in every template, form error and flash, is escaped like any string.
+    """
+    return escape(str(self))
+
+
+LazyString.__html__ = _lazy_string_as_text
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 PROJECT_DIR = PACKAGE_DIR.parent

@@ -28,6 +28,7 @@ from consult.core.commit import (
 )
 from consult.core.imports.views import UPLOAD_LIMIT
 from consult.core.imports.views import bp as imports_bp
+from consult.core.links import safe_next
 from consult.core.mail import deliver_after_request
 from consult.extensions import SAFE_METHODS, db
 
@@ -85,10 +86,7 @@ def set_language():
     lang = request.form.get("lang", "")
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = url_for("consultations.index")
-    return redirect(target)
+    return redirect(safe_next(request.form.get("next"), url_for("consultations.index")))
 
 
 def _way_back() -> str | None:

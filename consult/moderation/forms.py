@@ -7,7 +7,6 @@ from wtforms import (
     DateField,
     EmailField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     TextAreaField,
@@ -15,7 +14,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from consult.core.forms import HoneypotField
+from consult.core.forms import HoneypotField, IntegerField
+from consult.core.params import db_int
 from consult.moderation.rules import FREE_TEXT_MAX
 
 
@@ -63,8 +63,8 @@ class QueueFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    consultation = SelectField(_l("Consultation"), coerce=int, validators=[Optional()])
-    question = SelectField(_l("Question"), coerce=int, validators=[Optional()])
+    consultation = SelectField(_l("Consultation"), coerce=db_int, validators=[Optional()])
+    question = SelectField(_l("Question"), coerce=db_int, validators=[Optional()])
     state = SelectField(_l("State"), validators=[Optional()])
     min_flags = IntegerField(
         _l("Flagged at least"), validators=[Optional(), NumberRange(min=1, max=1000)]
@@ -124,7 +124,7 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     action = SelectField(_l("Action"), validators=[Optional()])
-    actor = SelectField(_l("By"), coerce=int, validators=[Optional()])
+    actor = SelectField(_l("By"), coerce=db_int, validators=[Optional()])
     contribution = IntegerField(_l("Contribution no."), validators=[Optional(), NumberRange(min=1)])
     from_ = DateField(_l("From"), validators=[Optional()], name="from")
     to = DateField(_l("Until (inclusive)"), validators=[Optional()])

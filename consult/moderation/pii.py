@@ -13,6 +13,7 @@ import html
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from html.parser import HTMLParser
 
 
 class Kind(enum.StrEnum):
@@ -208,8 +209,8 @@ def detect(text: str) -> list[Span]:
     return sorted(chosen)
 
 
-_TAG_RE = re.compile(r"<[^>]*>")
-_HREF_RE = re.compile(r"""<a\b[^>]*?\shref=(?P<q>["'])(?P<value>[^"'>]*)(?P=q)""", re.I)
+#: A link's target or title inside a tag of sanitised HTML (the serialiser quotes with ").
+_ATTRIBUTE_RE = re.compile(r'\s(?:href|title)="(?P<value>[^"]*)"', re.I)
 #: Tags that separate text (a newline stands for them); other tags are transparent.
 _BLOCK_TAG_RE = re.compile(r"</?(?:p|br|li|ul|ol|div|h[1-6]|blockquote|pre|tr|td|th|table)\b", re.I)
 
@@ -218,16 +219,13 @@ def _text_of_markup(markup: str) -> tuple[str, list[int]]:
     """The text of ``markup`` and, for each of its characters, its offset in the markup."""
     chars: list[str] = []
     offsets: list[int] = []
-    pos = 0
-    for tag in _TAG_RE.finditer(markup):
-        chars.extend(markup[pos : tag.start()])
-        offsets.extend(range(pos, tag.start()))
-        if _BLOCK_TAG_RE.match(tag.group(0)):
+    for start, end, is_tag in _pieces(markup):
+        if not is_tag:
+            chars.extend(markup[start:end])
+            offsets.extend(range(start, end))
+        elif _BLOCK_TAG_RE.match(markup, start):
             chars.append("\n")
-            offsets.append(tag.start())
-        pos = tag.end()
-    chars.extend(markup[pos:])
-    offsets.extend(range(pos, len(markup)))
+            offsets.append(start)
     return "".join(chars), offsets
 
 
@@ -240,13 +238,16 @@ def detect_in_markup(markup: str) -> list[Span]:
     spans = [
         Span(offsets[span.start], offsets[span.end - 1] + 1, span.kind) for span in detect(text)
     ]
-    # A link target can carry data the reader never sees ("mailto:...", "tel:...").
-    for attr in _HREF_RE.finditer(markup):
-        base = attr.start("value")
-        spans.extend(
-            Span(base + span.start, base + span.end, span.kind)
-            for span in detect(attr.group("value"))
-        )
+    # A link's target or title can carry data the reader never sees ("mailto:...").
+    for start, end, is_tag in _pieces(markup):
+        if not is_tag:
+            continue
+        for attr in _ATTRIBUTE_RE.finditer(markup, start, end):
+            base = attr.start("value")
+            spans.extend(
+                Span(base + span.start, base + span.end, span.kind)
+                for span in detect(attr.group("value"))
+            )
     return sorted(spans)
 
 
@@ -270,16 +271,70 @@ def mask(text: str, spans: Iterable[Span], labels: Mapping[Kind, str] = DEFAULT_
     return "".join(out)
 
 
+class _Tokens(HTMLParser):
+    """Where each tag and each run of text starts, as an HTML parser reads the markup.
+
+    A parser, not a pattern: an attribute value may hold ">" (`<a title="x>">`), which a
+    regular expression would take for the end of the tag, and highlight inside the attribute.
+    """
+
+    def __init__(self, markup: str):
+        super().__init__(convert_charrefs=False)
+        self.line_starts = [0]
+        for number, char in enumerate(markup):
+            if char == "\n":
+                self.line_starts.append(number + 1)
+        self.starts: list[tuple[int, bool]] = []
+        self.feed(markup)
+        self.close()
+
+    def _mark(self, is_tag: bool) -> None:
+        line, column = self.getpos()
+        self.starts.append((self.line_starts[line - 1] + column, is_tag))
+
+    def handle_starttag(self, tag, attrs):
+        self._mark(True)
+
+    def handle_startendtag(self, tag, attrs):
+        self._mark(True)
+
+    def handle_endtag(self, tag):
+        self._mark(True)
+
+    def handle_comment(self, data):
+        self._mark(True)
+
+    def handle_decl(self, decl):
+        self._mark(True)
+
+    def handle_pi(self, data):
+        self._mark(True)
+
+    def unknown_decl(self, data):
+        self._mark(True)
+
+    def handle_data(self, data):
+        self._mark(False)
+
+    def handle_entityref(self, name):
+        self._mark(False)
+
+    def handle_charref(self, name):
+        self._mark(False)
+
+
 def _pieces(markup: str) -> list[tuple[int, int, bool]]:
-    """Split markup into (start, end, is_tag) pieces."""
-    pieces, pos = [], 0
-    for tag in _TAG_RE.finditer(markup):
-        if tag.start() > pos:
-            pieces.append((pos, tag.start(), False))
-        pieces.append((tag.start(), tag.end(), True))
-        pos = tag.end()
-    if pos < len(markup):
-        pieces.append((pos, len(markup), False))
+    """Split markup into (start, end, is_tag) pieces: tags, and the text nodes between them."""
+    starts = _Tokens(markup).starts
+    pieces = []
+    for index, (start, is_tag) in enumerate(starts):
+        end = starts[index + 1][0] if index + 1 < len(starts) else len(markup)
+        if end <= start:
+            continue
+        if pieces and not is_tag and not pieces[-1][2] and pieces[-1][1] == start:
+            pieces[-1] = (pieces[-1][0], end, False)  # one text node, however it was fed
+        else:
+            pieces.append((start, end, is_tag))
     return pieces
 
 

@@ -5,8 +5,6 @@ Read-only: these functions load and shape what the pages show; every write is in
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +17,7 @@ from consult.consultations.models import Contribution
 from consult.core.models import AuditEvent
 from consult.core.permissions import Role
 from consult.core.sanitize import plain_text
+from consult.core.spreadsheet import csv_text
 from consult.extensions import db
 from consult.moderation.models import Flag, ModerationDecision, ModerationStatus
 from consult.moderation.rules import State
@@ -186,6 +185,23 @@ def decisions_of(contribution: Contribution) -> list[ModerationDecision]:
     )
 
 
+def decided_by(decision: ModerationDecision, contribution: Contribution, *, show_author: bool):
+    """Who a history line names: a moderator by name, the author only to those who may see it.
+
+    Returns a name, AUTHOR (the author acted: a submission or resubmission), or None (the
+    platform). The author's own actions would otherwise put their name on the moderator's page.
+    """
+    if decision.actor is None:
+        return None
+    if decision.actor_id == contribution.author_id and not show_author:
+        return AUTHOR
+    return decision.actor.display_name or decision.actor.email
+
+
+#: What `decided_by` answers when the author acted and the reader may not know who that is.
+AUTHOR = object()
+
+
 def may_see_author(user: User) -> bool:
     """Only administrators see who wrote a contribution; moderators see the profile."""
     return user.has_role(Role.ADMINISTRATOR)
@@ -193,12 +209,10 @@ def may_see_author(user: User) -> bool:
 
 def queue_csv(filters: QueueFilters, *, show_author: bool) -> str:
     """The filtered queue as CSV (plain text of each contribution, formulas neutralised)."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
     header = ["id", "consultation", "question", "state", "flags", "personal_data", "submitted_at"]
     header += ["author"] if show_author else []
-    writer.writerow([*header, "text"])
     items, _total = queue(filters, page=1, per_page=10_000)
+    rows = []
     for status in items:
         c = status.contribution
         row = [
@@ -211,15 +225,8 @@ def queue_csv(filters: QueueFilters, *, show_author: bool) -> str:
             status.submitted_at.isoformat(timespec="minutes"),
         ]
         row += [c.author.email] if show_author else []
-        writer.writerow([spreadsheet_safe(v) for v in [*row, plain_text(c.body)]])
-    return out.getvalue()
-
-
-def spreadsheet_safe(value) -> object:
-    """Neutralise a cell a spreadsheet would run as a formula (=, +, -, @, tab, CR)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+        rows.append([*row, plain_text(c.body)])
+    return csv_text([*header, "text"], rows)
 
 
 # --- authors ---------------------------------------------------------------------------------
@@ -312,21 +319,18 @@ def _actor_names(ids: Iterable[int | None]) -> dict[int, str]:
 
 def audit_csv(filters: AuditFilters) -> str:
     """The moderation log as CSV, every column a spreadsheet cannot run."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(
-        [
-            "id",
-            "occurred_at",
-            "actor",
-            "action",
-            "subject",
-            "subject_id",
-            "before",
-            "after",
-            "reason",
-        ]
-    )
+    header = [
+        "id",
+        "occurred_at",
+        "actor",
+        "action",
+        "subject",
+        "subject_id",
+        "before",
+        "after",
+        "reason",
+    ]
+    rows = []
     events = db.session.scalars(_audit_query(filters)).all()
     names = _actor_names(e.actor_id for e in events)
     for e in events:
@@ -341,8 +345,8 @@ def audit_csv(filters: AuditFilters) -> str:
             _compact(e.after),
             e.reason or "",
         ]
-        writer.writerow([spreadsheet_safe(v) for v in row])
-    return out.getvalue()
+        rows.append(row)
+    return csv_text(header, rows)
 
 
 def _compact(value: dict | None) -> str:

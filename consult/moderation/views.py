@@ -25,8 +25,10 @@ from consult.consultations import services as consultation_services
 from consult.consultations.models import Consultation, Contribution, Question
 from consult.core.clock import parse_local, utcnow
 from consult.core.errors import RuleError, refuse
+from consult.core.links import safe_next
 from consult.core.nav import NavItem
 from consult.core.paging import page_arg
+from consult.core.params import int_or_none
 from consult.core.permissions import Role, login_required, role_required
 from consult.core.sanitize import clean_html, plain_text
 from consult.extensions import db
@@ -186,9 +188,9 @@ def _parse_selection(values: list[str]) -> list[tuple[int, int]]:
     """Ticked items arrive as "id:version"; anything else is ignored."""
     selection = []
     for value in values:
-        item_id, _sep, version = value.partition(":")
-        if item_id.isdigit() and version.isdigit():
-            selection.append((int(item_id), int(version)))
+        item_id, version = (int_or_none(part) for part in value.partition(":")[::2])
+        if item_id is not None and version is not None:
+            selection.append((item_id, version))
     return selection
 
 
@@ -269,7 +271,7 @@ def queue_export():
     _form, filters = _queue_filters()
     content = queries.queue_csv(filters, show_author=queries.may_see_author(current_user))
     return Response(
-        "\ufeff" + content,
+        content,
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=moderation.csv"},
     )
@@ -295,6 +297,7 @@ def _item_page(contribution: Contribution, form: DecisionForm, status_code: int 
     """Render one item with its context, history and decision form."""
     status = services.status_of(contribution)
     original = status.original_body or contribution.body
+    show_author = queries.may_see_author(current_user)
     return (
         render_template(
             "moderation/item.html",
@@ -304,9 +307,13 @@ def _item_page(contribution: Contribution, form: DecisionForm, status_code: int 
             highlighted=_highlight(original),
             found=_found_items(original),
             masked_preview=_masked_preview(contribution.body) if status.has_personal_data else None,
-            decisions=queries.decisions_of(contribution),
+            decisions=[
+                (d, queries.decided_by(d, contribution, show_author=show_author))
+                for d in queries.decisions_of(contribution)
+            ],
+            AUTHOR=queries.AUTHOR,
             flags=queries.flags_of(contribution),
-            show_author=queries.may_see_author(current_user),
+            show_author=show_author,
             STATE_LABELS=services.STATE_LABELS,
             ACTION_LABELS=services.ACTION_LABELS,
             PII_LABELS=services.PII_LABELS,
@@ -319,10 +326,8 @@ def _item_page(contribution: Contribution, form: DecisionForm, status_code: int 
 
 def _safe_back() -> str:
     """Where to return after a decision: the queue URL we came from, if it is one of ours."""
-    target = request.values.get("next", "")
-    if target.startswith(url_for(".queue")) and not target.startswith("//"):
-        return target
-    return url_for(".queue")
+    target = safe_next(request.values.get("next"), "")
+    return target if target.startswith(url_for(".queue")) else url_for(".queue")
 
 
 @bp.route("/items/<int:contribution_id>", methods=["GET", "POST"])
@@ -537,8 +542,8 @@ def settings():
     if request.method == "POST":
         form = ModeForm()
         consultation = None
-        if (form.consultation_id.data or "").isdigit():
-            consultation = db.session.get(Consultation, int(form.consultation_id.data))
+        if (consultation_id := int_or_none(form.consultation_id.data)) is not None:
+            consultation = db.session.get(Consultation, consultation_id)
         if consultation is None:
             abort(404)
         if form.validate():
@@ -627,7 +632,7 @@ def audit_export():
     """The filtered moderation log as a CSV file."""
     _form, filters = _audit_filters()
     return Response(
-        "\ufeff" + queries.audit_csv(filters),
+        queries.audit_csv(filters),
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=moderation-log.csv"},
     )

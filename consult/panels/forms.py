@@ -4,7 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -13,8 +12,9 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from consult.core.forms import HoneypotField, LocalDateTimeField
+from consult.core.forms import HoneypotField, IntegerField, LocalDateTimeField
 from consult.core.imports.forms import UploadForm
+from consult.core.params import db_int
 
 METHOD_LABELS = {
     "leximin": _l("LEXIMIN: probabilities as equal as possible (recommended)"),
@@ -36,7 +36,7 @@ class ProjectForm(FlaskForm):
         choices=[SelectChoice(k, v) for k, v in METHOD_LABELS.items()],
         default="leximin",
     )
-    consultation_id = SelectField(_l("Questions for the panellists"), coerce=int)
+    consultation_id = SelectField(_l("Questions for the panellists"), coerce=db_int)
 
 
 class FeatureForm(FlaskForm):

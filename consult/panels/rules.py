@@ -690,7 +690,7 @@ def read_volunteer(
 def birth_year_problem(text: str, current_year: int):
     """The birth year as an int, or why it is not acceptable (adults only, born after 1900)."""
     text = (text or "").strip()
-    if not text.isdigit():
+    if not text.isascii() or not text.isdigit() or len(text) > 4:
         return _l("The birth year must be a number such as 1975.")
     year = int(text)
     if not 1900 <= year <= current_year - 18:

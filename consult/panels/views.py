@@ -27,6 +27,7 @@ from consult.core.errors import RuleError, refuse
 from consult.core.forms import attach_error
 from consult.core.imports import services as imports
 from consult.core.imports.views import large_upload
+from consult.core.links import external_url
 from consult.core.mail import queue_mail
 from consult.core.nav import NavItem
 from consult.core.paging import page_arg
@@ -216,7 +217,7 @@ def invitation(token):
             return redirect(url_for(".invitation", token=token), 303)
         if accept:
             if account_token:
-                link = url_for("accounts.accept_invitation", token=account_token, _external=True)
+                link = external_url("accounts.accept_invitation", token=account_token)
                 queue_mail(
                     seat.volunteer.email,
                     _("Your access to the citizen panel"),
@@ -487,7 +488,7 @@ def _read_bound(name: str):
     text = (request.form.get(name) or "").strip()
     if not text:
         return None
-    if not text.isdigit() or len(text) > 3:
+    if not text.isascii() or not text.isdigit() or len(text) > 3:
         raise ValueError(text)
     return int(text)
 
@@ -619,7 +620,7 @@ def exclude(volunteer_id):
 def _send_invitations(seats) -> None:
     """E-mail each drawn volunteer the link to accept or decline."""
     for seat, token in seats:
-        link = url_for(".invitation", token=token, _external=True)
+        link = external_url("panels.invitation", token=token)
         queue_mail(
             seat.volunteer.email,
             _("You have been drawn for a citizen panel"),
@@ -711,7 +712,7 @@ def record_answer(seat_id):
         refuse(error)
         return redirect(url_for(".project", project_id=seat.project_id), 303)
     if token:
-        link = url_for("accounts.accept_invitation", token=token, _external=True)
+        link = external_url("accounts.accept_invitation", token=token)
         queue_mail(
             seat.volunteer.email,
             _("Your access to the citizen panel"),

@@ -17,7 +17,7 @@ def test_organiser_sends_a_new_invitation_and_the_old_link_stops(client, login, 
     client.post(f"/admin/people/{invited.id}/invite-again")
     second = mail.outbox[-1].get_content()
     assert link not in second
-    path = link.split("localhost", 1)[1]
+    path = link.split("consult.test", 1)[1]
     assert client.get(path).status_code == 410
 
 

@@ -329,3 +329,32 @@ def test_highlight_wraps_each_text_chunk():
     spans = detect_in_markup(markup)
     result = highlight_markup(markup, spans, lambda chunk, kind: f"[{kind.value}:{chunk}]")
     assert result == "<p>tél <strong>[phone:06 12]</strong>[phone: 34 56 78]</p>"
+
+
+def test_highlighting_marks_text_nodes_never_attributes():
+    """A detected span inside a link's title stays in the title: the markup stays whole."""
+    from html.parser import HTMLParser
+
+    from consult.core.sanitize import clean_html
+    from consult.moderation import pii
+
+    markup = clean_html(
+        '<p><a href="https://x.fr" title="x> jean.dupont@exemple.fr">lien</a>'
+        " écrire à jean.dupont@exemple.fr</p>"
+    )
+    spans = pii.detect_in_markup(markup)
+    marked = pii.highlight_markup(markup, spans, lambda chunk, kind: f"<mark>{chunk}</mark>")
+    assert 'title="x> jean.dupont@exemple.fr"' in marked
+    assert marked.count("<mark>") == 1 and "à <mark>jean.dupont@exemple.fr</mark>" in marked
+
+    class Titles(HTMLParser):
+        titles = []
+
+        def handle_starttag(self, tag, attrs):
+            self.titles += [v for k, v in attrs if k == "title"]
+
+    parser = Titles()
+    parser.feed(marked)
+    assert parser.titles == ["x> jean.dupont@exemple.fr"]
+    masked = clean_html(pii.mask_markup(markup, spans))
+    assert "jean.dupont" not in masked  # a title or a target is masked too

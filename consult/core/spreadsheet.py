@@ -32,8 +32,8 @@ def safe_cell(value: object) -> object:
 class SafeWriter:
     """A csv.writer whose every cell is neutralised (see `safe_cell`)."""
 
-    def __init__(self, stream):
-        self._writer = csv.writer(stream, delimiter=";", lineterminator="\r\n")
+    def __init__(self, stream, delimiter: str = ";"):
+        self._writer = csv.writer(stream, delimiter=delimiter, lineterminator="\r\n")
 
     def writerow(self, row: Iterable) -> None:
         """Write one row, each cell made safe."""
@@ -45,11 +45,11 @@ class SafeWriter:
             self.writerow(row)
 
 
-def csv_text(header: Iterable, rows: Iterable[Iterable]) -> str:
+def csv_text(header: Iterable, rows: Iterable[Iterable], delimiter: str = ";") -> str:
     """A whole CSV file as text, BOM first."""
     out = io.StringIO()
     out.write(BOM)
-    writer = SafeWriter(out)
+    writer = SafeWriter(out, delimiter)
     writer.writerow(header)
     writer.writerows(rows)
     return out.getvalue()

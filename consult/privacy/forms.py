@@ -2,9 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, PasswordField
+from wtforms import BooleanField, PasswordField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from consult.core.forms import IntegerField
 from consult.privacy.rules import MAX_KEEP_DAYS
 
 

@@ -1,11 +1,10 @@
 """Pure rules of personal data: when retention ends, and how an export is laid out as CSV."""
 
-import csv
-import io
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 
+from consult.core import spreadsheet
 from consult.core.errors import RuleError
 
 #: The longest retention an organiser may set (ten years).
@@ -74,15 +73,9 @@ def _cell(value) -> str:
         text = "; ".join(_cell(v) for v in value)
     else:
         text = str(value)
-    # a cell starting with = + - @ is run as a formula by spreadsheet programs
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return text  # formulas are neutralised by consult.core.spreadsheet, as in every export
 
 
 def to_csv(rows: list[tuple[str, str, str, str]], header: tuple[str, str, str, str]) -> str:
-    """The rows as CSV text (UTF-8 with a BOM so that spreadsheet programs read accents)."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
+    """The rows as CSV text (UTF-8 with a BOM; every cell neutralised by the one CSV writer)."""
+    return spreadsheet.csv_text(header, rows, delimiter=",")

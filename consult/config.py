@@ -1,6 +1,7 @@
 """Configuration classes; every deployment setting comes from the environment."""
 
 import os
+from datetime import timedelta
 
 
 def _database_url(default: str) -> str:
@@ -55,6 +56,9 @@ class Config:
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    #: "Stay signed in" lasts this long without a visit; other sessions SESSION_IDLE_HOURS.
+    REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("REMEMBER_DAYS", "30")))
+    SESSION_IDLE_HOURS = int(os.environ.get("SESSION_IDLE_HOURS", "12"))
     #: Where people reach the site (scheme, host and mount point, e.g. https://consult.mutuelle.fr):
     #: every link sent by e-mail starts with it, never with the request's Host header.
     #: Required when CONSULT_ENV=production.
@@ -134,6 +138,12 @@ class Config:
     RATE_LIMITS_PER_ADDRESS = {"accounts.login": "300 per hour"}
     #: Requests to /api/ per token (or person, or address without either), Flask-Limiter syntax.
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "60 per minute; 2000 per hour")
+    #: Failed sign-ins on one account, from every address, after which it is slowed to
+    #: SIGN_IN_ACCOUNT_PACE (never locked: ASVS 2.2.1). See consult/core/ratelimits.py.
+    SIGN_IN_ACCOUNT_CEILING = os.environ.get("SIGN_IN_ACCOUNT_CEILING", "20 per hour")
+    SIGN_IN_ACCOUNT_PACE = os.environ.get("SIGN_IN_ACCOUNT_PACE", "1 per 10 seconds")
+    #: Reset links one e-mail address can be sent.
+    PASSWORD_RESET_LIMIT = os.environ.get("PASSWORD_RESET_LIMIT", "5 per hour")
     # --- privacy ---
     #: The organisation's legal details (see LEGAL_KEYS); empty ones are flagged to administrators.
     LEGAL = _legal()
@@ -177,6 +187,7 @@ class TestConfig(DevelopmentConfig):
     RATE_LIMITS = {endpoint: "1000 per minute" for endpoint in Config.RATE_LIMITS}
     RATE_LIMITS_PER_ADDRESS = {"accounts.login": "1000 per minute"}
     API_RATE_LIMIT = "1000 per minute"
+    SIGN_IN_ACCOUNT_CEILING = "1000 per minute"
     #: A cheap hash keeps the suite fast; production uses werkzeug's default (scrypt).
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name, not a secret
     SERVER_NAME = None

@@ -46,9 +46,12 @@ class IsolatedClient(FlaskClient):
     """Each request runs in its own context, as in production: its own `g`, its own session.
 
     The test's objects are expired afterwards, so the test reads what the request committed.
+    The response is read and closed, as a server does once it is sent (so work scheduled after
+    the response, such as e-mail, has run); pass buffered=False to look before that.
     """
 
     def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
         response = contextvars.Context().run(super().open, *args, **kwargs)
         db.session.expire_all()
         return response

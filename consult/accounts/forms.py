@@ -30,9 +30,9 @@ class LoginForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    """The profile that quotes are attributed by, with consent."""
+    """The profile that quotes are attributed by, with consent (the population is not in it:
+    the organisation sets it)."""
 
-    population = SelectField(_l("You answer as"), coerce=db_int, validators=[InputRequired()])
     gender_form = RadioField(
         _l("How should we write your category?"),
         choices=[SelectChoice(g, GENDER_FORM_LABELS[g]) for g in GENDER_FORMS],
@@ -69,6 +69,16 @@ class PasswordChoiceForm(FlaskForm):
     )
 
 
+class PasswordChangeForm(PasswordChoiceForm):
+    """A signed-in person changes their password (the current one proves it is them)."""
+
+    current = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
 class ForgottenPasswordForm(FlaskForm):
     """Ask for a password-reset link."""
 
@@ -87,6 +97,12 @@ class PersonForm(FlaskForm):
         _l("Roles"), choices=[SelectChoice(r.value, ROLE_LABELS[r]) for r in Role]
     )
     active = BooleanField(_l("Account active"))
+    population = SelectField(
+        _l("Population"),
+        coerce=db_int,
+        default=0,
+        description=_l("What the person answers as; contributions already written keep theirs."),
+    )
 
 
 class PeopleFilterForm(FlaskForm):

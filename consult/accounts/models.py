@@ -1,6 +1,5 @@
 """People, their roles and profile, the populations and regions they belong to."""
 
-import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -91,11 +90,14 @@ class User(UserMixin, db.Model):
         """The roles this person holds, as plain strings."""
         return frozenset(r.role for r in self.roles)
 
+    #: The random id of the sign-in session this object was loaded for (never stored here).
+    session_token = None
+
     def get_id(self) -> str:
-        """Flask-Login: the id plus a fingerprint of the password, so a new password signs out
-        every other session (a reset after a stolen password locks the intruder out)."""
-        fingerprint = hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:16]
-        return f"{self.id}.{fingerprint}"
+        """Flask-Login: the id plus the sign-in session's random token, checked against the
+        sign_in_session table on every request (consult.accounts.sessions), so ending a session
+        there signs its cookie out, even a copy taken before."""
+        return f"{self.id}.{self.session_token or ''}"
 
     @property
     def is_active(self) -> bool:
@@ -166,5 +168,31 @@ class AccountToken(db.Model):
     used_at: Mapped[datetime | None]
     #: Free note (e.g. the CSV file an invitation came from).
     note: Mapped[str | None] = mapped_column(Text)
+
+    user: Mapped[User] = relationship()
+
+
+class SignInSession(db.Model):
+    """One signed-in browser: the cookie holds a random token, the table its hash and its state.
+
+    A session lives here, not only in the signed cookie, so that signing out, ending a session
+    from the sessions page or choosing a new password makes every copy of the cookie useless.
+    """
+
+    __tablename__ = "sign_in_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 of the random token the cookie carries (a database leak gives no usable cookie).
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: True when the person ticked "stay signed in" (the remember-me cookie then restores it).
+    remember: Mapped[bool] = mapped_column(default=False)
+    #: The browser's User-Agent, cut to 200 characters, so a person recognises their devices.
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]
+    #: Last request seen (updated at most every few minutes).
+    last_seen_at: Mapped[datetime]
+    #: When the session was ended (sign-out, ended from the list, new password); None: active.
+    ended_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()

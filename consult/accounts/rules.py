@@ -1,10 +1,12 @@
 """Pure rules about people: profile values, passwords, and reading an invitation file's lines."""
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
+from zxcvbn import zxcvbn
 
 from consult.core.imports.mapping import normalise
 
@@ -47,15 +49,41 @@ def normalise_email(address: str) -> str:
     return valid.normalized.lower()
 
 
-def password_problem(password: str) -> object | None:
-    """Why a password is not acceptable, or None when it is."""
+#: zxcvbn's score (0-4) a password must reach: 3 is "safely unguessable" (about 10^8 guesses).
+MIN_PASSWORD_SCORE = 3
+#: Words of this site that an attacker tries first, whatever the person.
+SITE_WORDS = ("consult", "consultation", "mutuelle", "adherent", "adherente", "raison", "etre")
+
+
+def password_problem(password: str, user_inputs: Sequence[str] = ()) -> object | None:
+    """Why a password is not acceptable, or None when it is.
+
+    Beyond the length, zxcvbn (a maintained strength estimator that ships its own lists of
+    common passwords, names and words, and spots keyboard rows, dates and repeats) must find it
+    hard to guess; `user_inputs` are the person's own words (address, name), weak for them.
+    """
     if len(password) < MIN_PASSWORD_LENGTH:
         return _l("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
     if len(password) > MAX_PASSWORD_LENGTH:
         return _l("The password must have at most %(n)d characters.", n=MAX_PASSWORD_LENGTH)
     if password.strip() != password or len(set(password)) < 4:
         return _l("Choose a less predictable password.")
+    words = [*SITE_WORDS, *(w for w in user_inputs if w)]
+    # zxcvbn reads at most 72 characters (its cost grows with length); a longer passphrase is
+    # judged by its beginning.
+    if zxcvbn(password[:72], user_inputs=words)["score"] < MIN_PASSWORD_SCORE:
+        return _l(
+            "This password is too common or too easy to guess. Choose a longer one, for "
+            "instance three or four words that have nothing to do with each other or with you."
+        )
     return None
+
+
+def personal_words(email: str, display_name: str = "") -> list[str]:
+    """The words of a person's address and name, which their password must not rest on."""
+    local, _at, domain = (email or "").lower().partition("@")
+    parts = re.split(r"[^\w]+", f"{local} {domain} {display_name.lower()}")
+    return [local, *(p for p in parts if len(p) >= 3)]
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,12 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
-from consult.accounts import rules
+from consult.accounts import rules, sessions
 from consult.accounts.models import AccountToken, Population, Region, User, UserRole
 from consult.core import audit
 from consult.core.errors import RuleError
@@ -21,12 +23,31 @@ def find_user_by_email(email: str) -> User | None:
 
 
 def authenticate(email: str, password: str, *, now: datetime) -> User | None:
-    """The active account matching these credentials, or None (never says which part was wrong)."""
+    """The active account matching these credentials, or None (never says which part was wrong).
+
+    An unknown address costs the same hash as a known one, so the answer's timing does not tell
+    which addresses have an account.
+    """
     user = find_user_by_email(email)
-    if user is None or not user.active or not user.check_password(password or ""):
+    if user is None or not user.password_hash:
+        _spend_a_hash(password or "")
+        return None
+    if not user.check_password(password or "") or not user.active:
         return None
     user.last_login_at = now
     return user
+
+
+def _spend_a_hash(password: str) -> None:
+    """Check a password against a throw-away hash made with the configured method."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    if method not in _THROWAWAY_HASHES:
+        _THROWAWAY_HASHES[method] = generate_password_hash(secrets.token_hex(16), method=method)
+    check_password_hash(_THROWAWAY_HASHES[method], password)
+
+
+#: One throw-away hash per hashing method, made once per process.
+_THROWAWAY_HASHES: dict[str, str] = {}
 
 
 def create_user(
@@ -58,7 +79,7 @@ def create_user(
         created_at=now,
     )
     if password is not None:
-        problem = rules.password_problem(password)
+        problem = rules.password_problem(password, rules.personal_words(email, display_name))
         if problem:
             raise RuleError(problem, field="password")
         user.set_password(password)
@@ -96,6 +117,8 @@ def set_active(actor: User, user: User, active: bool, *, now: datetime) -> None:
     """Deactivate or reactivate an account (nothing the person wrote is deleted)."""
     if user.id == actor.id and not active:
         raise RuleError(_l("You cannot deactivate your own account."))
+    if not active:
+        sessions.end_others(user, now=now)  # a deactivated account is signed out everywhere
     audit.record(
         actor,
         "accounts.active",
@@ -110,26 +133,47 @@ def set_active(actor: User, user: User, active: bool, *, now: datetime) -> None:
 def save_profile(
     user: User,
     *,
-    population: Population | None,
     gender_form: str,
     age_band: str | None,
     region: Region | None,
     consent: bool,
     now: datetime,
 ) -> None:
-    """Record the profile quotes are attributed by; consent is required the first time."""
+    """Record the profile quotes are attributed by; consent is required the first time.
+
+    The population is not the person's to choose: it comes from the invitation, the import or
+    an organiser (`set_population`), since internal consultations and participation rates rest
+    on it. A person edits what the organisation leaves to them: form, age band, region.
+    """
     if not consent:
         raise RuleError(_l("Please accept the use of your profile to take part."), field="consent")
     if gender_form not in rules.GENDER_FORMS:
         raise RuleError(_l("Choose a form from the list."), field="gender_form")
     if age_band is not None and age_band not in rules.AGE_BANDS:
         raise RuleError(_l("Choose an age band from the list."), field="age_band")
-    user.population = population
     user.gender_form = gender_form
     user.age_band = age_band
     user.region = region
     if user.profile_consented_at is None:
         user.profile_consented_at = now
+
+
+def set_population(actor: User, user: User, population: Population | None, *, now: datetime):
+    """An administrator files a person under a population (audited); contributions already
+    written keep the population they were written with."""
+    before = user.population.code if user.population else None
+    after = population.code if population else None
+    if before == after:
+        return
+    user.population = population
+    audit.record(
+        actor,
+        "accounts.population_of",
+        user,
+        now=now,
+        before={"population": before},
+        after={"population": after},
+    )
 
 
 def _token_hash(token: str) -> str:
@@ -183,13 +227,31 @@ def peek_token(token: str, purpose: str, *, now: datetime) -> AccountToken:
 def redeem_token(token: str, purpose: str, password: str, *, now: datetime) -> User:
     """Use a link once to set a password; the link never works again."""
     row = peek_token(token, purpose, now=now)
-    problem = rules.password_problem(password)
+    problem = rules.password_problem(password, _personal_words(row.user))
     if problem:
         raise RuleError(problem, field="password")
     row.used_at = now
     row.user.set_password(password)
+    sessions.end_others(row.user, now=now)  # a reset after a stolen password locks the thief out
     db.session.flush()
     return row.user
+
+
+def _personal_words(user: User) -> list[str]:
+    """The person's address and name, which make weak passwords for them."""
+    return rules.personal_words(user.email, user.display_name)
+
+
+def change_password(user: User, current: str, new: str, *, now: datetime) -> None:
+    """A signed-in person chooses a new password; every other session of theirs ends."""
+    if not user.check_password(current or ""):
+        raise RuleError(_l("This is not your current password."), field="current")
+    problem = rules.password_problem(new, user_inputs=_personal_words(user))
+    if problem:
+        raise RuleError(problem, field="password")
+    user.set_password(new)
+    ended = sessions.end_others(user, now=now)
+    audit.record(user, "accounts.password_change", user, now=now, after={"sessions_ended": ended})
 
 
 def reinvite(actor: User, user: User, *, now: datetime, valid_for: timedelta) -> str:

@@ -15,14 +15,16 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, or_, select
 from wtforms.fields.choices import SelectChoice
 
-from consult.accounts import services
+from consult.accounts import services, sessions
 from consult.accounts.forms import (
     ForgottenPasswordForm,
     LoginForm,
+    PasswordChangeForm,
     PasswordChoiceForm,
     PeopleFilterForm,
     PersonForm,
@@ -39,12 +41,13 @@ from consult.core.imports import services as imports
 from consult.core.imports.forms import UploadForm
 from consult.core.imports.views import large_upload
 from consult.core.links import external_url, safe_next
-from consult.core.mail import send_mail
+from consult.core.mail import queue_mail
 from consult.core.nav import NavItem
 from consult.core.paging import page_arg
 from consult.core.params import int_or_none
 from consult.core.permissions import Role, login_required, role_required
-from consult.extensions import db, limiter, login_manager
+from consult.core.ratelimits import sign_in_failed, sign_in_wait, typed_email
+from consult.extensions import db, login_manager
 
 bp = Blueprint("accounts", __name__)
 
@@ -60,10 +63,18 @@ PER_PAGE = 50
 
 @login_manager.user_loader
 def _load_user(user_id: str):
-    """Flask-Login: the signed-in person, reloaded on each request."""
-    number = int_or_none(user_id.partition(".")[0])
-    user = db.session.get(User, number) if number is not None else None
-    return user if user is not None and user.get_id() == user_id else None
+    """Flask-Login: the signed-in person, when the cookie's session is active in the database."""
+    number, _dot, token = user_id.partition(".")
+    number = int_or_none(number)
+    return sessions.load(number, token, now=utcnow()) if number is not None else None
+
+
+def _sign_in(user: User, *, remember: bool = False) -> None:
+    """Open a server-side session for the person and give their browser its cookie."""
+    sessions.start(
+        user, now=utcnow(), remember=remember, user_agent=request.user_agent.string or ""
+    )
+    login_user(user, remember=remember)
 
 
 def _after_sign_in(user: User):
@@ -76,28 +87,29 @@ def _after_sign_in(user: User):
     return redirect(safe_next(request.args.get("next")) or url_for("consultations.index"))
 
 
-def _email_key() -> str:
-    """Limit attempts per address tried: a password guesser changes addresses, not targets."""
-    return f"{request.endpoint}:{(request.form.get('email') or '').strip().lower()}"
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    "10 per minute",
-    methods=["POST"],
-    key_func=_email_key,
-    deduct_when=lambda response: response.status_code != 302,  # only failed attempts count
-)
 def login():
-    """Sign in with e-mail and password."""
+    """Sign in with e-mail and password (limits: consult.core.ratelimits)."""
     if current_user.is_authenticated:
         return redirect(url_for("consultations.index"))
     form = LoginForm()
     if form.validate_on_submit():
+        email = typed_email()
+        wait = sign_in_wait(email)
+        if wait is not None:
+            form.form_errors.append(
+                ngettext(
+                    "Many wrong passwords on this account: try again in %(num)d second.",
+                    "Many wrong passwords on this account: try again in %(num)d seconds.",
+                    wait,
+                )
+            )
+            return render_template("accounts/login.html", form=form), 429
         user = services.authenticate(form.email.data, form.password.data, now=utcnow())
         if user is not None:
-            login_user(user, remember=form.remember.data)
+            _sign_in(user, remember=form.remember.data)
             return _after_sign_in(user)
+        sign_in_failed(email)
         form.form_errors.append(_("Wrong e-mail address or password."))
     status = 422 if form.is_submitted() else 200
     return render_template("accounts/login.html", form=form), status
@@ -105,7 +117,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Sign out and go back to the home page."""
+    """Sign out and go back to the home page; the session stops working, copies included."""
+    if current_user.is_authenticated:
+        sessions.end_current(current_user, now=utcnow())
     logout_user()
     # Nothing of the signed-in person stays in this browser's cookie (a shared computer);
     # only the language chosen, which says nothing about them.
@@ -118,11 +132,7 @@ def logout():
 
 
 def _fill_profile_choices(form: ProfileForm) -> None:
-    """Populations and regions come from the database (configurable lists)."""
-    form.population.choices = [
-        SelectChoice(p.id, p.name)
-        for p in db.session.scalars(select(Population).order_by(Population.position, Population.id))
-    ]
+    """Regions come from the database (a configurable list)."""
     form.region.choices = [SelectChoice(0, _("I prefer not to say"))] + [
         SelectChoice(r.id, r.name)
         for r in db.session.scalars(select(Region).order_by(Region.position, Region.name))
@@ -136,7 +146,6 @@ def profile():
     form = ProfileForm(obj=None)
     _fill_profile_choices(form)
     if request.method == "GET":
-        form.population.data = current_user.population_id
         form.gender_form.data = current_user.gender_form
         form.age_band.data = current_user.age_band or ""
         form.region.data = current_user.region_id or 0
@@ -145,7 +154,6 @@ def profile():
         try:
             services.save_profile(
                 current_user,
-                population=db.session.get(Population, form.population.data),
                 gender_form=form.gender_form.data,
                 age_band=form.age_band.data or None,
                 region=db.session.get(Region, form.region.data) if form.region.data else None,
@@ -175,11 +183,59 @@ def _choose_password(token: str, purpose: str, template: str):
         except RuleError as error:
             form.password.errors.append(error.message)
         else:
-            login_user(user)
+            _sign_in(user)
             flash(_("Your password is saved; you are signed in."), "success")
             return _after_sign_in(user)
     status = 422 if form.is_submitted() else 200
     return render_template(template, form=form, person=row.user), status
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """A signed-in person chooses a new password; their other sessions end."""
+    form = PasswordChangeForm()
+
+    def save():
+        services.change_password(current_user, form.current.data, form.password.data, now=utcnow())
+
+    return form_page(
+        form,
+        save,
+        success=url_for("accounts.profile"),
+        message=_("Your new password is saved; your other sessions are ended."),
+        template="accounts/password.html",
+    )
+
+
+@bp.get("/account/sessions")
+@login_required
+def sessions_page():
+    """The browsers where the person is signed in, each of which they can sign out."""
+    return render_template(
+        "accounts/sessions.html",
+        rows=sessions.active(current_user, now=utcnow()),
+        current=sessions.current(current_user),
+    )
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+@login_required
+def end_session(session_id):
+    """End one of one's own sessions (its cookie stops working at once)."""
+    if not sessions.end(current_user, session_id, now=utcnow()):
+        abort(404)
+    flash(_("The session is ended."), "success")
+    return redirect(url_for("accounts.sessions_page"), 303)
+
+
+@bp.post("/account/sessions/end-others")
+@login_required
+def end_other_sessions():
+    """Sign out everywhere but here."""
+    ended = sessions.end_others(current_user, now=utcnow())
+    flash(ngettext("%(num)d session ended.", "%(num)d sessions ended.", ended), "success")
+    return redirect(url_for("accounts.sessions_page"), 303)
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
@@ -189,7 +245,6 @@ def accept_invitation(token):
 
 
 @bp.route("/password/forgotten", methods=["GET", "POST"])
-@limiter.limit("5 per hour", methods=["POST"], key_func=_email_key)
 def forgotten_password():
     """Send a reset link; the answer is the same whether or not the address has an account."""
     form = ForgottenPasswordForm()
@@ -202,7 +257,7 @@ def forgotten_password():
                 user, "password_reset", now=now, valid_for=timedelta(hours=hours)
             )
             link = external_url("accounts.reset_password", token=token)
-            send_mail(
+            queue_mail(  # sent after the response, by the worker with Redis: no SMTP wait
                 user.email,
                 _("Choose a new password"),
                 _(
@@ -212,6 +267,7 @@ def forgotten_password():
                     hours=hours,
                     link=link,
                 ),
+                now=now,
             )
         flash(_("If an account exists with this address, a link has been sent to it."), "success")
         return redirect(url_for("accounts.login"))
@@ -257,13 +313,21 @@ def person(user_id):
     """An administrator changes a person's roles or deactivates the account."""
     user = db.session.get(User, user_id) or abort(404)
     form = PersonForm()
+    form.population.choices = [SelectChoice(0, _("None"))] + [
+        SelectChoice(p.id, p.name)
+        for p in db.session.scalars(select(Population).order_by(Population.position, Population.id))
+    ]
     if request.method == "GET":
         form.roles.data = sorted(user.role_names)
         form.active.data = user.active
+        form.population.data = user.population_id or 0
     if form.validate_on_submit():
         try:
             now = utcnow()
             services.set_roles(current_user, user, form.roles.data, now=now)
+            if "population" in request.form:  # a form without the field changes nothing
+                population = db.session.get(Population, form.population.data or 0)
+                services.set_population(current_user, user, population, now=now)
             if form.active.data != user.active:
                 services.set_active(current_user, user, form.active.data, now=now)
         except RuleError as error:
@@ -279,7 +343,7 @@ def _send_invitation(user: User, token: str) -> None:
     """E-mail a person the link that lets them choose a password."""
     days = current_app.config["INVITATION_VALID_DAYS"]
     link = external_url("accounts.accept_invitation", token=token)
-    send_mail(user.email, *invitation_mail(link, days))
+    queue_mail(user.email, *invitation_mail(link, days), now=utcnow())
 
 
 @bp.post("/admin/people/<int:user_id>/invite-again")

@@ -15,16 +15,17 @@ def cli():
 @cli.command("worker")
 @with_appcontext
 def worker():
-    """Run the RQ worker that executes analysis jobs (needs REDIS_URL)."""
+    """Run the RQ worker that executes analysis jobs and sends queued e-mail (needs REDIS_URL)."""
     from redis import Redis
     from rq import Worker
 
     from consult.analysis.jobs import QUEUE
+    from consult.core.mail import QUEUE as MAIL_QUEUE
 
     url = current_app.config.get("REDIS_URL")
     if not url:
         raise click.ClickException("REDIS_URL is not set: jobs run inline, no worker is needed.")
-    Worker([QUEUE], connection=Redis.from_url(url)).work()
+    Worker([QUEUE, MAIL_QUEUE], connection=Redis.from_url(url)).work()
 
 
 @cli.command("propose")

@@ -73,7 +73,8 @@ def _cell(value) -> str:
         text = "; ".join(_cell(v) for v in value)
     else:
         text = str(value)
-    return text  # formulas are neutralised by consult.core.spreadsheet, as in every export
+    # a cell starting with = + - @ is run as a formula by spreadsheet programs
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def to_csv(rows: list[tuple[str, str, str, str]], header: tuple[str, str, str, str]) -> str:

@@ -26,10 +26,37 @@ REGIONS = {spelling(name): name for name in ("Occitanie", "Bretagne", "Île-de-F
 
 @pytest.mark.parametrize(
     "password",
-    ["correct-horse-battery", "a1b2c3d4e5", "Vive la mutualité 1945", "x" * 9 + "yzw"],
+    ["correct-horse-battery", "Kq7#vL2!pZ", "Vive la mutualité 1945", "une-nouvelle-phrase-42"],
 )
 def test_acceptable_passwords(password):
     assert password_problem(password) is None
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["1234567890", "azertyuiop", "azerty123456", "motdepasse123", "a1b2c3d4e5", "x" * 9 + "yzw"],
+)
+def test_common_passwords_are_refused_with_advice(password):
+    """zxcvbn's shipped lists and patterns: common passwords, keyboard rows, sequences."""
+    assert "trop courant" in _fr(password_problem(password))
+
+
+def test_a_password_made_of_the_persons_own_words_is_refused():
+    words = rules.personal_words("claire.martin@mutuelle-exemple.fr", "Claire Martin")
+    assert password_problem("claire.martin.2026", words) is not None
+
+
+def _fr(message) -> str:
+    from flask import Flask
+    from flask_babel import Babel, force_locale
+
+    from consult.core.i18n import translation_directories
+
+    app = Flask(__name__)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_directories())
+    Babel(app)
+    with app.test_request_context(), force_locale("fr"):
+        return str(message)
 
 
 @pytest.mark.parametrize(
@@ -49,9 +76,11 @@ def test_refused_passwords_say_why(password, why):
 
 
 def test_password_length_limits_are_inclusive():
-    assert password_problem("abcd" + "e" * (rules.MIN_PASSWORD_LENGTH - 4)) is None
-    assert password_problem("abcd" + "e" * (rules.MAX_PASSWORD_LENGTH - 4)) is None
-    assert password_problem("abcd" + "e" * (rules.MAX_PASSWORD_LENGTH - 3)) is not None
+    strong = "Kq7#vL2!pZ"
+    assert len(strong) == rules.MIN_PASSWORD_LENGTH and password_problem(strong) is None
+    long = "Vive la mutualité 1945 "
+    assert password_problem(long + "e" * (rules.MAX_PASSWORD_LENGTH - len(long))) is None
+    assert password_problem(long + "e" * (rules.MAX_PASSWORD_LENGTH - len(long) + 1)) is not None
 
 
 @given(st.text(min_size=0, max_size=9))

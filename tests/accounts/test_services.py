@@ -213,27 +213,15 @@ def test_saving_the_profile_needs_consent_and_records_it_once(make_user, referen
     user = make_user(consented=False)
     with pytest.raises(RuleError) as caught:
         services.save_profile(
-            user,
-            population=populations["employee"],
-            gender_form="m",
-            age_band="20-30",
-            region=None,
-            consent=False,
-            now=now,
+            user, gender_form="m", age_band="20-30", region=None, consent=False, now=now
         )
     assert caught.value.field == "consent"
     assert user.population.code == "member" and user.profile_consented_at is None
     services.save_profile(
-        user,
-        population=populations["employee"],
-        gender_form="m",
-        age_band="20-30",
-        region=regions["Bretagne"],
-        consent=True,
-        now=now,
+        user, gender_form="m", age_band="20-30", region=regions["Bretagne"], consent=True, now=now
     )
     assert (user.population.code, user.gender_form, user.age_band, user.region.name) == (
-        "employee",
+        "member",
         "m",
         "20-30",
         "Bretagne",
@@ -241,7 +229,7 @@ def test_saving_the_profile_needs_consent_and_records_it_once(make_user, referen
     assert user.profile_consented_at == now
     later = now + WEEK
     services.save_profile(
-        user, population=None, gender_form="n", age_band=None, region=None, consent=True, now=later
+        user, gender_form="n", age_band=None, region=None, consent=True, now=later
     )
     assert user.profile_consented_at == now
 
@@ -251,5 +239,17 @@ def test_saving_the_profile_refuses_values_outside_the_lists(make_user, now, fie
     user = make_user()
     values = {"gender_form": "f", "age_band": "40-60"} | {field: value}
     with pytest.raises(RuleError) as caught:
-        services.save_profile(user, population=None, region=None, consent=True, now=now, **values)
+        services.save_profile(user, region=None, consent=True, now=now, **values)
     assert caught.value.field == field
+
+
+def test_only_an_administrator_sets_a_population_and_it_is_audited(make_user, reference_data, now):
+    from consult.core.models import AuditEvent
+
+    populations, _regions = reference_data
+    admin = make_user(roles=("administrator",))
+    user = make_user(population="citizen")
+    services.set_population(admin, user, populations["employee"], now=now)
+    assert user.population.code == "employee"
+    event = db.session.query(AuditEvent).filter_by(action="accounts.population_of").one()
+    assert event.before == {"population": "citizen"} and event.after == {"population": "employee"}

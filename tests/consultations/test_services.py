@@ -208,9 +208,9 @@ def test_the_profile_snapshot_stays_as_it_was_when_written(
     populations, regions = reference_data
     contribution = services.answer(member, open_question, text="Mon idée", now=now)
     db.session.commit()
+    member.population = populations["employee"]  # an administrator's change of population
     save_profile(
         member,
-        population=populations["employee"],
         gender_form="m",
         age_band="60-80",
         region=regions["Bretagne"],

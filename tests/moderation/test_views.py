@@ -505,7 +505,9 @@ def test_bulk_mails_leave_after_the_response(
         write(person, pre_consultation)
     login(client, moderator)
     response = client.post(
-        "/moderation/bulk", data={"action": "reject", "reason_code": "duplicate", "scope": "all"}
+        "/moderation/bulk",
+        data={"action": "reject", "reason_code": "duplicate", "scope": "all"},
+        buffered=False,
     )
     assert response.status_code == 303 and mail.outbox == []
     response.close()

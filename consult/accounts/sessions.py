@@ -1,0 +1,114 @@
+"""Sign-in sessions kept in the database: started at sign-in, checked on every request, ended
+by signing out, from the sessions page, or by a new password."""
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from consult.accounts.models import SignInSession, User
+from consult.core import audit
+from consult.extensions import db
+
+#: How stale `last_seen_at` may get before a request writes it again (one write per few
+#: minutes, not one per request).
+SEEN_EVERY = timedelta(minutes=5)
+
+
+def _hash(token: str) -> str:
+    """Only a hash of the cookie's token is stored."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start(user: User, *, now: datetime, remember: bool = False, user_agent: str = "") -> str:
+    """Open a session for a person who just proved who they are; return the cookie's token."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        SignInSession(
+            user_id=user.id,
+            token_hash=_hash(token),
+            remember=remember,
+            user_agent=(user_agent or "")[:200],
+            created_at=now,
+            last_seen_at=now,
+        )
+    )
+    db.session.flush()
+    user.session_token = token
+    return token
+
+
+def _lifetime(row: SignInSession) -> timedelta:
+    """How long a session may stay unused: the remember-me duration, or SESSION_IDLE_HOURS."""
+    if row.remember:
+        return current_app.config["REMEMBER_COOKIE_DURATION"]
+    return timedelta(hours=current_app.config["SESSION_IDLE_HOURS"])
+
+
+def load(user_id: int, token: str, *, now: datetime) -> User | None:
+    """The person a cookie signs in, when its session is active and not expired."""
+    if not token:
+        return None
+    row = db.session.scalar(
+        select(SignInSession).where(
+            SignInSession.token_hash == _hash(token),
+            SignInSession.user_id == user_id,
+            SignInSession.ended_at.is_(None),
+        )
+    )
+    if row is None or row.last_seen_at + _lifetime(row) < now:
+        return None
+    if now - row.last_seen_at > SEEN_EVERY:
+        row.last_seen_at = now
+    user = row.user
+    user.session_token = token
+    return user
+
+
+def current(user: User) -> SignInSession | None:
+    """The session the person is using now."""
+    if not user.session_token:
+        return None
+    return db.session.scalar(
+        select(SignInSession).where(SignInSession.token_hash == _hash(user.session_token))
+    )
+
+
+def active(user: User, *, now: datetime) -> list[SignInSession]:
+    """The person's sessions that still sign them in, most recently used first."""
+    rows = db.session.scalars(
+        select(SignInSession)
+        .where(SignInSession.user_id == user.id, SignInSession.ended_at.is_(None))
+        .order_by(SignInSession.last_seen_at.desc(), SignInSession.id.desc())
+    )
+    return [row for row in rows if row.last_seen_at + _lifetime(row) >= now]
+
+
+def end(user: User, session_id: int, *, now: datetime) -> bool:
+    """End one of the person's own sessions; False when it is not theirs or already ended."""
+    row = db.session.get(SignInSession, session_id)
+    if row is None or row.user_id != user.id or row.ended_at is not None:
+        return False
+    row.ended_at = now
+    audit.record(user, "accounts.session_end", user, now=now, after={"session": row.id})
+    return True
+
+
+def end_current(user: User, *, now: datetime) -> None:
+    """Sign-out: the session in use stops working, and so does any copy of its cookie."""
+    row = current(user)
+    if row is not None and row.ended_at is None:
+        row.ended_at = now
+
+
+def end_others(user: User, *, now: datetime) -> int:
+    """End every session of the person but the one in use (new password, "sign out elsewhere")."""
+    keep = current(user)
+    query = update(SignInSession).where(
+        SignInSession.user_id == user.id, SignInSession.ended_at.is_(None)
+    )
+    if keep is not None:
+        query = query.where(SignInSession.id != keep.id)
+    return db.session.execute(query.values(ended_at=now)).rowcount

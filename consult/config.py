@@ -59,10 +59,6 @@ class Config:
     #: "Stay signed in" lasts this long without a visit; other sessions SESSION_IDLE_HOURS.
     REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("REMEMBER_DAYS", "30")))
     SESSION_IDLE_HOURS = int(os.environ.get("SESSION_IDLE_HOURS", "12"))
-    #: Where people reach the site (scheme, host and mount point, e.g. https://consult.mutuelle.fr):
-    #: every link sent by e-mail starts with it, never with the request's Host header.
-    #: Required when CONSULT_ENV=production.
-    BASE_URL = os.environ.get("BASE_URL")
     #: Host names the site answers to (comma-separated); others get 400. Empty: any host.
     TRUSTED_HOSTS = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()]
     #: Reverse proxies in front of the app (load balancer, ingress) whose X-Forwarded-For and
@@ -81,8 +77,10 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     MAIL_FROM = os.environ.get("MAIL_FROM", "consult@localhost")
-    #: The site's public address, for links in e-mails sent outside a request (worker, cron).
-    SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/")
+    #: Where people reach the site (scheme, host and mount point, e.g. https://consult.mutuelle.fr):
+    #: every link sent by e-mail starts with it, in a request or not, never with the request's
+    #: Host header (consult.core.links.external_url). Required when CONSULT_ENV=production.
+    SITE_URL = (os.environ.get("SITE_URL") or "").rstrip("/") or None
     #: "log" writes e-mails to the application log; "smtp" sends them through SMTP_HOST.
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "log")
     SMTP_HOST = os.environ.get("SMTP_HOST", "localhost")
@@ -170,7 +168,7 @@ class DevelopmentConfig(Config):
             "account_retention": "",
         }
     )
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/")
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     PREFERRED_URL_SCHEME = "http"
@@ -191,4 +189,4 @@ class TestConfig(DevelopmentConfig):
     #: A cheap hash keeps the suite fast; production uses werkzeug's default (scrypt).
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name, not a secret
     SERVER_NAME = None
-    BASE_URL = "http://consult.test"
+    SITE_URL = "http://consult.test"

@@ -6,15 +6,15 @@ from flask import current_app, has_request_context, request, url_for
 
 
 def external_url(endpoint: str, **values) -> str:
-    """An absolute link to a page of this site, for an e-mail: built from the configured BASE_URL.
+    """An absolute link to a page of this site, for an e-mail: built from the configured SITE_URL.
 
     Never from the request: its Host header is whatever the sender typed, so a reset link built
     from it could send a victim's valid token to another site.
     """
-    base = current_app.config["BASE_URL"].rstrip("/")
+    base = current_app.config["SITE_URL"].rstrip("/")
     path = url_for(endpoint, **values, _external=False)
     if has_request_context():
-        path = path.removeprefix(request.script_root)  # BASE_URL already holds the mount point
+        path = path.removeprefix(request.script_root)  # SITE_URL already holds the mount point
     return base + path
 
 

@@ -9,10 +9,14 @@ Pure: no Flask, so rules and services can use it.
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 
 #: What a spreadsheet reads as the start of a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+#: A plain number written as text, which no spreadsheet runs.
+_NUMBER = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?")
 
 #: French spreadsheets expect semicolons and a byte-order mark to read UTF-8.
 BOM = "\ufeff"
@@ -21,9 +25,11 @@ BOM = "\ufeff"
 def safe_cell(value: object) -> object:
     """A cell as text a spreadsheet shows and never runs ("=SUM(A1)" becomes "'=SUM(A1)").
 
-    Numbers stay numbers; text is prefixed with an apostrophe when it, or what follows its
-    leading spaces, starts a formula.
+    Numbers stay numbers (also written as text: "-1,5"); other text is prefixed with an
+    apostrophe when it, or what follows its leading spaces, starts a formula.
     """
+    if isinstance(value, str) and _NUMBER.fullmatch(value):
+        return value
     if isinstance(value, str) and value.lstrip(" ").startswith(FORMULA_START):
         return "'" + value
     return value

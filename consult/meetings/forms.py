@@ -2,12 +2,13 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from consult.consultations.forms import QUESTION_KIND_LABELS
-from consult.core.forms import LocalDateTimeField, MultiCheckboxField
+from consult.core.forms import IntegerField, LocalDateTimeField, MultiCheckboxField
+from consult.core.params import db_int
 
 KIND_LABELS = {
     "internal": _l("Internal meeting"),
@@ -64,7 +65,7 @@ class MeetingForm(FlaskForm):
         validators=[Length(max=20_000)],
         description=_l("Paragraphs, bold, italics, lists and links."),
     )
-    populations = MultiCheckboxField(_l("Invited populations"), coerce=int)
+    populations = MultiCheckboxField(_l("Invited populations"), coerce=db_int)
     capacity = IntegerField(
         _l("Seats"),
         validators=[Optional(), NumberRange(min=1, max=100_000)],

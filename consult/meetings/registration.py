@@ -3,13 +3,13 @@ attendance by list or by a code shown in the room."""
 
 from datetime import datetime
 
-from flask import has_request_context, url_for
+from flask import has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from consult.accounts.models import User
-from consult.core import audit
+from consult.core import audit, links
 from consult.core.clock import to_local
 from consult.core.errors import RuleError
 from consult.core.mail import queue_mail
@@ -195,7 +195,7 @@ def fill_seats(meeting: Meeting, *, now: datetime) -> list[Registration]:
 def _link(meeting: Meeting) -> str:
     """The meeting's address for an e-mail (the command sets the site's address as a request)."""
     if has_request_context():
-        return url_for("meetings.show", meeting_id=meeting.id, _external=True)
+        return links.external_url("meetings.show", meeting_id=meeting.id)
     return f"/meetings/{meeting.id}"
 
 

@@ -16,11 +16,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from consult.consultations import channels
+from consult.core import links
 from consult.core.clock import to_local, utcnow
 from consult.core.errors import RuleError, refuse
 from consult.core.forms import attach_error
 from consult.core.nav import NavItem
 from consult.core.paging import page_arg
+from consult.core.params import db_int
 from consult.core.permissions import Role, login_required
 from consult.extensions import db
 from consult.meetings import calendar, manage, minutes, registration, rules, services
@@ -67,7 +69,7 @@ def index():
     kind = request.args.get("kind") or None
     if kind not in KIND_LABELS:
         kind = None
-    region_id = request.args.get("region", type=int)
+    region_id = request.args.get("region", type=db_int)
     page = page_arg()
     found, total = services.public_meetings(
         when=when, now=utcnow(), kind=kind, region_id=region_id, page=page, per_page=PER_PAGE
@@ -208,7 +210,7 @@ def ics(meeting_id: int):
     if meeting.status == "draft":
         abort(404)
     mine = registration.registration_of(current_user, meeting)
-    url = url_for("meetings.show", meeting_id=meeting.id, _external=True)
+    url = links.external_url("meetings.show", meeting_id=meeting.id)
     body = calendar.ics(
         meeting,
         url=url,

@@ -6,8 +6,9 @@ published opinions. Figures are strings holding exact decimals ("81.9").
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, url_for
+from flask import Blueprint, abort
 
+from consult.core import links
 from consult.extensions import db
 from consult.mission import committee, proofs, rules
 from consult.mission import values as mission_values
@@ -52,7 +53,7 @@ def _indicator(indicator: Indicator, line=None) -> dict:
         "source": indicator.source,
         "computed": indicator.computed,
         "values": [_value(v) for v in settled],
-        "url": url_for("mission.indicator", indicator_id=indicator.id, _external=True),
+        "url": links.external_url("mission.indicator", indicator_id=indicator.id),
     }
     if line is not None:
         data["gap"] = (

@@ -7,18 +7,17 @@ text cell goes through the analysis area's `safe_cell`, so no cell runs as a for
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 import xlsxwriter
-from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from consult.analysis.rules import safe_cell
+from consult.core import links, spreadsheet
 from consult.core.clock import to_local
 from consult.extensions import db
 from consult.mission import labels, rules
@@ -41,7 +40,7 @@ def csv_text(columns: Sequence[str], rows: Iterable[Sequence]) -> str:
     """A CSV file with a BOM and semicolons; decimals written with a comma."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer = spreadsheet.SafeWriter(buffer)  # the one writer of every export
     writer.writerow(columns)
     for row in rows:
         writer.writerow(
@@ -181,7 +180,7 @@ def sampling_table() -> tuple[list[str], list[list]]:
                 value.evidence,
                 " | ".join(
                     f"{a.filename} ({a.sha256}) "
-                    + url_for("mission.attachment", attachment_id=a.id, _external=True)
+                    + links.external_url("mission.attachment", attachment_id=a.id)
                     for a in value.attachments
                 ),
                 labels.provenance_text(value.provenance),

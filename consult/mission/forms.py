@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from consult.core.forms import MultiCheckboxField
+from consult.core.params import db_int
 from consult.mission import labels
 from consult.mission.files import accepted_extensions
 from consult.mission.rules import parse_number
@@ -50,7 +51,9 @@ def _year_field(label):
 class ObjectiveForm(FlaskForm):
     """Follow an adopted resolution as an objective."""
 
-    resolution_id = SelectField(_l("Adopted resolution"), coerce=int, validators=[InputRequired()])
+    resolution_id = SelectField(
+        _l("Adopted resolution"), coerce=db_int, validators=[InputRequired()]
+    )
     title = StringField(
         _l("Short title"),
         validators=[Optional(), Length(max=200)],

@@ -10,6 +10,7 @@ from markupsafe import Markup
 from consult.core.clock import utcnow
 from consult.core.errors import RuleError
 from consult.core.paging import page_arg
+from consult.core.params import db_int
 from consult.mission import committee, exports, labels, proofs, rules
 from consult.mission import indicators as building
 from consult.mission import values as mission_values
@@ -102,7 +103,7 @@ def indicator(indicator_id):
 
 def _int_arg(name: str) -> int | None:
     """An optional whole number from the query string (nonsense is ignored)."""
-    value = request.args.get(name, type=int)
+    value = request.args.get(name, type=db_int)
     return value if value and 0 < value < 10_000 else None
 
 

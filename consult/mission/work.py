@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from consult.core.clock import utcnow
 from consult.core.errors import RuleError, refuse
 from consult.core.forms import attach_error, form_page
+from consult.core.params import db_int
 from consult.core.permissions import Role, has_any_role, login_required, role_required
 from consult.extensions import db
 from consult.mission import computed, exports, imports, labels, proofs, rules
@@ -478,7 +479,7 @@ def value_attach(value_id):
 def recompute(indicator_id):
     """Compute a computed indicator's value at the end of a year again, from consult's data."""
     found = get_or_404(Indicator, indicator_id)
-    year = request.form.get("year", type=int)
+    year = request.form.get("year", type=db_int)
     if not year or not 2000 <= year <= 2100:
         flash(_("Choose a year between 2000 and 2100."), "error")
         return redirect(url_for("mission.indicator_work", indicator_id=found.id)), 303

@@ -5,7 +5,7 @@ notifications, so they leave only after its commit and at the rate the mail serv
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, request
+from flask import current_app
 from flask_babel import force_locale, format_date, format_time
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -38,8 +38,8 @@ def _serializer() -> URLSafeSerializer:
 
 
 def site_url(path: str) -> str:
-    """An absolute link: the request's host in a request, SITE_URL in the worker or cron."""
-    base = request.host_url.rstrip("/") if has_request_context() else current_app.config["SITE_URL"]
+    """An absolute link from SITE_URL, in a request too (never from its forgeable Host header)."""
+    base = current_app.config["SITE_URL"]
     return base + path
 
 

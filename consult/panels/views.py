@@ -147,9 +147,8 @@ def volunteer(project_id):
         except RuleError as error:
             attach_error(form, error)
         else:
-            return render_template(
-                "panels/thanks.html", project=project, key=person.key if created else None
-            )
+            _send_key(project, person, created)
+            return render_template("panels/thanks.html", project=project)
     status = 422 if form.is_submitted() else 200
     return render_template(
         "panels/volunteer.html",
@@ -157,6 +156,28 @@ def volunteer(project_id):
         form=form,
         feature_fields=[form[f"feature_{f.id}"] for f in project.features],
     ), status
+
+
+def _send_key(project, person, created: bool) -> None:
+    """E-mail the volunteer their pseudonymous key: the page is the same whether or not the
+    address had already applied, so it tells nobody who volunteered."""
+    if created:
+        body = _(
+            "Your application for “%(title)s” is recorded.\n\nYour pseudonymous key in the "
+            "published draw is %(key)s: keep it to check the draw and your chance of being "
+            "drawn:\n\n%(link)s",
+            title=project.title,
+            key=person.key,
+            link=external_url("panels.transparency", project_id=project.id),
+        )
+    else:
+        body = _(
+            "Someone volunteered again with your address for “%(title)s”. Your application "
+            "was already recorded and nothing changed; your pseudonymous key is %(key)s.",
+            title=project.title,
+            key=person.key,
+        )
+    queue_mail(person.email, _("Your application to the citizen panels"), body, now=utcnow())
 
 
 @bp.get("/<int:project_id>/draw")

@@ -1,4 +1,4 @@
-"""Links in e-mails come from BASE_URL; `next` targets stay on the site; proxies are believed
+"""Links in e-mails come from SITE_URL; `next` targets stay on the site; proxies are believed
 only when configured."""
 
 import re
@@ -121,15 +121,15 @@ def test_one_trusted_proxy_gives_the_client_address_and_hsts():
     assert "Strict-Transport-Security" in response.headers
 
 
-def test_production_requires_base_url():
+def test_production_requires_site_url():
     from consult.config import Config
 
     class Production(Config):
         SECRET_KEY = "x" * 32
-        BASE_URL = None
+        SITE_URL = None
         SQLALCHEMY_DATABASE_URI = "sqlite://"
 
-    with pytest.raises(RuntimeError, match="BASE_URL"):
+    with pytest.raises(RuntimeError, match="SITE_URL"):
         create_app(Production)
 
 

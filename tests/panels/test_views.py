@@ -139,7 +139,12 @@ def test_public_volunteer_form_with_honeypot(client, make_project):
     done = client.post(f"/panels/{project.id}/volunteer", data=data)
     assert done.status_code == 200
     person = db.session.query(PanelVolunteer).one()
-    assert person.key in done.get_data(as_text=True)
+    assert person.key not in done.get_data(as_text=True)
+    assert person.key in mail.outbox[-1].get_content() and mail.outbox[-1]["To"] == person.email
+    again = client.post(f"/panels/{project.id}/volunteer", data=data)
+    # The same page whether or not the address had applied: nothing tells who volunteered.
+    assert again.status_code == 200 and again.get_data() == done.get_data()
+    assert db.session.query(PanelVolunteer).count() == 1 and len(mail.outbox) == 2
 
 
 def test_volunteer_error_summary_lists_fields_in_the_order_of_the_form(client, make_project):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from flask import has_request_context, request
+import flask
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -40,9 +40,8 @@ def upload(
     """Read a file and keep it for the next steps; the mapping is proposed from what is known."""
     kind.check_access(actor, target)
     table = read_table(raw, max_rows=kind.max_rows)
-    if has_request_context():
-        # Links in e-mails written by the worker use the address the organiser used.
-        options = {"base_url": request.url_root, **options}
+    # Links in e-mails written by the worker use SITE_URL, never the request's Host header.
+    options = {"base_url": flask.current_app.config["SITE_URL"] + "/", **options}
     forget_stale(now)
     remembered = db.session.get(ImportMapping, kind.key)
     batch = ImportBatch(

@@ -1,7 +1,7 @@
 """accounts: sign-in sessions kept in the database
 
 Revision ID: ca1023644a3c
-Revises: 30f5f07e388c
+Revises: 0f4c68cdbf5f
 Create Date: 2026-12-01 10:01:29.319841
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'ca1023644a3c'
-down_revision = '30f5f07e388c'
+down_revision = '0f4c68cdbf5f'
 branch_labels = None
 depends_on = None
 

@@ -8,7 +8,6 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -17,7 +16,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from consult.core.forms import MultiCheckboxField
+from consult.core.forms import IntegerField, MultiCheckboxField
 from consult.core.params import db_int
 from consult.mission import labels
 from consult.mission.files import accepted_extensions

@@ -30,21 +30,6 @@ def test_reset_link_ignores_a_forged_host_header(client, make_user):
     assert "evil.example" not in mail.outbox[-1].get_content()
 
 
-def test_invitation_links_use_base_url(client, login, make_user):
-    """Invitations sent by an organiser use the configured origin, not the request's host."""
-    import io
-
-    login(client, make_user(roles=("organiser",)))
-    csv = "email;category\nclaire@example.org;member\n"
-    response = client.post(
-        "/admin/people/invite",
-        data={"file": (io.BytesIO(csv.encode()), "i.csv")},
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 302, response.get_data(as_text=True)
-    assert _link(mail.outbox[-1]).startswith("http://consult.test/invitation/")
-
-
 @pytest.mark.parametrize(
     "target",
     [

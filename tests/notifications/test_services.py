@@ -59,11 +59,9 @@ def test_a_consultation_that_opens_is_told_once_to_its_population(
     (message,) = mails_to(member)
     assert consultation.title in message["Subject"]
     body = message.get_content()
-    assert f"https://consult.example.org/consultations/{consultation.id}" in body
-    assert "https://consult.example.org/notifications/stop/" in body
-    assert message["List-Unsubscribe"].startswith(
-        "<https://consult.example.org/notifications/stop/"
-    )
+    assert f"http://consult.test/consultations/{consultation.id}" in body
+    assert "http://consult.test/notifications/stop/" in body  # SITE_URL, never the host
+    assert message["List-Unsubscribe"].startswith("<http://consult.test/notifications/stop/")
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert not mails_to(employee) and not mails_to(inactive) and not mails_to(gone)
     mail.outbox.clear()

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from consult.core.clock import utcnow
 from consult.core.errors import RuleError
+from consult.core.params import db_int
 from consult.core.permissions import Role, role_required
 from consult.extensions import db
 from consult.workshops import services
@@ -62,7 +63,7 @@ def new():
                 title=request.form.get("title", ""),
                 brief=request.form.get("brief", ""),
                 horizon=request.form.get("horizon", ""),
-                question_id=request.form.get("question_id", type=int),
+                question_id=request.form.get("question_id", type=db_int),
                 now=utcnow(),
             )
         except RuleError as refusal:
@@ -149,7 +150,10 @@ def add_member(workshop_id: int, group_id: int):
         return _act(
             found,
             lambda: services.add_panel(
-                current_user, group, panel_id=request.form.get("panel_id", type=int), now=utcnow()
+                current_user,
+                group,
+                panel_id=request.form.get("panel_id", type=db_int),
+                now=utcnow(),
             ),
             _l("The panel’s members are co-authors of the group."),
         )
@@ -204,7 +208,7 @@ def add_idea(workshop_id: int, heading_id: int):
             current_user,
             heading,
             text=request.form.get("text", ""),
-            story_id=request.form.get("story_id", type=int),
+            story_id=request.form.get("story_id", type=db_int),
             now=utcnow(),
         ),
         _l("Idea added."),

@@ -17,6 +17,7 @@ from flask_login import current_user
 from consult.core.clock import utcnow
 from consult.core.errors import RuleError
 from consult.core.nav import NavItem
+from consult.core.params import db_int
 from consult.core.permissions import Role, login_required
 from consult.core.sanitize import plain_text
 from consult.extensions import db
@@ -154,7 +155,7 @@ def comment(workshop_id: int, story_id: int):
     """Comment on a paragraph or mark it with a sentiment."""
     workshop = _workshop(workshop_id)
     found = _story(workshop, story_id)
-    paragraph = request.form.get("paragraph", type=int)
+    paragraph = request.form.get("paragraph", type=db_int)
     sentiment = request.form.get("sentiment") or None
     try:
         services.comment(
@@ -187,7 +188,7 @@ def edit(workshop_id: int, story_id: int):
         abort(403)
     conflict, error = None, None
     if request.method == "POST":
-        base = request.form.get("base_version", type=int)
+        base = request.form.get("base_version", type=db_int)
         try:
             services.save_story(
                 current_user,
@@ -240,8 +241,8 @@ def history(workshop_id: int, story_id: int):
     if not services.may_take_part(current_user, workshop):
         abort(403)
     newest = found.version
-    old = request.args.get("from", type=int)
-    new = request.args.get("to", type=int)
+    old = request.args.get("from", type=db_int)
+    new = request.args.get("to", type=db_int)
     if new is None:
         new = newest
     if old is None:

@@ -1,7 +1,7 @@
 """accounts: sign-in sessions kept in the database
 
 Revision ID: ca1023644a3c
-Revises: 0f4c68cdbf5f
+Revises: de6829f2f029
 Create Date: 2026-12-01 10:01:29.319841
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'ca1023644a3c'
-down_revision = '0f4c68cdbf5f'
+down_revision = 'de6829f2f029'
 branch_labels = None
 depends_on = None
 

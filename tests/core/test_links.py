@@ -112,6 +112,7 @@ def test_production_requires_site_url():
     class Production(Config):
         SECRET_KEY = "x" * 32
         SITE_URL = None
+        ASSEMBLY_SEAL_KEY = "y" * 32
         SQLALCHEMY_DATABASE_URI = "sqlite://"
 
     with pytest.raises(RuntimeError, match="SITE_URL"):

@@ -319,6 +319,28 @@ def screenshot():
     return take
 
 
+@pytest.fixture
+def sign_out():
+    """Sign out as a person does: open the menu that holds the button, then press it."""
+
+    def press(page):
+        # Wide screens show "My account"; phones fold it into "Menu", as a menu inside the menu.
+        for menus in (["details.nav-account"], ["details.nav-phone", "details.nav-account"]):
+            outer = page.locator(f"header {menus[0]}").first
+            if not outer.locator("> summary").is_visible():
+                continue
+            scope = page.locator("header")
+            for menu in menus:
+                scope = scope.locator(menu).first
+                scope.locator("> summary").click()
+            scope.locator("form[action='/logout'] button").click()
+            page.wait_for_load_state()
+            return
+        raise AssertionError("no visible menu holds the sign-out button")
+
+    return press
+
+
 # --- accessibility (axe-core) ------------------------------------------------------------------
 
 #: axe-core as installed by `npm ci` from package-lock.json (tests/run.sh does it).

@@ -18,6 +18,10 @@ class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
+    def __init__(self, *args, default=list, **kwargs):
+        """Nothing ticked, or a body that is not a form at all, is an empty list, never None."""
+        super().__init__(*args, default=default, **kwargs)
+
 
 class IntegerField(_WTFormsIntegerField):
     """A whole number that fits a database column (consult.core.params.db_int), else a message."""

@@ -2,6 +2,7 @@
 setting; an analyst makes an API token. Each page passes axe-core at 390 and 1280 px."""
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +22,8 @@ def test_administrator_lands_on_administration_and_changes_a_setting(
     make_consultation()
     page.set_viewport_size({"width": width, "height": 900})
     sign_in(page, live_server.url, admin.email)
-    assert page.get_by_role("heading", name="Administration", level=1).is_visible()
+    # expect() waits for the page the sign-in redirects to (is_visible() would not).
+    expect(page.get_by_role("heading", name="Administration", level=1)).to_be_visible()
     screenshot(page, f"admin-home-{width}")
     axe.check(page, "admin home")
     page.get_by_role("link", name="Ouvrir les paramètres").click()

@@ -23,7 +23,7 @@ def test_participant_answers_and_finds_the_answer(
     page.get_by_label("Mot de passe").fill("correct-horse-battery")
     page.get_by_role("button", name="Se connecter").click()
 
-    page.get_by_role("link", name="Notre raison d'être").click()
+    page.get_by_role("link", name="Notre raison d'être", exact=True).first.click()
     question = page.locator("section.question").first
     question.get_by_label("Votre réponse").fill(
         "Pour que personne ne renonce à se soigner, quelle que soit sa situation."
@@ -47,6 +47,6 @@ def test_an_empty_answer_is_refused_with_a_message(live_server, page, make_user,
     page.get_by_label("Adresse e-mail").fill(user.email)
     page.get_by_label("Mot de passe").fill("correct-horse-battery")
     page.get_by_role("button", name="Se connecter").click()
-    page.get_by_role("link", name="Notre raison d'être").click()
+    page.get_by_role("link", name="Notre raison d'être", exact=True).first.click()
     page.get_by_role("button", name="Enregistrer ma réponse").click()
     assert page.get_by_role("alert").filter(has_text="Votre réponse est vide").is_visible()

@@ -76,7 +76,9 @@ def _look(page, axe, screenshot, path, name):
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
-def test_new_pages_pass_axe_at_both_widths(live_server, page, site, axe, screenshot, lang):
+def test_new_pages_pass_axe_at_both_widths(
+    live_server, page, site, axe, screenshot, sign_out, lang
+):
     closed, open_one = site
     base = live_server.url
     page.goto(f"{base}/")
@@ -109,8 +111,7 @@ def test_new_pages_pass_axe_at_both_widths(live_server, page, site, axe, screens
     page.wait_for_load_state()
     axe.check(page, "answer-all with errors")
     screenshot(page, f"rights-answer-all-errors-{suffix}")
-    page.click("form[action='/logout'] button")
-    page.wait_for_load_state()
+    sign_out(page)
     _sign_in(page, base, "orga@example.org")
     _look(page, axe, screenshot, f"{base}/organise/retention", f"retention-{suffix}")
     _look(page, axe, screenshot, f"{base}/results/{closed.id}", f"results-staff-{suffix}")

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from conftest import PASSWORD
+from playwright.sync_api import expect
 
 from consult.accounts.services import find_user_by_email
 
@@ -33,16 +34,17 @@ def test_organiser_uploads_maps_previews_and_confirms(
     )
     page.get_by_role("button", name="Lire le fichier").click()
     # The columns: French names recognised, the hostile one shown as text and left out.
-    assert page.get_by_text(hostile).count() >= 1
+    # expect() waits for the next page (reading the file takes a while on a busy machine).
+    expect(page.get_by_text(hostile).first).to_be_attached()
     axe.check(page)
     screenshot(page, f"imports-columns-{width}")
     page.get_by_role("button", name="Voir l’aperçu").click()
-    assert page.get_by_role("table", name="Lignes refusées").is_visible()
-    assert page.get_by_text("pas-une-adresse").count() >= 1
+    expect(page.get_by_role("table", name="Lignes refusées")).to_be_visible()
+    expect(page.get_by_text("pas-une-adresse").first).to_be_attached()
     axe.check(page)
     screenshot(page, f"imports-preview-{width}")
     page.get_by_role("button", name="Importer, sans les lignes refusées").click()
-    assert page.get_by_role("heading", name="Import terminé").is_visible()
+    expect(page.get_by_role("heading", name="Import terminé")).to_be_visible()
     axe.check(page)
     screenshot(page, f"imports-done-{width}")
     assert find_user_by_email("claire.martin@exemple.org") is not None

@@ -6,10 +6,8 @@ The test fails when that index is dropped. On SQLite, where a writing request ta
 when it begins (BEGIN IMMEDIATE), the threads are released together and served in turn.
 """
 
-import threading
-
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
+from concurrency import run_together
+from sqlalchemy import func, select
 
 from consult.analysis import services
 from consult.analysis.models import AnalysisJob
@@ -22,45 +20,13 @@ def test_two_analysts_start_one_word_count(app, make_consultation, now):
     """Both press "count the words" together: one job is recorded, the other gets a message."""
     question_id = make_consultation(questions=[("words", "En trois mots ?")]).questions[0].id
     db.session.remove()
-    arrived = threading.Barrier(2, timeout=10)
-    waited = threading.local()
-    in_flush = db.engine.dialect.name == "postgresql"
 
-    def before_flush(session, _context, _instances):
-        if not in_flush or getattr(waited, "done", False):
-            return
-        if any(isinstance(o, AnalysisJob) for o in session.new):
-            waited.done = True
-            arrived.wait()
+    def start(_index):
+        question = db.session.get(Question, question_id)
+        job = services.start_job(None, "words", question.consultation, now=now, question=question)
+        return job.id
 
-    results = [None, None]
-
-    def start(index):
-        if not in_flush:
-            arrived.wait()
-        with app.test_request_context(method="POST"):
-            try:
-                question = db.session.get(Question, question_id)
-                job = services.start_job(
-                    None, "words", question.consultation, now=now, question=question
-                )
-                db.session.commit()
-                results[index] = job.id
-            except Exception as error:  # noqa: BLE001 - reported to the test
-                db.session.rollback()
-                results[index] = error
-            finally:
-                db.session.remove()
-
-    event.listen(Session, "before_flush", before_flush)
-    try:
-        threads = [threading.Thread(target=start, args=(i,)) for i in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
-    finally:
-        event.remove(Session, "before_flush", before_flush)
+    results = run_together(app, AnalysisJob, start, [0, 1])
     assert sum(isinstance(r, int) for r in results) == 1, results
     assert sum(isinstance(r, RuleError) for r in results) == 1, results
     assert db.session.scalar(select(func.count()).select_from(AnalysisJob)) == 1

@@ -7,67 +7,13 @@ write lock when its transaction begins (BEGIN IMMEDIATE), so the threads, releas
 served one after the other: the second sees the first's row, and nobody gets an error.
 """
 
-import threading
-
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
+from concurrency import on_postgresql, run_together
+from sqlalchemy import func, select
 
 from consult.consultations import services
 from consult.consultations.models import Contribution, Question, Reaction
 from consult.core.errors import RuleError
 from consult.extensions import db
-
-
-def on_postgresql() -> bool:
-    """Whether the run's database is PostgreSQL (row-level concurrency) rather than SQLite."""
-    return db.engine.dialect.name == "postgresql"
-
-
-def run_together(app, model, work, ids) -> list:
-    """Run `work(id)` in one thread per id, each in its own app context (session, connection).
-
-    On PostgreSQL each thread waits, just before the flush that would insert a `model` row, until
-    every thread has arrived there: all have looked for an existing row and found none. On SQLite
-    (one writer at a time) they are released together at the start. Returns what each thread
-    returned or raised.
-    """
-    arrived = threading.Barrier(len(ids), timeout=10)
-    waited = threading.local()
-    in_flush = on_postgresql()
-
-    def before_flush(session, _context, _instances):
-        if not in_flush or getattr(waited, "done", False):
-            return
-        if any(isinstance(o, model) for o in session.new):
-            waited.done = True
-            arrived.wait()
-
-    results = [None] * len(ids)
-
-    def thread_main(index, item_id):
-        if not in_flush:
-            arrived.wait()
-        with app.test_request_context(method="POST"):
-            try:
-                results[index] = work(item_id)
-                db.session.commit()
-            except Exception as error:  # noqa: BLE001 - reported to the test
-                db.session.rollback()
-                results[index] = error
-            finally:
-                db.session.remove()
-
-    event.listen(Session, "before_flush", before_flush)
-    try:
-        threads = [threading.Thread(target=thread_main, args=(i, x)) for i, x in enumerate(ids)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
-    finally:
-        event.remove(Session, "before_flush", before_flush)
-    assert not any(t.is_alive() for t in threads), "a thread is stuck"
-    return results
 
 
 def test_two_first_answers_at_once_store_one_contribution(app, make_user, make_consultation, now):

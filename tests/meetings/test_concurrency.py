@@ -7,53 +7,13 @@ that constraint both would hold seat 1. On SQLite the second writer waits for th
 (one writer at a time), then meets the same constraint.
 """
 
-import threading
-
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from concurrency import run_together
+from sqlalchemy import select
 
 from consult.accounts.models import User
 from consult.extensions import db
 from consult.meetings import registration
 from consult.meetings.models import Meeting, Registration
-
-
-def run_together(app, work, ids) -> list:
-    """Run `work(id)` in one thread per id, each with its own session and connection."""
-    arrived = threading.Barrier(len(ids), timeout=15)
-    waited = threading.local()
-
-    def before_flush(session, _context, _instances):
-        if not getattr(waited, "done", False) and any(
-            isinstance(o, Registration) for o in session.new
-        ):
-            waited.done = True
-            arrived.wait()
-
-    results = [None] * len(ids)
-
-    def thread_main(index, item_id):
-        with app.app_context():
-            try:
-                results[index] = work(item_id)
-                db.session.commit()
-            except Exception as error:  # noqa: BLE001 - reported to the test
-                db.session.rollback()
-                results[index] = error
-            finally:
-                db.session.remove()
-
-    event.listen(Session, "before_flush", before_flush)
-    try:
-        threads = [threading.Thread(target=thread_main, args=(i, x)) for i, x in enumerate(ids)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=40)
-    finally:
-        event.remove(Session, "before_flush", before_flush)
-    assert not any(t.is_alive() for t in threads), "a thread is stuck"
-    return results
 
 
 def test_two_people_taking_the_last_seat_at_once(app, make_user, make_meeting, now):
@@ -70,7 +30,7 @@ def test_two_people_taking_the_last_seat_at_once(app, make_user, make_meeting, n
         found = db.session.get(Meeting, meeting_id)
         return registration.register(user, found, answers={}, now=now).status
 
-    results = run_together(app, take, contenders)
+    results = run_together(app, Registration, take, contenders, request=False)
     assert sorted(results) == ["confirmed", "waiting"], results
     rows = db.session.scalars(select(Registration).where(Registration.meeting_id == meeting_id))
     seats = sorted(r.seat for r in rows if r.seat is not None)

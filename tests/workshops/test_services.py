@@ -1,10 +1,8 @@
 """Writing versions, the merge rule, comments anchored after a change, publication to synthesis."""
 
-import threading
-
 import pytest
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
+from concurrency import run_together
+from sqlalchemy import func, select
 
 from consult.accounts.models import User
 from consult.consultations.models import Contribution
@@ -61,48 +59,16 @@ def test_two_saves_from_the_same_version_at_once(app, make_workshop, now):
     story_id = _story(workshop).id
     ids = [a.id for a in workshop.authors[:2]]
     db.session.remove()
-    arrived = threading.Barrier(2, timeout=15)
-    local = threading.local()
 
-    def before_flush(session, _context, _instances):
-        if not getattr(local, "done", False) and any(
-            isinstance(o, StoryVersion) for o in session.new
-        ):
-            local.done = True
-            arrived.wait()
+    def save(index):
+        user = db.session.get(User, ids[index])
+        story = db.session.get(Story, story_id)
+        story.group.workshop  # noqa: B018 - loaded before the race
+        return services.save_story(
+            user, story, title=f"Titre {index}", body=f"Texte {index}", base_version=0, now=now
+        ).number
 
-    results = [None, None]
-
-    def run(index):
-        with app.app_context():
-            try:
-                user = db.session.get(User, ids[index])
-                story = db.session.get(Story, story_id)
-                story.group.workshop  # noqa: B018 - loaded before the race
-                results[index] = services.save_story(
-                    user,
-                    story,
-                    title=f"Titre {index}",
-                    body=f"Texte {index}",
-                    base_version=0,
-                    now=now,
-                ).number
-                db.session.commit()
-            except Exception as error:  # noqa: BLE001 - reported to the test
-                db.session.rollback()
-                results[index] = error
-            finally:
-                db.session.remove()
-
-    event.listen(Session, "before_flush", before_flush)
-    try:
-        threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=40)
-    finally:
-        event.remove(Session, "before_flush", before_flush)
+    results = run_together(app, StoryVersion, save, [0, 1], request=False)
     assert sorted(type(r).__name__ for r in results) == ["Conflict", "int"], results
     assert db.session.scalar(select(func.count()).select_from(StoryVersion)) == 1
 

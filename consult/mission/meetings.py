@@ -10,20 +10,16 @@ from wtforms.fields.choices import SelectChoice
 
 from consult.core.clock import utcnow
 from consult.core.errors import RuleError, refuse
-from consult.core.forms import attach_error, form_page
-from consult.core.paging import page_arg
+from consult.core.forms import form_page
 from consult.core.permissions import Role, login_required, role_required
-from consult.extensions import db
-from consult.mission import committee, labels, proofs
+from consult.mission import committee, proofs
 from consult.mission import indicators as building
 from consult.mission import values as mission_values
 from consult.mission.blueprint import bp, get_or_404
-from consult.mission.forms import AttachmentForm, OpinionForm, ProofForm, SessionForm
+from consult.mission.forms import OpinionForm, ProofForm, SessionForm
 from consult.mission.models import CommitteeSession, Opinion, Proof
-from consult.mission.public import _int_arg
-from consult.mission.work import MISSION_PEOPLE, _uploaded
-
-PER_PAGE = 20
+from consult.mission.public import proofs_page
+from consult.mission.work import MISSION_PEOPLE, act_and_return, attach_upload
 
 
 def _link_choices() -> list[SelectChoice]:
@@ -42,40 +38,7 @@ def _link_choices() -> list[SelectChoice]:
 @role_required(*MISSION_PEOPLE)
 def proofs_manage():
     """Every proof, by status, objective, department and year."""
-    page = page_arg()
-    status = request.args.get("status") or None
-    objective_id, year = _int_arg("objective"), _int_arg("year")
-    department = request.args.get("department") or None
-    found, total = proofs.listing(
-        public_only=False,
-        status=status,
-        objective_id=objective_id,
-        department=department,
-        year=year,
-        page=page,
-        per_page=PER_PAGE,
-    )
-    chosen = {
-        "objective": objective_id,
-        "department": department,
-        "year": year,
-        "status": status,
-    }
-    return render_template(
-        "mission/proofs.html",
-        proofs=found,
-        total=total,
-        page=page,
-        per_page=PER_PAGE,
-        objectives=building.objectives(),
-        departments=proofs.departments(public_only=False),
-        years=proofs.years(public_only=False),
-        chosen=chosen,
-        filters={k: v for k, v in chosen.items() if v},
-        endpoint="mission.proofs_manage",
-        public=False,
-        labels=labels,
-    )
+    return proofs_page(public=False)
 
 
 @bp.route("/manage/proofs/new", methods=["GET", "POST"])
@@ -122,13 +85,9 @@ def proof_form(proof_id=None):
 def _act_on_proof(proof_id: int, action):
     """Run an action on a proof and return to it."""
     found = get_or_404(Proof, proof_id)
-    try:
-        action(found)
-    except RuleError as error:
-        refuse(error)
-        return redirect(url_for("mission.proof", proof_id=found.id))
-    flash(_("Done."), "success")
-    return redirect(url_for("mission.proof", proof_id=found.id))
+    return act_and_return(
+        found, action, lambda _result: url_for("mission.proof", proof_id=found.id)
+    )
 
 
 @bp.post("/manage/proofs/<int:proof_id>/decide")
@@ -166,23 +125,12 @@ def proof_attach(proof_id):
     found = get_or_404(Proof, proof_id)
     if not proofs.may_submit(current_user) or not proofs.is_visible(current_user, found):
         abort(403)
-    form = AttachmentForm()
-    form.validate()  # turns the errors into lists a refusal can be added to
-    try:
-        name, content = _uploaded(form)
-        proofs.attach(current_user, now=utcnow(), filename=name, content=content, proof=found)
-    except RuleError as error:
-        db.session.rollback()
-        attach_error(form, error)
-        return render_template(
-            "mission/attach.html",
-            form=form,
-            title=_("Attach a file") + " — " + found.title,
-            back=url_for("mission.proof", proof_id=found.id),
-            action=url_for("mission.proof_attach", proof_id=found.id),
-        ), 422
-    flash(_("The file is attached."), "success")
-    return redirect(url_for("mission.proof", proof_id=found.id))
+    return attach_upload(
+        found.title,
+        back=url_for("mission.proof", proof_id=found.id),
+        action=url_for("mission.proof_attach", proof_id=found.id),
+        proof=found,
+    )
 
 
 # --------------------------------------------------------------------------- sessions

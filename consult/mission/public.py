@@ -107,21 +107,24 @@ def _int_arg(name: str) -> int | None:
     return value if value and 0 < value < 10_000 else None
 
 
-@bp.get("/proofs")
-def proof_list():
-    """The published proofs, filtered by objective, department and year."""
+def proofs_page(*, public: bool):
+    """The proofs filtered by objective, department and year (and status, for mission people):
+    the published ones on the public page, every one on the working page."""
     page = page_arg()
     objective_id, year = _int_arg("objective"), _int_arg("year")
     department = request.args.get("department") or None
+    chosen = {"objective": objective_id, "department": department, "year": year}
+    if not public:
+        chosen["status"] = request.args.get("status") or None
     found, total = proofs.listing(
-        public_only=True,
+        public_only=public,
+        status=chosen.get("status"),
         objective_id=objective_id,
         department=department,
         year=year,
         page=page,
         per_page=PER_PAGE,
     )
-    chosen = {"objective": objective_id, "department": department, "year": year}
     return render_template(
         "mission/proofs.html",
         proofs=found,
@@ -129,14 +132,20 @@ def proof_list():
         page=page,
         per_page=PER_PAGE,
         objectives=building.objectives(),
-        departments=proofs.departments(public_only=True),
-        years=proofs.years(public_only=True),
+        departments=proofs.departments(public_only=public),
+        years=proofs.years(public_only=public),
         chosen=chosen,
         filters={k: v for k, v in chosen.items() if v},
-        endpoint="mission.proof_list",
-        public=True,
+        endpoint="mission.proof_list" if public else "mission.proofs_manage",
+        public=public,
         labels=labels,
     )
+
+
+@bp.get("/proofs")
+def proof_list():
+    """The published proofs, filtered by objective, department and year."""
+    return proofs_page(public=True)
 
 
 @bp.get("/proofs/<int:proof_id>")

@@ -352,8 +352,20 @@ def value(value_id):
     )
 
 
+def act_and_return(found, action, back):
+    """Run `action(found)`, then return to `back(result)` saying it is done; or to `back(None)`
+    with the refusal."""
+    try:
+        result = action(found)
+    except RuleError as error:
+        refuse(error)
+        return redirect(back(None))
+    flash(_("Done."), "success")
+    return redirect(back(result))
+
+
 def _act(value_id: int, action, *, entering: bool = False):
-    """Run one action on a value, then return to it with a message (or the refusal).
+    """Run one action on a value, then return to it (or to the version the action made).
 
     `entering` actions (submit, correct) are for the owner and the mission officer only.
     """
@@ -361,13 +373,11 @@ def _act(value_id: int, action, *, entering: bool = False):
     _may_see_indicator(found.indicator)
     if entering and not mission_values.may_enter(current_user, found.indicator):
         abort(403)
-    try:
-        result = action(found)
-    except RuleError as error:
-        refuse(error)
-        return redirect(url_for("mission.value", value_id=found.id))
-    flash(_("Done."), "success")
-    return redirect(url_for("mission.value", value_id=getattr(result, "id", found.id)))
+    return act_and_return(
+        found,
+        action,
+        lambda result: url_for("mission.value", value_id=getattr(result, "id", found.id)),
+    )
 
 
 @bp.post("/manage/values/<int:value_id>/submit")
@@ -448,6 +458,28 @@ def _uploaded(form: AttachmentForm) -> tuple[str, bytes]:
     return storage.filename, storage.read(limit + 1)
 
 
+def attach_upload(title: str, *, back: str, action: str, **attached_to):
+    """Attach the uploaded file to a proof or value (`proof=` or `value=`) and return to `back`;
+    a refused file shows the form again with the reason (422)."""
+    form = AttachmentForm()
+    form.validate()  # turns the errors into lists a refusal can be added to
+    try:
+        name, content = _uploaded(form)
+        proofs.attach(current_user, now=utcnow(), filename=name, content=content, **attached_to)
+    except RuleError as error:
+        db.session.rollback()
+        attach_error(form, error)
+        return render_template(
+            "mission/attach.html",
+            form=form,
+            title=_("Attach a file") + " — " + title,
+            back=back,
+            action=action,
+        ), 422
+    flash(_("The file is attached."), "success")
+    return redirect(back)
+
+
 @bp.post("/manage/values/<int:value_id>/attachments")
 @login_required
 def value_attach(value_id):
@@ -455,23 +487,12 @@ def value_attach(value_id):
     found = get_or_404(IndicatorValue, value_id)
     if not mission_values.may_enter(current_user, found.indicator):
         abort(403)
-    form = AttachmentForm()
-    form.validate()  # turns the errors into lists a refusal can be added to
-    try:
-        name, content = _uploaded(form)
-        proofs.attach(current_user, now=utcnow(), filename=name, content=content, value=found)
-    except RuleError as error:
-        db.session.rollback()
-        attach_error(form, error)
-        return render_template(
-            "mission/attach.html",
-            form=form,
-            title=_("Attach a file") + " — " + found.indicator.title,
-            back=url_for("mission.value", value_id=found.id),
-            action=url_for("mission.value_attach", value_id=found.id),
-        ), 422
-    flash(_("The file is attached."), "success")
-    return redirect(url_for("mission.value", value_id=found.id))
+    return attach_upload(
+        found.indicator.title,
+        back=url_for("mission.value", value_id=found.id),
+        action=url_for("mission.value_attach", value_id=found.id),
+        value=found,
+    )
 
 
 @bp.post("/manage/indicators/<int:indicator_id>/recompute")

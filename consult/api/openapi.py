@@ -7,6 +7,7 @@ that it validates against the OpenAPI schema); the page for people is rendered f
 from __future__ import annotations
 
 from consult.api.rules import SCOPES
+from consult.core.links import external_url
 
 VERSION = "1.0"
 
@@ -45,17 +46,28 @@ ERRORS = {
 }
 
 
+#: The tag of the public operations (the mission's dashboard): no token, no session.
+PUBLIC = "mission"
+
+
 def _operation(operation_id, summary, description, scope, responses, parameters=()) -> dict:
-    """One GET operation, readable with a session or with a token holding ``scope``."""
+    """One GET operation, readable with a session or with a token holding ``scope``.
+
+    A ``scope`` of PUBLIC is open to everyone: no security, and only the errors it can give.
+    """
+    if scope == PUBLIC:
+        security, errors = [], {key: ERRORS[key] for key in ("404", "429")}
+    else:
+        security, errors = [{"token": [scope]}, {"session": []}], ERRORS
     return {
         "get": {
             "operationId": operation_id,
             "summary": summary,
             "description": description,
             "tags": [scope],
-            "security": [{"token": [scope]}, {"session": []}],
+            "security": security,
             "parameters": list(parameters),
-            "responses": {**responses, **ERRORS},
+            "responses": {**responses, **errors},
         }
     }
 
@@ -64,10 +76,16 @@ def _ref(name: str) -> dict:
     return {"$ref": f"#/components/parameters/{name}"}
 
 
+def server_url() -> str:
+    """Where /api/v1 is served, from the configured SITE_URL (never from the request's Host)."""
+    return external_url("api.consultations").rsplit("/", 1)[0]
+
+
 def document(server_url: str) -> dict:
     """The whole OpenAPI document; ``server_url`` is where /api/v1 is served."""
     consultation_id = _ref("consultation_id")
     assembly_id = _ref("assembly_id")
+    indicator_id = _ref("indicator_id")
     paging = [_ref("page"), _ref("per_page")]
     return {
         "openapi": "3.1.0",
@@ -77,9 +95,10 @@ def document(server_url: str) -> dict:
             "description": (
                 "Read-only JSON for analysts and organisers: consultations, their published "
                 "contributions (attributed by profile, never by name), participation figures, "
-                "and the results of closed general assemblies. Authenticate with a personal "
-                "access token (`Authorization: Bearer cst_...`, made on the site under "
-                "“API access”) or with the site's session."
+                "the results of closed general assemblies, and the mission committee's public "
+                "follow-up. Authenticate with a personal access token (`Authorization: Bearer "
+                "cst_...`, made on the site under “API access”) or with the site's session; "
+                "the mission's data is public and needs neither."
             ),
             "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
         },
@@ -87,6 +106,10 @@ def document(server_url: str) -> dict:
         "tags": [
             {"name": "consultations", "description": "A consultation's published data."},
             {"name": "results", "description": "Participation figures and assembly results."},
+            {
+                "name": PUBLIC,
+                "description": "The mission committee's public follow-up: open to everyone.",
+            },
         ],
         "paths": {
             "/consultations": _operation(
@@ -143,6 +166,37 @@ def document(server_url: str) -> dict:
                 {"200": _json("Object", "The ballots and the log.")},
                 [assembly_id],
             ),
+            "/mission": _operation(
+                "getMissionDashboard",
+                "Mission dashboard",
+                "Objectives, their engagements and indicators, with the settled (validated or "
+                "audited) values, the gap to the target and the trend. Figures are exact "
+                "decimals written as strings.",
+                PUBLIC,
+                {"200": _json("MissionDashboard", "The dashboard.")},
+            ),
+            "/mission/indicators/{indicator_id}": _operation(
+                "getMissionIndicator",
+                "One mission indicator",
+                "An indicator with every settled value and its provenance.",
+                PUBLIC,
+                {"200": _json("MissionIndicator", "The indicator.")},
+                [indicator_id],
+            ),
+            "/mission/proofs": _operation(
+                "listMissionProofs",
+                "Public proofs",
+                "The proofs the committee retained and made public.",
+                PUBLIC,
+                {"200": _json("MissionProofs", "The proofs.")},
+            ),
+            "/mission/opinions": _operation(
+                "listMissionOpinions",
+                "Published opinions",
+                "The committee's published yearly opinions, with their published text.",
+                PUBLIC,
+                {"200": _json("MissionOpinions", "The opinions.")},
+            ),
         },
         "components": {
             "securitySchemes": {
@@ -156,6 +210,7 @@ def document(server_url: str) -> dict:
             "parameters": {
                 "consultation_id": _path_id("consultation_id", "The consultation."),
                 "assembly_id": _path_id("assembly_id", "The assembly."),
+                "indicator_id": _path_id("indicator_id", "The indicator."),
                 "page": _query_int("page", "Page number, from 1.", 1, None),
                 "per_page": _query_int("per_page", "Items per page (20 by default).", 1, 100),
                 "question": _query_int(
@@ -168,7 +223,7 @@ def document(server_url: str) -> dict:
                     "No session and no token, or a token unknown, expired or revoked."
                 ),
                 "Forbidden": _error("The role or the token's scopes do not allow it."),
-                "NotFound": _error("No such consultation, question or assembly."),
+                "NotFound": _error("No such consultation, question, assembly or indicator."),
                 "TooManyRequests": _error("Too many requests: wait, then ask again."),
             },
             "schemas": SCHEMAS,
@@ -325,6 +380,136 @@ SCHEMAS = {
                         "contributions": _COUNT,
                         "new_contributors": _COUNT,
                         "cumulative_contributors": _COUNT,
+                    },
+                },
+            },
+        },
+    },
+}
+
+_DECIMAL = {"type": ["string", "null"], "description": "An exact decimal, e.g. \"81.9\"."}
+_IDS = {"type": "array", "items": {"type": "integer"}}
+_MISSION_VALUE = {
+    "type": "object",
+    "required": ["as_of", "version", "state", "value"],
+    "properties": {
+        "as_of": {"type": "string", "format": "date"},
+        "version": {"type": "integer", "minimum": 1},
+        "state": {"enum": ["validated", "audited"]},
+        "value": _DECIMAL,
+        "text_value": _STRING_OR_NULL,
+        "parts": {"type": ["object", "null"]},
+        "provenance": {"type": ["object", "null"]},
+        "corrects": {"type": ["integer", "null"]},
+        "correction_reason": _STRING_OR_NULL,
+    },
+}
+_TARGET = {
+    "type": "object",
+    "properties": {"value": _DECIMAL, "year": {"type": ["integer", "null"]}},
+}
+
+SCHEMAS |= {
+    "MissionIndicator": {
+        "type": "object",
+        "required": ["id", "title", "kind", "values", "url"],
+        "properties": {
+            "id": {"type": "integer"},
+            "title": {"type": "string"},
+            "kind": {"type": "string"},
+            "unit": {"type": "string"},
+            "direction": _STRING_OR_NULL,
+            "baseline": _TARGET,
+            "target": _TARGET,
+            "method": {"type": "string"},
+            "owner": _STRING_OR_NULL,
+            "source": _STRING_OR_NULL,
+            "computed": {"type": ["string", "null"]},
+            "values": {"type": "array", "items": _MISSION_VALUE},
+            "url": {"type": "string"},
+            "gap": {
+                "type": ["object", "null"],
+                "properties": {"difference": _DECIMAL, "reached": {"type": ["boolean", "null"]}},
+            },
+            "trend": _STRING_OR_NULL,
+        },
+    },
+    "MissionDashboard": {
+        "type": "object",
+        "required": ["years", "objectives"],
+        "properties": {
+            "years": {"type": "array", "items": {"type": "integer"}},
+            "objectives": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "position": {"type": "integer"},
+                        "title": {"type": "string"},
+                        "statement": {"type": "string"},
+                        "statement_sha256": {"type": "string"},
+                        "adopted_on": {"type": ["string", "null"], "format": "date"},
+                        "resolution": {"type": ["integer", "null"]},
+                        "engagements": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "id": {"type": "integer"},
+                                    "title": {"type": "string"},
+                                    "indicators": {
+                                        "type": "array",
+                                        "items": {"$ref": "#/components/schemas/MissionIndicator"},
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+    "MissionProofs": {
+        "type": "object",
+        "required": ["total", "items"],
+        "properties": {
+            "total": _COUNT,
+            "items": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "title": {"type": "string"},
+                        "date": {"type": "string", "format": "date"},
+                        "department": {"type": "string"},
+                        "territory": {"type": "string"},
+                        "description": {"type": "string"},
+                        "figures": {"type": "string"},
+                        "objectives": _IDS,
+                        "engagements": _IDS,
+                        "indicators": _IDS,
+                    },
+                },
+            },
+        },
+    },
+    "MissionOpinions": {
+        "type": "object",
+        "required": ["items"],
+        "properties": {
+            "items": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "year": {"type": "integer"},
+                        "title": {"type": "string"},
+                        "published_at": {"type": "string", "format": "date-time"},
+                        "version": {"type": "integer"},
+                        "text": {"type": "string"},
                     },
                 },
             },

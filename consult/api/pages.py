@@ -51,7 +51,7 @@ class TokenForm(FlaskForm):
 @pages_bp.get("/developers/api")
 def reference():
     """Public: the API's reference for people, from the OpenAPI document."""
-    base = url_for("api.consultations", _external=True).rsplit("/", 1)[0]
+    base = openapi.server_url()
     return render_template(
         "api/reference.html", document=openapi.document(base), base=base, SCOPES=SCOPE_LABELS
     )

@@ -157,10 +157,12 @@ def test_the_openapi_document_validates_and_lists_every_route(app, client):
     served = {
         re.sub(r"<(?:int:)?(\w+)>", r"{\1}", rule.rule)
         for rule in app.url_map.iter_rules()
-        if rule.endpoint.split(".")[0] in ("api", "assembly_api")
-        and rule.endpoint != "api.openapi_document"
+        if rule.rule.startswith("/api/") and rule.endpoint != "api.openapi_document"
     }
     assert served == documented
+    assert {"/api/v1/mission", "/api/v1/mission/indicators/{indicator_id}"} <= documented
+    public = {path for path, item in document["paths"].items() if not item["get"]["security"]}
+    assert public == {path for path in document["paths"] if path.startswith("/mission")}
     assert set(rules.ENDPOINT_SCOPES) | rules.PUBLIC_ENDPOINTS == {
         rule.endpoint
         for rule in app.url_map.iter_rules()
@@ -169,3 +171,14 @@ def test_the_openapi_document_validates_and_lists_every_route(app, client):
     }
     page = html.unescape(client.get("/developers/api").get_data(as_text=True))
     assert "Authorization: Bearer" in page and "/consultations/{consultation_id}" in page
+    assert "/mission/indicators/{indicator_id}" in page and "public\u00a0: aucun jeton" in page
+
+
+def test_the_api_reference_takes_its_address_from_site_url_not_the_host(app, client):
+    """A forged Host header never reaches the documented server (nor the page's examples)."""
+    evil = {"Host": "evil.example"}
+    document = client.get("/api/v1/openapi.json", headers=evil).json
+    assert document["servers"] == [{"url": app.config["SITE_URL"] + "/api/v1"}]
+    page = client.get("/developers/api", headers=evil).get_data(as_text=True)
+    assert "evil.example" not in page and app.config["SITE_URL"] + "/api/v1/consultations" in page
+

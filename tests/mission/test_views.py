@@ -320,6 +320,31 @@ def test_exports_and_api_show_settled_values_only(client, mission, officer, now,
     assert "81,9" in sampling and "99" in sampling and str(draft.id) in sampling
 
 
+def test_the_mission_api_answers_as_its_openapi_document_says(client, mission):
+    """Each mission operation of /api/v1/openapi.json answers, without a token or a session,
+    JSON that its documented schema accepts (JSON Schema 2020-12, as OpenAPI 3.1 uses)."""
+    from jsonschema import Draft202012Validator
+
+    document = client.get("/api/v1/openapi.json").get_json()
+    paths = {
+        "/mission": "/mission",
+        "/mission/indicators/{indicator_id}": f"/mission/indicators/{mission['indicator'].id}",
+        "/mission/proofs": "/mission/proofs",
+        "/mission/opinions": "/mission/opinions",
+    }
+    assert {p for p in document["paths"] if p.startswith("/mission")} == set(paths)
+    for documented, path in paths.items():
+        operation = document["paths"][documented]["get"]
+        assert operation["security"] == []
+        response = client.get("/api/v1" + path)
+        assert response.status_code == 200, path
+        schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+        validator = Draft202012Validator({**schema, "components": document["components"]})
+        assert not list(validator.iter_errors(response.get_json())), path
+    assert client.get("/api/v1/mission/proofs").get_json()["total"] == 1
+    assert client.get("/api/v1/mission/indicators/999999").status_code == 404
+
+
 @pytest.mark.parametrize("role", ("auditor", "participant", "analyst"))
 def test_the_auditor_and_others_cannot_write_anything(
     client, mission, role, sign_in_as, table_counts

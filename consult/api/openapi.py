@@ -387,7 +387,7 @@ SCHEMAS = {
     },
 }
 
-_DECIMAL = {"type": ["string", "null"], "description": "An exact decimal, e.g. \"81.9\"."}
+_DECIMAL = {"type": ["string", "null"], "description": 'An exact decimal, e.g. "81.9".'}
 _IDS = {"type": "array", "items": {"type": "integer"}}
 _MISSION_VALUE = {
     "type": "object",

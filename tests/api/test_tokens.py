@@ -181,4 +181,3 @@ def test_the_api_reference_takes_its_address_from_site_url_not_the_host(app, cli
     assert document["servers"] == [{"url": app.config["SITE_URL"] + "/api/v1"}]
     page = client.get("/developers/api", headers=evil).get_data(as_text=True)
     assert "evil.example" not in page and app.config["SITE_URL"] + "/api/v1/consultations" in page
-

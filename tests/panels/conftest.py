@@ -6,6 +6,17 @@ from consult.extensions import db
 from consult.panels import services
 from consult.panels.models import PanelVolunteer, VolunteerValue
 
+#: the columns of a volunteers' file, in the order the tests write them
+VOLUNTEER_COLUMNS = [
+    "first_name",
+    "last_name",
+    "email",
+    "birth_year",
+    "postcode",
+    "member",
+    "genre",
+    "age",
+]
 GENDERS = "gender = Gender\nwoman = Une femme\nman = Un homme"
 
 

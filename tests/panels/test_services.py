@@ -11,6 +11,7 @@ from consult.panels import rules, services
 from consult.panels.draw import draw_panels
 from consult.panels.imports import VOLUNTEERS
 from consult.panels.models import PanelSeat, PanelVolunteer
+from tests.panels.conftest import VOLUNTEER_COLUMNS
 
 PROFILES = [("woman", "young"), ("man", "old"), ("woman", "old"), ("man", "young")]
 
@@ -104,16 +105,7 @@ def test_a_form_volunteer_keeps_their_own_answers(make_project, organiser, now):
         "Anne;Autre;anne@example.org;1970;01000;non;woman;old\n"
     )
     batch = preview(organiser, VOLUNTEERS, project, raw.encode(), now=now)
-    assert batch.mapping == [
-        "first_name",
-        "last_name",
-        "email",
-        "birth_year",
-        "postcode",
-        "member",
-        "genre",
-        "age",
-    ]
+    assert batch.mapping == VOLUNTEER_COLUMNS
     assert (
         batch.plan["refused"] == 1
         and "formulaire" in str(batch.plan["refusals"])

@@ -13,6 +13,7 @@ from consult.core import mail
 from consult.extensions import db
 from consult.panels import services
 from consult.panels.models import PanelSeat, PanelVolunteer
+from tests.panels.conftest import VOLUNTEER_COLUMNS
 
 PROFILES = [("woman", "young"), ("man", "old"), ("woman", "old"), ("man", "young")]
 ROLES = [None, "participant", "moderator", "analyst", "organiser", "administrator"]
@@ -250,64 +251,28 @@ def test_an_acceptance_is_confirmed_only_once_stored(client, drawn):
     assert db.session.get(PanelSeat, seat.id).status == "invited"
 
 
+def _upload_volunteers(client, project, text: str) -> str:
+    """Upload a volunteers' CSV with consent and map its columns in order: the preview's URL."""
+    response = client.post(
+        f"/panels/organise/{project.id}/volunteers",
+        data={"file": (io.BytesIO(text.encode()), "v.csv"), "consent": "y"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    mapping = {f"column-{i}": name for i, name in enumerate(VOLUNTEER_COLUMNS)}
+    return client.post(response.headers["Location"], data=mapping).headers["Location"]
+
+
 def test_import_page_previews_refused_lines_then_imports(client, login, organiser, make_project):
     project = make_project()
     login(client, organiser)
     header = "first_name,last_name,email,birth_year,postcode,member,genre,age\n"
     bad = header + "A,B,nope,1970,1,no,x,old\n"
-    response = client.post(
-        f"/panels/organise/{project.id}/volunteers",
-        data={"file": (io.BytesIO(bad.encode()), "v.csv"), "consent": "y"},
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 302
-    columns = response.headers["Location"]
-    response = client.post(
-        columns,
-        data={
-            f"column-{i}": k
-            for i, k in enumerate(
-                [
-                    "first_name",
-                    "last_name",
-                    "email",
-                    "birth_year",
-                    "postcode",
-                    "member",
-                    "genre",
-                    "age",
-                ]
-            )
-        },
-    )
-    show = response.headers["Location"]
+    show = _upload_volunteers(client, project, bad)
     page = client.get(show).get_data(as_text=True)
     assert "nope" in page and '<td class="number">2</td>' in page
     good = bad.replace("nope", "a@example.org").replace(",x,", ",woman,")
-    response = client.post(
-        f"/panels/organise/{project.id}/volunteers",
-        data={"file": (io.BytesIO(good.encode()), "v.csv"), "consent": "y"},
-        content_type="multipart/form-data",
-    )
-    columns = response.headers["Location"]
-    show = client.post(
-        columns,
-        data={
-            f"column-{i}": k
-            for i, k in enumerate(
-                [
-                    "first_name",
-                    "last_name",
-                    "email",
-                    "birth_year",
-                    "postcode",
-                    "member",
-                    "genre",
-                    "age",
-                ]
-            )
-        },
-    ).headers["Location"]
+    show = _upload_volunteers(client, project, good)
     assert client.post(show + "/confirm").status_code == 303
     assert db.session.query(PanelVolunteer).count() == 1
     # Without the consent box, the file is not even read.
@@ -319,13 +284,19 @@ def test_import_page_previews_refused_lines_then_imports(client, login, organise
     assert response.status_code == 422
 
 
-def test_cli_verify_reproduces_the_published_draw(runner, drawn, tmp_path):
+def _published_draw_files(drawn, tmp_path):
+    """The published draw's record, and its inputs and result written out as files to verify."""
     project, _ = drawn
     record = project.draws[0]
     inputs = tmp_path / "inputs.json"
     inputs.write_text(record.inputs, encoding="utf-8")
     result = tmp_path / "result.json"
     result.write_text(record.result, encoding="utf-8")
+    return record, inputs, result
+
+
+def test_cli_verify_reproduces_the_published_draw(runner, drawn, tmp_path):
+    record, inputs, result = _published_draw_files(drawn, tmp_path)
     ok = runner.invoke(
         args=[
             "panels",
@@ -350,12 +321,7 @@ def test_cli_verify_reproduces_the_published_draw(runner, drawn, tmp_path):
 def test_cli_verify_prints_parseable_json_whatever_the_solver_prints(drawn, tmp_path):
     from tests.panels.test_draw import LOUD_SOLVER, ROOT
 
-    project, _ = drawn
-    record = project.draws[0]
-    inputs = tmp_path / "inputs.json"
-    inputs.write_text(record.inputs, encoding="utf-8")
-    result = tmp_path / "result.json"
-    result.write_text(record.result, encoding="utf-8")
+    record, inputs, result = _published_draw_files(drawn, tmp_path)
     args = ["panels", "verify", str(inputs), "--seed", "42", "--result", str(result), "--json"]
     script = LOUD_SOLVER + f"from consult.cli import main\nmain({args!r})\n"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": "sqlite://"}

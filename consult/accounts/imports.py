@@ -9,7 +9,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
 
@@ -203,9 +203,15 @@ class Invitations(ImportKind):
     def done_message(self, result: dict) -> str:
         """How many people were invited and updated."""
         return gettext(
-            "%(created)d invitation(s) queued for sending, %(updated)d profile(s) updated.",
-            created=result.get("created", 0),
-            updated=result.get("updated", 0),
+            "%(invited)s, %(updated)s.",
+            invited=ngettext(
+                "%(num)d invitation queued for sending",
+                "%(num)d invitations queued for sending",
+                result.get("created", 0),
+            ),
+            updated=ngettext(
+                "%(num)d profile updated", "%(num)d profiles updated", result.get("updated", 0)
+            ),
         )
 
 

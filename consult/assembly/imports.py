@@ -7,7 +7,7 @@ someone off the roll, so the roll is imported whole or not at all.
 """
 
 from flask import url_for
-from flask_babel import gettext
+from flask_babel import gettext, lazy_ngettext, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select
 
@@ -159,12 +159,15 @@ class Roll(ImportKind):
     def done_message(self, result: dict) -> str:
         """The roll's new size and what changed."""
         return gettext(
-            "%(count)d delegates on the roll: %(created)d added, %(updated)d changed, "
-            "%(removed)d removed.",
-            count=result.get("delegates", 0),
-            created=result.get("created", 0),
-            updated=result.get("updated", 0),
-            removed=result.get("removed", 0),
+            "%(roll)s: %(added)s, %(changed)s, %(removed)s.",
+            roll=ngettext(
+                "%(num)d delegate on the roll",
+                "%(num)d delegates on the roll",
+                result.get("delegates", 0),
+            ),
+            added=ngettext("%(num)d added", "%(num)d added", result.get("created", 0)),
+            changed=ngettext("%(num)d changed", "%(num)d changed", result.get("updated", 0)),
+            removed=ngettext("%(num)d removed", "%(num)d removed", result.get("removed", 0)),
         )
 
 
@@ -224,7 +227,13 @@ class RollErrors(RuleError):
     """The refused lines of a roll file, so the officer fixes them all at once."""
 
     def __init__(self, refused: list[tuple[int, object]]):
-        super().__init__(_l("The roll was not imported: %(n)d line(s) refused.", n=len(refused)))
+        super().__init__(
+            lazy_ngettext(
+                "The roll was not imported: %(num)d line refused.",
+                "The roll was not imported: %(num)d lines refused.",
+                len(refused),
+            )
+        )
         self.refused = refused
 
 

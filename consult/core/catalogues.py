@@ -1,6 +1,7 @@
 """Extract, merge and compile each area's French catalogue (`consult i18n refresh`)."""
 
 import io
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -171,6 +172,19 @@ def problems() -> list[str]:
     return found + conflicts()
 
 
+#: "ligne(s)", "refusée(s)", "line(s)": a count written for both numbers at once.
+_BRACKET_PLURAL = re.compile(r"\w\((?:e?s|x)\)")
+
+
+def bracket_plurals(message) -> list[str]:
+    """The « invitation(s) »-style plurals of a message, in English or French (ngettext
+    writes the form the number needs)."""
+    texts = []
+    for part in (message.id, message.string):
+        texts += list(part) if isinstance(part, list | tuple) else [part or ""]
+    return [found for text in texts for found in _BRACKET_PLURAL.findall(text)]
+
+
 def _style(area: str, catalog: Catalog) -> list[str]:
     """Translations that break French typography; `consult i18n refresh` corrects them."""
     found = []
@@ -180,6 +194,8 @@ def _style(area: str, catalog: Catalog) -> list[str]:
                 f"{area}: French typography in {message.string!r}: run `consult i18n refresh`"
                 " (non-breaking space before : ; ? ! and inside « », apostrophe ’)"
             )
+        if message.id and bracket_plurals(message):
+            found.append(f"{area}: {message.id!r} writes a plural in brackets: use ngettext")
     return found
 
 

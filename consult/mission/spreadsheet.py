@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from consult.core.errors import RuleError
 from consult.mission.rules import Kind, check_value, parse_number
@@ -161,7 +162,15 @@ def _header(rows: list[Row], result: Dashboard) -> tuple[int, dict[int, str]] | 
                     unknown.append(row.cells[position])
             if unknown:
                 result.errors.append(
-                    (row.line, _l("Unknown column(s): %(cols)s.", cols=", ".join(unknown)))
+                    (
+                        row.line,
+                        lazy_ngettext(
+                            "Unknown column: %(cols)s.",
+                            "Unknown columns: %(cols)s.",
+                            len(unknown),
+                            cols=", ".join(unknown),
+                        ),
+                    )
                 )
             missing = [
                 label
@@ -173,7 +182,15 @@ def _header(rows: list[Row], result: Dashboard) -> tuple[int, dict[int, str]] | 
             ]
             if missing:
                 result.errors.append(
-                    (row.line, _l("Missing column(s): %(cols)s.", cols=", ".join(missing)))
+                    (
+                        row.line,
+                        lazy_ngettext(
+                            "Missing column: %(cols)s.",
+                            "Missing columns: %(cols)s.",
+                            len(missing),
+                            cols=", ".join(missing),
+                        ),
+                    )
                 )
             if not any(v.startswith("year:") for v in columns.values()):
                 result.errors.append(

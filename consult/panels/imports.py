@@ -8,7 +8,7 @@ form keeps their own answers: a different line for them is refused.
 import secrets
 
 from flask import url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -185,9 +185,13 @@ class Volunteers(ImportKind):
     def done_message(self, result: dict) -> str:
         """How many volunteers came in."""
         return gettext(
-            "%(created)d volunteer(s) imported, %(updated)d updated.",
-            created=result.get("created", 0),
-            updated=result.get("updated", 0),
+            "%(imported)s, %(updated)s.",
+            imported=ngettext(
+                "%(num)d volunteer imported",
+                "%(num)d volunteers imported",
+                result.get("created", 0),
+            ),
+            updated=ngettext("%(num)d updated", "%(num)d updated", result.get("updated", 0)),
         )
 
 

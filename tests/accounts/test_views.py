@@ -424,9 +424,9 @@ def test_invitation_flow_from_the_csv_import(client, make_user, login):
     mapping = ["email", "category", "region", "age_band", "gender", "name"]
     response = client.post(columns, data={f"column-{i}": key for i, key in enumerate(mapping)})
     batch = urlsplit(response.headers["Location"]).path
-    assert "2 invitation(s) en cours d’envoi" not in text(client.get(batch))
+    assert "2 invitations en cours d’envoi" not in text(client.get(batch))
     client.post(batch + "/confirm")
-    assert "2 invitation(s) en cours d’envoi" in text(client.get(batch))
+    assert "2 invitations en cours d’envoi" in text(client.get(batch))
     assert sorted(m["To"] for m in mail.outbox) == [
         "claire.martin@example.org",
         "paul.durand@example.org",

@@ -83,3 +83,26 @@ def test_rates_are_written_by_babel_in_the_readers_language(app):
     with app.test_request_context(headers={"Accept-Language": "en"}):
         refresh()  # the locale is kept for the app context: choose it again
         assert format_rate(Decimal("23.41"), 2) == "23.41%"
+
+
+def test_plurals_in_brackets_are_found_in_either_language():
+    from babel.messages.catalog import Message
+
+    assert catalogues.bracket_plurals(Message("%(n)d line(s) refused.", "%(n)d ligne refusée"))
+    assert catalogues.bracket_plurals(Message("Refused", "%(n)d ligne(s) refusée(s)")) == [
+        "e(s)",
+        "e(s)",
+    ]
+    plural = Message(("%(num)d line", "%(num)d lines"), ("%(num)d ligne", "%(num)d ligne(s)"))
+    assert catalogues.bracket_plurals(plural)
+    assert not catalogues.bracket_plurals(Message("Retired (s)ince", "Retraité·e (depuis)"))
+
+
+def test_no_catalogue_writes_a_plural_in_brackets():
+    wrong = [
+        f"{area}: {message.id!r}"
+        for area in areas()
+        for message in catalogues.load(area) or ()
+        if message.id and catalogues.bracket_plurals(message)
+    ]
+    assert not wrong, "use ngettext:\n" + "\n".join(wrong)

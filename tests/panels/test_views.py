@@ -377,3 +377,25 @@ def test_features_are_added_refused_and_removed_through_the_project_page(
     assert removed.status_code == 302
     db.session.refresh(project)
     assert "Région" not in [f.label for f in project.features]
+
+
+def test_questionnaire_results_read_as_french(
+    client, login, organiser, make_project, add_volunteers, now
+):
+    project = make_project(panels=(("Nantes", 3),))
+    add_volunteers(project, PROFILES)
+    services.commit_main_draw(organiser, project, now=now)
+    seats = [s for s, _ in services.perform_draw(organiser, project, "x", now=now)]
+    for seat in seats:
+        services.answer_invitation(seat, True, now=now)
+    services.set_questionnaire_open(organiser, project, True, now=now)
+    for seat, satisfaction, follow in ((seats[0], 5, True), (seats[1], 4, False)):
+        services.answer_questionnaire(
+            seat, satisfaction=satisfaction, wants_follow_up=follow, words="", now=now
+        )
+    db.session.commit()
+    login(client, organiser)
+    page = client.get(f"/panels/organise/{project.id}/questionnaire").get_data(as_text=True)
+    page = page.replace("\u202f", "\u00a0")
+    assert "2 réponses sur 3 panélistes." in page
+    assert "4,5/5" in page and "50\u00a0%" in page

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
-from flask_babel import LazyString, gettext
+from flask_babel import LazyString, gettext, ngettext
 
 from consult.core.imports.mapping import Field
 from consult.core.imports.reading import MAX_ROWS
@@ -141,9 +141,9 @@ class ImportKind(ABC):
     def done_message(self, result: dict) -> str:
         """The sentence shown when the import is over."""
         return gettext(
-            "Import finished: %(created)d created, %(updated)d updated.",
-            created=result.get("created", 0),
-            updated=result.get("updated", 0),
+            "Import finished: %(created)s, %(updated)s.",
+            created=ngettext("%(num)d created", "%(num)d created", result.get("created", 0)),
+            updated=ngettext("%(num)d updated", "%(num)d updated", result.get("updated", 0)),
         )
 
 

@@ -5,11 +5,8 @@ import pytest
 from consult.accounts.models import User
 from consult.extensions import db
 from consult.moderation import services
-from consult.moderation.models import ModerationStatus
 
-
-def _version(contribution):
-    return db.session.get(ModerationStatus, contribution.id, populate_existing=True).version
+from .decisions import decide
 
 
 @pytest.fixture
@@ -18,15 +15,7 @@ def resubmitted(author, moderator, pre_consultation, write, now):
     user = db.session.get(User, author.id)
     user.display_name = "Camille Secrète"
     contribution = write(author, pre_consultation)
-    services.decide(
-        moderator,
-        contribution,
-        "reject",
-        expected_version=_version(contribution),
-        reason_code="other",
-        reason_text="Trop long.",
-        now=now,
-    )
+    decide(moderator, contribution, "reject", now, reason_code="other", reason_text="Trop long.")
     services.resubmit(author, contribution, "Version courte.", now=now)
     db.session.commit()
     return contribution

@@ -14,21 +14,8 @@ from consult.extensions import db
 from consult.moderation import queries, services
 from consult.moderation.models import Flag, ModerationDecision, ModerationStatus
 
+from .decisions import current_status, decide
 from .samples import NIR_TEXT, PHONE_TEXT
-
-
-def _status(contribution):
-    return db.session.get(ModerationStatus, contribution.id, populate_existing=True)
-
-
-def _decide(moderator, contribution, action, now, **kw):
-    version = _status(contribution).version
-    decision = services.decide(
-        moderator, contribution, action, expected_version=version, now=now, **kw
-    )
-    db.session.commit()
-    return decision
-
 
 # --- submission ------------------------------------------------------------------------------
 
@@ -38,7 +25,7 @@ def test_post_moderation_publishes_clean_text_at_once(author, post_consultation,
     contribution = write(author, post_consultation)
     assert contribution.state == "published"
     assert contribution.published_at is not None
-    status = _status(contribution)
+    status = current_status(contribution)
     assert status.needs_review is False and status.personal_data == []
 
 
@@ -47,7 +34,7 @@ def test_pre_moderation_holds_everything(author, pre_consultation, write):
     contribution = write(author, pre_consultation)
     assert contribution.state == "pending"
     assert contribution.published_at is None
-    assert _status(contribution).needs_review is True
+    assert current_status(contribution).needs_review is True
 
 
 @pytest.mark.parametrize(("text", "kinds"), [(NIR_TEXT, ["nir"]), (PHONE_TEXT, ["phone"])])
@@ -57,7 +44,7 @@ def test_personal_data_goes_to_the_queue_even_under_post_moderation(
     """A text with personal data waits for a moderator, whatever the mode."""
     contribution = write(author, post_consultation, text)
     assert contribution.state == "pending"
-    status = _status(contribution)
+    status = current_status(contribution)
     assert status.needs_review and status.has_personal_data and status.personal_data == kinds
 
 
@@ -77,15 +64,15 @@ def test_editing_a_published_text_under_pre_moderation_needs_approval_again(
 ):
     """An approved text that its author changes goes back to the queue."""
     contribution = write(author, pre_consultation)
-    _decide(moderator, contribution, "approve", now)
+    decide(moderator, contribution, "approve", now)
     contribution = write(author, pre_consultation, "Un autre avis, plus nuancé.")
-    assert contribution.state == "pending" and _status(contribution).needs_review
+    assert contribution.state == "pending" and current_status(contribution).needs_review
 
 
 def test_a_hidden_text_cannot_be_edited(author, moderator, post_consultation, write, now):
     """Hiding is a moderator's decision; editing cannot undo it."""
     contribution = write(author, post_consultation)
-    _decide(moderator, contribution, "hide", now, reason_code="off_topic")
+    decide(moderator, contribution, "hide", now, reason_code="off_topic")
     with pytest.raises(RuleError, match="masquée par la modération"):
         write(author, post_consultation, "Je change tout")
     db.session.rollback()
@@ -95,7 +82,7 @@ def test_a_hidden_text_cannot_be_edited(author, moderator, post_consultation, wr
 def test_rows_created_for_every_contribution(author, post_consultation, make_contribution):
     """Contributions created by any code path get a moderation row."""
     contribution = make_contribution(post_consultation.questions[0], author, state="pending")
-    status = _status(contribution)
+    status = current_status(contribution)
     assert status is not None and status.needs_review is True
 
 
@@ -108,7 +95,7 @@ def test_backfill_creates_missing_rows(author, post_consultation, make_contribut
     db.session.commit()
     assert services.backfill_statuses() == 1
     db.session.commit()
-    status = _status(contribution)
+    status = current_status(contribution)
     assert status.has_personal_data and status.needs_review
     assert services.backfill_statuses() == 0
 
@@ -119,11 +106,11 @@ def test_backfill_creates_missing_rows(author, post_consultation, make_contribut
 def test_approve_publishes_and_logs(author, moderator, pre_consultation, write, now):
     """Approving publishes; the decision and an audit event record who, when, before, after."""
     contribution = write(author, pre_consultation)
-    decision = _decide(moderator, contribution, "approve", now)
+    decision = decide(moderator, contribution, "approve", now)
     contribution = db.session.get(Contribution, contribution.id)
     assert contribution.state == "published" and contribution.published_at == now
     assert decision.from_state == "pending" and decision.to_state == "published"
-    status = _status(contribution)
+    status = current_status(contribution)
     assert status.needs_review is False and status.last_decision_id == decision.id
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "moderation.approve"))
     assert event.actor_id == moderator.id and event.subject_id == contribution.id
@@ -135,7 +122,7 @@ def test_reject_needs_a_reason_and_tells_the_author(
 ):
     """A rejection without reason is refused; with one, the author gets a plain-text e-mail."""
     contribution = write(author, pre_consultation)
-    version = _status(contribution).version
+    version = current_status(contribution).version
     with pytest.raises(RuleError, match="motif"):
         services.decide(moderator, contribution, "reject", expected_version=version, now=now)
     db.session.rollback()
@@ -149,7 +136,7 @@ def test_reject_needs_a_reason_and_tells_the_author(
             now=now,
         )
     db.session.rollback()
-    _decide(
+    decide(
         moderator,
         contribution,
         "reject",
@@ -167,11 +154,11 @@ def test_reject_needs_a_reason_and_tells_the_author(
 def test_personal_data_published_only_masked(author, moderator, post_consultation, write, now):
     """Approving text with personal data needs the mask; the original stays for moderators."""
     contribution = write(author, post_consultation, NIR_TEXT)
-    version = _status(contribution).version
+    version = current_status(contribution).version
     with pytest.raises(RuleError, match="données personnelles"):
         services.decide(moderator, contribution, "approve", expected_version=version, now=now)
     db.session.rollback()
-    _decide(moderator, contribution, "approve", now, publish_masked=True)
+    decide(moderator, contribution, "approve", now, publish_masked=True)
     contribution = db.session.get(Contribution, contribution.id)
     assert contribution.state == "published"
     assert "1 85 05 78 006 084 91" not in contribution.body
@@ -179,7 +166,7 @@ def test_personal_data_published_only_masked(author, moderator, post_consultatio
         "[numéro de sécurité sociale retiré]" in contribution.body
         or "removed]" in contribution.body
     )
-    status = _status(contribution)
+    status = current_status(contribution)
     assert "1 85 05 78 006 084 91" in status.original_body
     assert status.has_personal_data is False and status.personal_data == ["nir"]
     decision = db.session.scalar(select(ModerationDecision))
@@ -191,7 +178,7 @@ def test_resubmit_after_rejection_goes_back_to_the_queue(
 ):
     """The author edits a rejected text; it is pending again and nothing is lost."""
     contribution = write(author, pre_consultation)
-    _decide(moderator, contribution, "reject", now, reason_code="off_topic")
+    decide(moderator, contribution, "reject", now, reason_code="off_topic")
     state = services.resubmit(author, contribution, "Une version plus claire.", now=now)
     db.session.commit()
     assert state == "pending"
@@ -200,7 +187,7 @@ def test_resubmit_after_rejection_goes_back_to_the_queue(
     assert [r.body for r in contribution.revisions] == ["<p>La solidarité avant tout.</p>"]
     actions = [d.action for d in queries.decisions_of(contribution)]
     assert actions == ["reject", "resubmit"]
-    assert _status(contribution).needs_review
+    assert current_status(contribution).needs_review
 
 
 def test_resubmit_refused_for_others_and_for_other_states(
@@ -211,7 +198,7 @@ def test_resubmit_refused_for_others_and_for_other_states(
     contribution = write(author, pre_consultation)
     with pytest.raises(RuleError, match="refusée"):
         services.resubmit(author, contribution, "x", now=now)
-    _decide(moderator, contribution, "reject", now, reason_code="duplicate")
+    decide(moderator, contribution, "reject", now, reason_code="duplicate")
     with pytest.raises(RuleError, match="vos propres"):
         services.resubmit(other, contribution, "x", now=now)
     with pytest.raises(RuleError, match="clôturée"):
@@ -221,7 +208,7 @@ def test_resubmit_refused_for_others_and_for_other_states(
 def test_resubmit_through_the_answer_form_too(author, moderator, pre_consultation, write, now):
     """Answering the same question again after a rejection is a resubmission."""
     contribution = write(author, pre_consultation)
-    _decide(moderator, contribution, "reject", now, reason_code="off_topic")
+    decide(moderator, contribution, "reject", now, reason_code="off_topic")
     contribution = write(author, pre_consultation, "Nouvelle rédaction.")
     assert contribution.state == "pending"
     assert [d.action for d in queries.decisions_of(contribution)] == ["reject", "resubmit"]
@@ -230,7 +217,7 @@ def test_resubmit_through_the_answer_form_too(author, moderator, pre_consultatio
 def test_stale_decision_is_refused(author, moderator, admin, pre_consultation, write, now):
     """A decision on a version someone else already changed is refused, nothing written."""
     contribution = write(author, pre_consultation)
-    seen = _status(contribution).version
+    seen = current_status(contribution).version
     services.decide(admin, contribution, "approve", expected_version=seen, now=now)
     db.session.commit()
     with pytest.raises(services.StaleDecision):
@@ -269,7 +256,7 @@ def test_configurable_reasons(app, author, moderator, pre_consultation, write, n
                 now=now,
             )
         db.session.rollback()
-        _decide(moderator, contribution, "reject", now, reason_code="spam")
+        decide(moderator, contribution, "reject", now, reason_code="spam")
     finally:
         app.config["MODERATION_REASONS"] = None
 
@@ -291,7 +278,7 @@ def test_three_flags_hide_a_post_moderated_text(
     db.session.commit()
     contribution = db.session.get(Contribution, contribution.id)
     assert contribution.state == "hidden"
-    status = _status(contribution)
+    status = current_status(contribution)
     assert status.flag_count == 3 and status.needs_review
     assert queries.decisions_of(contribution)[-1].action == "flag_threshold"
 
@@ -301,15 +288,15 @@ def test_flags_under_pre_moderation_only_raise_attention(
 ):
     """An approved text stays up under pre-moderation; flags put it back in the queue."""
     contribution = write(author, pre_consultation)
-    _decide(moderator, contribution, "approve", now)
+    decide(moderator, contribution, "approve", now)
     for person in participants(3):
         services.flag(person, contribution, reason_code="off_topic", reason_text="", now=now)
         db.session.commit()
     contribution = db.session.get(Contribution, contribution.id)
     assert contribution.state == "published"
-    assert _status(contribution).needs_review
-    _decide(moderator, contribution, "approve", now)  # keep it: answers the flags
-    status = _status(contribution)
+    assert current_status(contribution).needs_review
+    decide(moderator, contribution, "approve", now)  # keep it: answers the flags
+    status = current_status(contribution)
     assert status.needs_review is False and status.flag_count == 0
 
 
@@ -356,10 +343,10 @@ def test_restore_after_flags_starts_afresh(
     for person in participants(3):
         services.flag(person, contribution, reason_code="insulting", reason_text="", now=now)
         db.session.commit()
-    _decide(moderator, contribution, "restore", now)
+    decide(moderator, contribution, "restore", now)
     contribution = db.session.get(Contribution, contribution.id)
     assert contribution.state == "published"
-    assert _status(contribution).flag_count == 0
+    assert current_status(contribution).flag_count == 0
 
 
 # --- suspensions -----------------------------------------------------------------------------
@@ -465,7 +452,7 @@ def test_bulk_approve_applies_where_it_can(
     people = participants(4)
     clean = [write(p, pre_consultation) for p in people[:3]]
     with_nir = write(people[3], pre_consultation, NIR_TEXT)
-    selection = [(c.id, _status(c).version) for c in [*clean, with_nir]]
+    selection = [(c.id, current_status(c).version) for c in [*clean, with_nir]]
     selection[2] = (selection[2][0], selection[2][1] + 5)  # a stale view of the third
     result = services.decide_bulk(moderator, selection, "approve", now=now)
     db.session.commit()
@@ -474,7 +461,7 @@ def test_bulk_approve_applies_where_it_can(
     states = dict(db.session.execute(select(Contribution.id, Contribution.state)).all())
     assert states[clean[0].id] == "published" and states[clean[2].id] == "pending"
     assert states[with_nir.id] == "pending"
-    assert _status(clean[0]).last_decision_id is not None
+    assert current_status(clean[0]).last_decision_id is not None
     events = db.session.scalar(
         select(func.count())
         .select_from(AuditEvent)
@@ -489,7 +476,7 @@ def test_bulk_reject_masks_and_mails(author, moderator, participants, pre_consul
     items = [write(p, pre_consultation, PHONE_TEXT) for p in people]
     with pytest.raises(RuleError, match="motif"):
         services.decide_bulk(moderator, [(items[0].id, 1)], "reject", now=now)
-    selection = [(c.id, _status(c).version) for c in items]
+    selection = [(c.id, current_status(c).version) for c in items]
     result = services.decide_bulk(
         moderator, selection[:1], "reject", reason_code="personal_data", now=now
     )
@@ -501,7 +488,7 @@ def test_bulk_reject_masks_and_mails(author, moderator, participants, pre_consul
     for item in items[1:]:
         contribution = db.session.get(Contribution, item.id)
         assert contribution.state == "published" and "06 12 34 56 78" not in contribution.body
-        assert "06 12 34 56 78" in _status(item).original_body
+        assert "06 12 34 56 78" in current_status(item).original_body
 
 
 def test_queue_filters(
@@ -526,7 +513,7 @@ def test_queue_filters(
     assert ids(state="published") == set()
     assert ids(submitted_from=now + timedelta(days=1)) == set()
     assert ids(submitted_to=now + timedelta(days=1)) == {a.id, b.id, c.id}
-    _decide(moderator, a, "approve", now)
+    decide(moderator, a, "approve", now)
     assert ids() == {b.id, c.id}
     assert ids(state="published") == {a.id}
     assert ids(state=None) == {a.id, b.id, c.id}
@@ -546,7 +533,7 @@ def test_exports_neutralise_formulas(author, moderator, pre_consultation, write,
 def test_audit_log_browse_and_export(author, moderator, pre_consultation, write, now):
     """The log lists every moderation action with who, before, after, reason."""
     contribution = write(author, pre_consultation)
-    _decide(moderator, contribution, "reject", now, reason_code="other", reason_text="=1+1")
+    decide(moderator, contribution, "reject", now, reason_code="other", reason_text="=1+1")
     rows, total = queries.audit_log(queries.AuditFilters())
     assert total == 1 and rows[0][1] == moderator.display_name or moderator.email
     assert queries.audit_log(queries.AuditFilters(action="approve"))[1] == 0
@@ -570,9 +557,9 @@ def test_mode_change_is_logged(organiser, post_consultation, now):
 def test_nothing_written_is_deleted(author, moderator, participants, post_consultation, write, now):
     """Whatever the decisions, the author's words remain in the database."""
     contribution = write(author, post_consultation, PHONE_TEXT)
-    _decide(moderator, contribution, "approve", now, publish_masked=True)
-    _decide(moderator, contribution, "hide", now, reason_code="insulting")
-    _decide(moderator, contribution, "reject", now, reason_code="insulting")
+    decide(moderator, contribution, "approve", now, publish_masked=True)
+    decide(moderator, contribution, "hide", now, reason_code="insulting")
+    decide(moderator, contribution, "reject", now, reason_code="insulting")
     services.resubmit(author, contribution, "Nouveau texte", now=now)
     db.session.commit()
     contribution = db.session.get(Contribution, contribution.id)

@@ -11,12 +11,8 @@ from consult.extensions import db, limiter
 from consult.moderation import services
 from consult.moderation.models import Flag, ModerationStatus, Suspension
 
+from .decisions import current_version, decide
 from .samples import NIR_TEXT, PHONE_TEXT
-
-
-def _version(contribution):
-    return db.session.get(ModerationStatus, contribution.id, populate_existing=True).version
-
 
 # --- permission matrix -----------------------------------------------------------------------
 
@@ -87,23 +83,8 @@ def test_only_the_author_edits_their_rejected_text(
     client, login, author, participants, moderator, published, now
 ):
     """Another participant gets 404 on someone else's edit page."""
-    services.decide(
-        moderator,
-        published,
-        "hide",
-        expected_version=_version(published),
-        reason_code="off_topic",
-        now=now,
-    )
-    services.decide(
-        moderator,
-        published,
-        "reject",
-        expected_version=_version(published),
-        reason_code="off_topic",
-        now=now,
-    )
-    db.session.commit()
+    decide(moderator, published, "hide", now, reason_code="off_topic")
+    decide(moderator, published, "reject", now, reason_code="off_topic")
     login(client, participants(1)[0])
     assert client.get(f"/moderation/mine/{published.id}/edit").status_code == 404
     assert (
@@ -149,7 +130,11 @@ def test_decide_from_the_item_page(client, login, moderator, author, pre_consult
     login(client, moderator)
     response = client.post(
         f"/moderation/items/{contribution.id}",
-        data={"action": "reject", "reason_code": "off_topic", "version": _version(contribution)},
+        data={
+            "action": "reject",
+            "reason_code": "off_topic",
+            "version": current_version(contribution),
+        },
     )
     assert response.status_code == 303
     assert db.session.get(Contribution, contribution.id).state == "rejected"
@@ -160,7 +145,7 @@ def test_second_moderator_is_told(
 ):
     """The loser of a race sees a 409 page with the current state, nothing changed."""
     contribution = write(author, pre_consultation)
-    seen = _version(contribution)
+    seen = current_version(contribution)
     services.decide(admin, contribution, "approve", expected_version=seen, now=now)
     db.session.commit()
     login(client, moderator)
@@ -181,8 +166,8 @@ def test_bad_decision_input_is_a_clear_422(
     login(client, moderator)
     url = f"/moderation/items/{contribution.id}"
     for data in (
-        {"action": "reject", "version": _version(contribution)},
-        {"action": "explode", "version": _version(contribution)},
+        {"action": "reject", "version": current_version(contribution)},
+        {"action": "explode", "version": current_version(contribution)},
         {"action": "approve", "version": "abc"},
         {"action": "approve"},
     ):
@@ -201,7 +186,7 @@ def test_bulk_selected_and_all(client, login, moderator, participants, pre_consu
         data={
             "action": "approve",
             "scope": "selected",
-            "item": [f"{items[0].id}:{_version(items[0])}", "garbage", "1:x"],
+            "item": [f"{items[0].id}:{current_version(items[0])}", "garbage", "1:x"],
         },
     )
     assert response.status_code == 303
@@ -302,16 +287,14 @@ def test_author_sees_state_reason_and_resubmits(
 ):
     """Rejected with a reason; the author edits and the text returns to the queue."""
     contribution = write(author, pre_consultation)
-    services.decide(
+    decide(
         moderator,
         contribution,
         "reject",
-        expected_version=_version(contribution),
+        now,
         reason_code="other",
         reason_text="Trop long, merci de résumer.",
-        now=now,
     )
-    db.session.commit()
     login(client, author)
     page = client.get("/moderation/mine").get_data(as_text=True)
     assert "Trop long, merci de résumer." in page
@@ -331,15 +314,7 @@ def test_my_contributions_links_to_the_reasons(
 ):
     """The consultations' own list points a rejected text to its reason."""
     contribution = write(author, pre_consultation)
-    services.decide(
-        moderator,
-        contribution,
-        "reject",
-        expected_version=_version(contribution),
-        reason_code="off_topic",
-        now=now,
-    )
-    db.session.commit()
+    decide(moderator, contribution, "reject", now, reason_code="off_topic")
     login(client, author)
     page = client.get("/my/contributions").get_data(as_text=True)
     assert "/moderation/mine" in page
@@ -402,10 +377,7 @@ def test_audit_page_and_export(
 ):
     """Administrators browse and export the log."""
     contribution = write(author, pre_consultation)
-    services.decide(
-        moderator, contribution, "approve", expected_version=_version(contribution), now=now
-    )
-    db.session.commit()
+    decide(moderator, contribution, "approve", now)
     login(client, admin)
     page = client.get("/moderation/audit?action=approve").get_data(as_text=True)
     assert f"contribution n° {contribution.id}" in page
@@ -421,16 +393,9 @@ def test_audit_page_writes_labels_not_codes(
 ):
     """The log stores codes (off_topic, published); its page writes their labels."""
     contribution = write(author, pre_consultation)
-    services.decide(
-        moderator,
-        contribution,
-        "reject",
-        expected_version=_version(contribution),
-        reason_code="off_topic",
-        reason_text="Sans rapport.",
-        now=now,
+    decide(
+        moderator, contribution, "reject", now, reason_code="off_topic", reason_text="Sans rapport."
     )
-    db.session.commit()
     login(client, admin)
     page = client.get("/moderation/audit").get_data(as_text=True)
     assert "Hors sujet\u00a0: Sans rapport." in page and "off_topic" not in page
@@ -566,7 +531,7 @@ def test_nul_bytes_are_refused_before_reaching_the_database(
             "action": "reject",
             "reason_code": "other",
             "reason_text": "a\x00b",
-            "version": _version(contribution),
+            "version": current_version(contribution),
         },
     )
     assert response.status_code == 400
@@ -623,14 +588,14 @@ def test_after_a_decision_the_next_item_opens(
     login(client, moderator)
     response = client.post(
         f"/moderation/items/{first.id}",
-        data={"action": "approve", "version": _version(first), "then": "next"},
+        data={"action": "approve", "version": current_version(first), "then": "next"},
     )
     assert response.status_code == 303
     assert response.headers["Location"].startswith(f"/moderation/items/{second.id}")
     second = db.session.get(Contribution, second.id)
     response = client.post(
         f"/moderation/items/{second.id}",
-        data={"action": "approve", "version": _version(second), "then": "next"},
+        data={"action": "approve", "version": current_version(second), "then": "next"},
     )
     assert response.headers["Location"] == "/moderation/"
 

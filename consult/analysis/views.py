@@ -28,7 +28,7 @@ from consult.consultations.models import Consultation, Contribution, Question
 from consult.core.clock import to_local, utcnow
 from consult.core.errors import RuleError, refuse
 from consult.core.forms import form_page
-from consult.core.i18n import format_rate
+from consult.core.i18n import format_day_in_year, format_rate
 from consult.core.links import safe_next
 from consult.core.nav import NavItem
 from consult.core.paging import page_arg
@@ -165,7 +165,7 @@ def _participation_charts(report) -> dict[str, Markup]:
     genders = [
         charts.Bar(row.value or _("Not specified"), row.contributors) for row in report.by_gender
     ]
-    days = [charts.Bar(row.day.strftime("%d/%m"), row.contributions) for row in report.days]
+    days = [charts.Bar(format_day_in_year(row.day), row.contributions) for row in report.days]
     return {
         "rates": _svg(
             charts.bar_chart(rate_bars, _("Participation rate"), "chart-rates", maximum=100)

@@ -4,6 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from babel.dates import format_skeleton
 from babel.numbers import format_percent
 from flask import current_app, has_request_context, request, session
 from flask_babel import format_date, format_time, get_locale
@@ -81,6 +82,12 @@ def format_moment(moment: datetime | None) -> str:
 def format_day(day: date | None) -> str:
     """A calendar day in the same format as `format_moment` ("21 juin 2025")."""
     return format_date(day, "medium") if day else ""
+
+
+def format_day_in_year(day: date) -> str:
+    """A calendar day without its year, for a chart's axis: "23 déc." ("Dec 23" in English),
+    the same day as `format_day` writes it."""
+    return format_skeleton("MMMd", day, locale=get_locale() or "fr")
 
 
 def format_rate(percentage: Decimal | None, places: int = 0) -> str:

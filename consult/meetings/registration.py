@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from consult.accounts.models import User
 from consult.core import audit, links
-from consult.core.clock import to_local
 from consult.core.errors import RuleError
+from consult.core.i18n import format_moment
 from consult.core.mail import queue_mail
 from consult.extensions import db
 from consult.meetings import rules
@@ -201,7 +201,7 @@ def _link(meeting: Meeting) -> str:
 
 def _tell_promoted(registration: Registration, meeting: Meeting, now: datetime) -> None:
     """The e-mail to a person who got a seat from the waiting list."""
-    when = to_local(meeting.starts_at).strftime("%d/%m/%Y %H:%M")
+    when = format_moment(meeting.starts_at)
     link = _link(meeting)
     queue_mail(
         registration.user.email,
@@ -257,7 +257,7 @@ def send_reminders(*, now: datetime) -> int:
 
 def _remind(person: User, meeting: Meeting, now: datetime) -> None:
     """The reminder of the day before."""
-    when = to_local(meeting.starts_at).strftime("%d/%m/%Y %H:%M")
+    when = format_moment(meeting.starts_at)
     where = []
     if meeting.place:
         where.append(str(_l("Place: %(place)s", place=meeting.place)))

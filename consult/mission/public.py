@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from consult.core.clock import utcnow
 from consult.core.errors import RuleError
+from consult.core.i18n import format_day
 from consult.core.paging import page_arg
 from consult.core.params import db_int
 from consult.mission import committee, exports, labels, proofs, rules
@@ -65,7 +66,7 @@ def indicator_view(indicator: Indicator) -> dict:
             trajectory_chart(
                 [
                     (
-                        value.as_of.strftime("%d/%m/%Y"),
+                        format_day(value.as_of),
                         float(value.value),
                         labels.figure(value.value, indicator),
                     )

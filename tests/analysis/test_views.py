@@ -125,6 +125,21 @@ def test_overview_shows_charts_with_tables(analysed, client, login):
     assert 'role="img"' in page
 
 
+def test_overview_writes_every_day_in_one_babel_format(analysed, client, login):
+    """The days of the table and the moment the figures were computed read alike ("3 déc.
+    2026"); the chart's axis drops only the year ("3 déc.")."""
+    login(client, analysed.analyst)
+    page = client.get(f"/analysis/consultations/{analysed.consultation.id}").get_data(True)
+    assert not re.search(r"\d{1,2}/\d{1,2}(/\d{2,4})?", page)
+    day = services.participation(analysed.consultation).days[0].day
+    with client.application.test_request_context(headers={"Accept-Language": "fr"}):
+        from consult.core.i18n import format_day, format_day_in_year
+
+        assert f">{format_day(day)}<" in page
+        assert f">{format_day_in_year(day)}</text>" in page
+        assert format_day_in_year(day) in format_day(day).replace(str(day.year), "")
+
+
 def test_words_page_lists_and_draws_the_words(analysed, client, login):
     """The word list and the cloud show normalised words."""
     login(client, analysed.analyst)

@@ -26,7 +26,7 @@ from consult.analysis.models import AnalysisJob, Finding, FindingQuote, Topic
 from consult.analysis.topics import topic_count_hint
 from consult.consultations.models import Consultation, Contribution, Question
 from consult.core.clock import to_local, utcnow
-from consult.core.errors import RuleError, refuse
+from consult.core.errors import RuleError, attempt, refuse
 from consult.core.forms import form_page
 from consult.core.i18n import format_day_in_year, format_rate
 from consult.core.links import safe_next
@@ -329,16 +329,15 @@ def merge(question_id):
     chosen = request.form.getlist("topic_ids", type=db_int)
     target_id = request.form.get("target_id", type=db_int)
     found = {t.id: t for t in services.topics_of(question)}
-    try:
+
+    def merge_them():
         if target_id not in found or any(i not in found for i in chosen):
             raise RuleError(_l("Choose active themes of this question."))
         services.merge_topics(
             current_user, found[target_id], [found[i] for i in chosen], now=utcnow()
         )
-    except RuleError as error:
-        refuse(error)
-    else:
-        flash(_("The themes are merged."), "success")
+
+    attempt(merge_them, _("The themes are merged."))
     return redirect(url_for(".topics", question_id=question.id), 303)
 
 
@@ -375,14 +374,13 @@ def rename(topic_id):
     """Rename a theme."""
     found = _topic(topic_id)
     form = RenameForm()
-    try:
+
+    def rename_it():
         if not form.validate():
             raise RuleError(" ".join(str(e) for e in form.name.errors))
         services.rename_topic(current_user, found, form.name.data, now=utcnow())
-    except RuleError as error:
-        refuse(error)
-    else:
-        flash(_("The theme is renamed."), "success")
+
+    attempt(rename_it, _("The theme is renamed."))
     return redirect(url_for(".topic", topic_id=found.id), 303)
 
 
@@ -391,12 +389,10 @@ def rename(topic_id):
 def discard(topic_id):
     """Set a theme aside."""
     found = _topic(topic_id)
-    try:
-        services.discard_topic(current_user, found, now=utcnow())
-    except RuleError as error:
-        refuse(error)
-    else:
-        flash(_("The theme is set aside."), "success")
+    attempt(
+        lambda: services.discard_topic(current_user, found, now=utcnow()),
+        _("The theme is set aside."),
+    )
     return redirect(url_for(".topics", question_id=found.question_id), 303)
 
 
@@ -405,12 +401,10 @@ def discard(topic_id):
 def restore(topic_id):
     """Bring a discarded theme back."""
     found = _topic(topic_id)
-    try:
-        services.restore_topic(current_user, found, now=utcnow())
-    except RuleError as error:
-        refuse(error)
-    else:
-        flash(_("The theme is restored."), "success")
+    attempt(
+        lambda: services.restore_topic(current_user, found, now=utcnow()),
+        _("The theme is restored."),
+    )
     return redirect(url_for(".topics", question_id=found.question_id), 303)
 
 
@@ -439,12 +433,10 @@ def tag(contribution_id):
     """Place a contribution in a theme by hand."""
     contribution = db.session.get(Contribution, contribution_id) or abort(404)
     found = _topic(request.form.get("topic_id", type=db_int) or 0)
-    try:
-        services.tag(current_user, contribution, found, now=utcnow())
-    except RuleError as error:
-        refuse(error)
-    else:
-        flash(_("The contribution is placed in “%(name)s”.", name=found.name), "success")
+    attempt(
+        lambda: services.tag(current_user, contribution, found, now=utcnow()),
+        _("The contribution is placed in “%(name)s”.", name=found.name),
+    )
     return redirect(_back(url_for(".topic", topic_id=found.id)), 303)
 
 
@@ -454,12 +446,10 @@ def untag(contribution_id):
     """Take a contribution out of a theme."""
     contribution = db.session.get(Contribution, contribution_id) or abort(404)
     found = _topic(request.form.get("topic_id", type=db_int) or 0)
-    try:
-        services.untag(current_user, contribution, found, now=utcnow())
-    except RuleError as error:
-        refuse(error)
-    else:
-        flash(_("The contribution is taken out of the theme."), "success")
+    attempt(
+        lambda: services.untag(current_user, contribution, found, now=utcnow()),
+        _("The contribution is taken out of the theme."),
+    )
     return redirect(_back(url_for(".topic", topic_id=found.id)), 303)
 
 

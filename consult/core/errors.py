@@ -19,3 +19,20 @@ def refuse(error: RuleError, category: str = "error") -> None:
 
     db.session.rollback()
     flash(error.message, category)
+
+
+def attempt(action, message, category: str = "success") -> bool:
+    """Call the service a page's button asked for, and say on the next page how it went: `message`
+    when `action()` succeeded, else the refusal (undoing anything the refused action had flushed).
+
+    Returns whether it succeeded; the view then redirects, whatever the outcome.
+    """
+    from flask import flash
+
+    try:
+        action()
+    except RuleError as error:
+        refuse(error)
+        return False
+    flash(message, category)
+    return True

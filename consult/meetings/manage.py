@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from consult.accounts.rules import AGE_BAND_LABELS
 from consult.core.clock import parse_local, to_local, utcnow
-from consult.core.errors import RuleError, refuse
+from consult.core.errors import RuleError, attempt, refuse
 from consult.core.forms import attach_error, form_page
 from consult.core.permissions import Role, role_required
 from consult.extensions import db
@@ -147,20 +147,23 @@ def edit(meeting_id: int):
 @role_required(*ORGANISER)
 def meeting(meeting_id: int):
     """A meeting's organiser page: registrants, waiting list, attendance, form, minutes."""
-    found = _meeting(meeting_id)
-    rows, total = registration.attendance_report(found)
-    names = {p.id: p.name for p in services.populations()}
+    return _meeting_page(_meeting(meeting_id), QuestionForm())
+
+
+def _meeting_page(meeting: Meeting, question_form: QuestionForm, status: int = 200):
+    """The organiser page, with the question form as it stands (refused, or blank)."""
+    rows, total = registration.attendance_report(meeting)
     return render_template(
         "meetings/manage/meeting.html",
-        meeting=found,
-        phase=services.phase_of(found, utcnow()),
-        registrants=registration.registrants(found),
+        meeting=meeting,
+        phase=services.phase_of(meeting, utcnow()),
+        registrants=registration.registrants(meeting),
         attendance=rows,
         attendance_total=total,
-        population_names=names,
-        question_form=QuestionForm(),
-        contributions=channel.contributions_of(found),
-    )
+        population_names={p.id: p.name for p in services.populations()},
+        question_form=question_form,
+        contributions=channel.contributions_of(meeting),
+    ), status
 
 
 @bp.post("/<int:meeting_id>/publish")
@@ -168,12 +171,10 @@ def meeting(meeting_id: int):
 def publish(meeting_id: int):
     """Publish a draft."""
     meeting = _meeting(meeting_id)
-    try:
-        services.publish(current_user, meeting, now=utcnow())
-    except RuleError as error:
-        refuse(error)
-    else:
-        flash(_l("The meeting is published."), "success")
+    attempt(
+        lambda: services.publish(current_user, meeting, now=utcnow()),
+        _l("The meeting is published."),
+    )
     return _back(meeting)
 
 
@@ -216,21 +217,7 @@ def add_question(meeting_id: int):
         else:
             flash(_l("Question added."), "success")
             return _back(meeting)
-    rows, total = registration.attendance_report(meeting)
-    return (
-        render_template(
-            "meetings/manage/meeting.html",
-            meeting=meeting,
-            phase=services.phase_of(meeting, utcnow()),
-            registrants=registration.registrants(meeting),
-            attendance=rows,
-            attendance_total=total,
-            population_names={p.id: p.name for p in services.populations()},
-            question_form=form,
-            contributions=channel.contributions_of(meeting),
-        ),
-        422,
-    )
+    return _meeting_page(meeting, form, 422)
 
 
 @bp.post("/<int:meeting_id>/questions/<int:question_id>/delete")
@@ -257,12 +244,10 @@ def attendance(meeting_id: int):
         present = {int(v) for v in request.form.getlist("present")}
     except ValueError:
         abort(400)
-    try:
-        registration.record_attendance(current_user, meeting, present, now=utcnow())
-    except RuleError as error:
-        refuse(error)
-    else:
-        flash(_l("Attendance saved."), "success")
+    attempt(
+        lambda: registration.record_attendance(current_user, meeting, present, now=utcnow()),
+        _l("Attendance saved."),
+    )
     return _back(meeting)
 
 
@@ -325,12 +310,10 @@ def move_minutes(meeting_id: int, action: str):
     meeting = _meeting(meeting_id)
     if action not in MINUTES_MESSAGES:
         abort(404)
-    try:
-        minutes.move_minutes(current_user, meeting, action, now=utcnow())
-    except RuleError as error:
-        refuse(error)
-    else:
-        flash(MINUTES_MESSAGES[action], "success")
+    attempt(
+        lambda: minutes.move_minutes(current_user, meeting, action, now=utcnow()),
+        MINUTES_MESSAGES[action],
+    )
     return _back(meeting)
 
 

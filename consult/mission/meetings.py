@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from consult.core.clock import utcnow
-from consult.core.errors import RuleError, refuse
+from consult.core.errors import attempt
 from consult.core.forms import form_page
 from consult.core.permissions import Role, login_required, role_required
 from consult.mission import committee, proofs
@@ -227,10 +227,8 @@ def opinion_work(opinion_id):
 def opinion_publish(opinion_id):
     """Publish the latest version of an opinion."""
     found = get_or_404(Opinion, opinion_id)
-    try:
-        committee.publish_opinion(current_user, found, now=utcnow())
-    except RuleError as error:
-        refuse(error)
-    else:
-        flash(_("The opinion is published."), "success")
+    attempt(
+        lambda: committee.publish_opinion(current_user, found, now=utcnow()),
+        _("The opinion is published."),
+    )
     return redirect(url_for("mission.opinion_work", opinion_id=found.id))

@@ -24,7 +24,7 @@ from consult.accounts.models import User
 from consult.consultations import services as consultation_services
 from consult.consultations.models import Consultation, Contribution, Question
 from consult.core.clock import parse_local, utcnow
-from consult.core.errors import RuleError, refuse
+from consult.core.errors import RuleError, attempt, refuse
 from consult.core.links import safe_next
 from consult.core.nav import NavItem
 from consult.core.paging import page_arg
@@ -520,12 +520,10 @@ def suspensions():
 def lift(suspension_id):
     """End a suspension early."""
     suspension = db.session.get(Suspension, suspension_id) or abort(404)
-    try:
-        services.lift(current_user, suspension, now=utcnow())
-    except RuleError as error:
-        refuse(error)
-    else:
-        flash(_("The suspension is lifted."), "success")
+    attempt(
+        lambda: services.lift(current_user, suspension, now=utcnow()),
+        _("The suspension is lifted."),
+    )
     return redirect(url_for(".suspensions"), 303)
 
 

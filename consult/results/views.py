@@ -1,6 +1,6 @@
 """Published results: the page everyone concerned reads; analysts publish, organisers open it."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -9,7 +9,7 @@ from sqlalchemy import select
 from consult.analysis import services as analysis
 from consult.consultations.models import Consultation
 from consult.core.clock import utcnow
-from consult.core.errors import RuleError, refuse
+from consult.core.errors import attempt
 from consult.core.nav import NavItem
 from consult.core.permissions import Role, role_required
 from consult.extensions import db
@@ -68,12 +68,7 @@ def show(consultation_id):
 def _act(consultation_id, action, success):
     """Run a publication action and come back to the results page."""
     consultation = _consultation(consultation_id)
-    try:
-        action(consultation)
-    except RuleError as error:
-        refuse(error)
-    else:
-        flash(success, "success")
+    attempt(lambda: action(consultation), success)
     return redirect(url_for(".show", consultation_id=consultation.id), 303)
 
 

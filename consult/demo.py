@@ -24,8 +24,8 @@ from consult.extensions import db
 
 DEMO_PASSWORD = "consult-demo"  # noqa: S105 - published in the README, demo only
 DEMO_DOMAIN = "exemple.fr"
-OPEN_TITLE = "Notre raison d'être : pourquoi existons-nous ?"
-CLOSED_TITLE = "Baromètre 2026 : la mutuelle et vous"
+OPEN_TITLE = "Notre raison d’être : pourquoi existons-nous ?"
+CLOSED_TITLE = "Baromètre 2026 : la mutuelle et vous"
 
 POPULATIONS = [
     # code, plural name, feminine, masculine, neutral, internal
@@ -55,7 +55,7 @@ REGIONS = [
     "Nouvelle-Aquitaine",
     "Occitanie",
     "Pays de la Loire",
-    "Provence-Alpes-Côte d'Azur",
+    "Provence-Alpes-Côte d’Azur",
     "Outre-mer",
 ]
 #: email local part, roles, population code, gender form, age band, region
@@ -101,10 +101,10 @@ SUBJECTS = [
     "la mutuelle",
     "notre mutuelle",
     "une mutuelle solidaire",
-    "l'entraide entre adhérents",
+    "l’entraide entre adhérents",
     "la prévention",
-    "l'accès aux soins",
-    "le conseil d'administration",
+    "l’accès aux soins",
+    "le conseil d’administration",
     "les élus",
     "la protection sociale",
     "notre modèle non lucratif",
@@ -113,7 +113,7 @@ VERBS = [
     "doit protéger",
     "existe pour accompagner",
     "devrait soutenir",
-    "permet d'aider",
+    "permet d’aider",
     "a le devoir de défendre",
     "doit rester proche de",
     "sert à rassurer",
@@ -135,9 +135,9 @@ ENDINGS = [
     "sans chercher le profit.",
     "avec des cotisations justes.",
     "en agissant sur la prévention.",
-    "en respectant l'environnement.",
+    "en respectant l’environnement.",
     "grâce à la solidarité entre générations.",
-    "en restant à l'écoute.",
+    "en restant à l’écoute.",
     "avec des délais de remboursement rapides.",
     "en luttant contre les déserts médicaux.",
     "en donnant la parole à ses adhérents.",
@@ -371,10 +371,10 @@ def _open_consultation(actor, populations, now) -> Consultation:
         None,
         title=OPEN_TITLE,
         introduction=(
-            "<p>Notre mutuelle écrit sa <strong>raison d'être</strong> et les engagements qui "
-            "l'accompagneront dans ses statuts. Avant que l'assemblée générale ne vote, nous "
-            "voulons vous entendre.</p><p>Répondez aux questions de votre choix ; vous pouvez "
-            "revenir et modifier vos réponses jusqu'à la clôture.</p>"
+            "<p>Notre mutuelle écrit sa <strong>raison d’être</strong> et les engagements qui "
+            "l’accompagneront dans ses statuts. Avant que l’assemblée générale ne vote, nous "
+            "voulons vous entendre.</p><p>Répondez aux questions de votre choix ; vous pouvez "
+            "revenir et modifier vos réponses jusqu’à la clôture.</p>"
         ),
         opens_at=now - timedelta(days=3),
         closes_at=now + timedelta(days=32),
@@ -392,18 +392,18 @@ def _open_consultation(actor, populations, now) -> Consultation:
         now,
         [
             (
-                "Notre raison d'être",
+                "Notre raison d’être",
                 [
                     (
                         "open",
-                        "Selon vous, pourquoi notre mutuelle existe-t-elle ?",
-                        "Dites-le avec vos mots : il n'y a pas de bonne ou de mauvaise réponse.",
+                        "Selon vous, pourquoi notre mutuelle existe-t-elle ?",
+                        "Dites-le avec vos mots : il n’y a pas de bonne ou de mauvaise réponse.",
                         [],
                     ),
-                    ("words", "En un à trois mots, que signifie « la santé » pour vous ?", "", []),
+                    ("words", "En un à trois mots, que signifie « la santé » pour vous ?", "", []),
                     (
                         "open",
-                        "Qu'est-ce qui vous rendrait fier·e d'appartenir à cette mutuelle ?",
+                        "Qu’est-ce qui vous rendrait fier·e d’appartenir à cette mutuelle ?",
                         "",
                         [],
                     ),
@@ -414,19 +414,19 @@ def _open_consultation(actor, populations, now) -> Consultation:
                 [
                     (
                         "open",
-                        "Quels engagements sociaux et environnementaux attendez-vous de nous ?",
+                        "Quels engagements sociaux et environnementaux attendez-vous de nous ?",
                         "Pensez à votre quotidien, à votre région, aux générations futures.",
                         [],
                     ),
                     (
                         "single",
-                        "Depuis combien de temps êtes-vous lié·e à la mutuelle ?",
+                        "Depuis combien de temps êtes-vous lié·e à la mutuelle ?",
                         "",
                         ["Moins de 2 ans", "De 2 à 10 ans", "Plus de 10 ans"],
                     ),
                     (
                         "multiple",
-                        "Sur quels sujets souhaitez-vous être consulté·e à l'avenir ?",
+                        "Sur quels sujets souhaitez-vous être consulté·e à l’avenir ?",
                         "",
                         [
                             "Prévention",
@@ -471,18 +471,18 @@ def _closed_consultation(actor, populations, now) -> Consultation:
             (
                 "La mutuelle et vous",
                 [
-                    ("open", "Que représente la mutuelle pour vous aujourd'hui ?", "", []),
-                    ("words", "En un à trois mots, que signifie « la santé » pour vous ?", "", []),
+                    ("open", "Que représente la mutuelle pour vous aujourd’hui ?", "", []),
+                    ("words", "En un à trois mots, que signifie « la santé » pour vous ?", "", []),
                     (
                         "open",
-                        "Que devrait-elle faire de plus pour les personnes fragiles ?",
+                        "Que devrait-elle faire de plus pour les personnes fragiles ?",
                         "",
                         [],
                     ),
-                    ("open", "Comment la mutuelle peut-elle agir pour l'environnement ?", "", []),
+                    ("open", "Comment la mutuelle peut-elle agir pour l’environnement ?", "", []),
                     (
                         "single",
-                        "Recommanderiez-vous la mutuelle à un proche ?",
+                        "Recommanderiez-vous la mutuelle à un proche ?",
                         "",
                         ["Oui", "Non", "Je ne sais pas"],
                     ),

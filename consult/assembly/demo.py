@@ -16,7 +16,7 @@ CURRENT_TITLE = "Assemblée générale 2026"
 
 DEMO_RESOLUTIONS = [
     (
-        "Raison d'être",
+        "Raison d’être",
         "Agir ensemble pour que chacun puisse prendre soin de sa santé, à chaque âge.",
     ),
     (
@@ -24,7 +24,7 @@ DEMO_RESOLUTIONS = [
         "Rendre les soins accessibles à tous les adhérents, quels que soient leurs revenus.",
     ),
     ("Objectif 2", "Prévenir plutôt que guérir, au plus près des territoires."),
-    ("Objectif 3", "Réduire l'empreinte environnementale de nos activités."),
+    ("Objectif 3", "Réduire l’empreinte environnementale de nos activités."),
     ("Objectif 4", "Faire vivre la démocratie mutualiste entre adhérents, élus et salariés."),
 ]
 DEMO_WORDINGS = [
@@ -66,7 +66,7 @@ def _demo_assembly(officer, title, held_on, delegates, now, rng, close):
     services.add_resolution(
         officer,
         assembly,
-        title="Formulation de la raison d'être",
+        title="Formulation de la raison d’être",
         body="Choisir la formulation.",
         category="ordinary",
         kind="wordings",

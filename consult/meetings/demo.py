@@ -81,7 +81,7 @@ def load_demo(context) -> list[str]:
         region="Occitanie",
         invited=("member", "delegate", "citizen"),
         place="Maison de la mutualité, 12 rue des Lois, Toulouse",
-        agenda="<p>Pourquoi notre mutuelle existe-t-elle ? Échanges en petits groupes, puis"
+        agenda="<p>Pourquoi notre mutuelle existe-t-elle ? Échanges en petits groupes, puis"
         " restitution.</p>",
         consultation_id=context.open_consultation.id,
     )
@@ -108,7 +108,7 @@ def load_demo(context) -> list[str]:
     minutes.save_minutes(
         organiser,
         agora,
-        body="<p>36 personnes inscrites ; trois tables de discussion.</p><ul><li>La proximité"
+        body="<p>36 personnes inscrites ; trois tables de discussion.</p><ul><li>La proximité"
         " avec les adhérents revient à chaque table.</li><li>Les jeunes adhérents demandent plus"
         " de prévention.</li><li>Les délégués sont invités à rendre compte de leurs votes.</li>"
         "</ul>",
@@ -139,7 +139,7 @@ def load_demo(context) -> list[str]:
     minutes.save_minutes(
         organiser,
         monthly,
-        body="<p>Présentation des premiers résultats de la consultation ; questions de la"
+        body="<p>Présentation des premiers résultats de la consultation ; questions de la"
         " salle sur le calendrier de l’assemblée générale.</p>",
         visibility="private",
         now=monthly.ends_at,
@@ -163,7 +163,7 @@ def load_demo(context) -> list[str]:
         organiser,
         nantes,
         kind="single",
-        prompt="Resterez-vous pour le repas partagé ?",
+        prompt="Resterez-vous pour le repas partagé ?",
         max_words=3,
         choices=["Oui", "Non"],
         now=context.now,

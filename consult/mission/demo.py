@@ -217,7 +217,7 @@ PLAN = [
                     title="Panélistes souhaitant participer à la suite",
                     kind="percent",
                     direction="up",
-                    method="Réponses « oui » au questionnaire de clôture des panels citoyens.",
+                    method="Réponses « oui » au questionnaire de clôture des panels citoyens.",
                     owner="Vie démocratique",
                     source="Questionnaire de clôture des panels",
                     values={-2: Decimal("79"), -1: Decimal("85")},
@@ -281,11 +281,11 @@ PROOF_TITLES = (
     "Agora des adhérents sur la santé mentale",
     "Formation des élus à l’animation de débats",
     "Test adhérents de la nouvelle offre jeunes",
-    "Atelier impact : 12 projets clés, 13 pistes nouvelles",
+    "Atelier impact : 12 projets clés, 13 pistes nouvelles",
     "Plateforme d’écoute psychologique",
     "Dépistage gratuit du diabète",
-    "Achats responsables : clause carbone dans les marchés",
-    "Panel citoyen de Nantes : restitution publique",
+    "Achats responsables : clause carbone dans les marchés",
+    "Panel citoyen de Nantes : restitution publique",
     "Accompagnement des aidants familiaux",
     "Journée prévention solaire sur les plages",
     "Parcours d’accueil des nouveaux élus",
@@ -471,7 +471,7 @@ def _proofs(context, by_title, officer, member, now) -> int:
             happened_on=date(now.year - 1 - number % 2, 1 + number % 12, 1 + rng.randint(0, 27)),
             department=DEPARTMENTS[number % len(DEPARTMENTS)],
             territory=TERRITORIES[number % len(TERRITORIES)],
-            description=f"{title} : initiative menée par l’équipe, avec ses partenaires locaux.",
+            description=f"{title} : initiative menée par l’équipe, avec ses partenaires locaux.",
             figures=f"{rng.randint(2, 150) * 10} personnes concernées",
             links=links,
         )
@@ -537,7 +537,7 @@ def _committee(member, now: datetime, year: int) -> None:
         title=opinion.title,
         body=(
             "Le comité de mission constate des progrès nets sur l’accès aux soins et sur "
-            "l’empreinte environnementale : la cible d’émissions est atteinte avant l’échéance.\n\n"
+            "l’empreinte environnementale : la cible d’émissions est atteinte avant l’échéance.\n\n"
             "Il invite la mutuelle à mieux mesurer l’impact de ses actions de prévention et à "
             "poursuivre l’effort de participation des élus."
         ),

@@ -10,7 +10,7 @@ from consult.moderation.models import ModerationStatus
 
 #: Answers that show the personal-data detector at work (fictitious data, valid NIR key).
 PERSONAL_DATA_ANSWERS = (
-    "<p>Je suis diabétique et mon dossier traîne : rappelez-moi au 06 12 34 56 78.</p>",
+    "<p>Je suis diabétique et mon dossier traîne : rappelez-moi au 06 12 34 56 78.</p>",
     "<p>Mon numéro de sécurité sociale est le 1 85 05 78 006 084 91, vous pouvez vérifier.</p>",
     "<p>Écrivez-moi à jeanne.martin@exemple.fr ou passez au 12 rue de la Paix 75002 Paris.</p>",
 )

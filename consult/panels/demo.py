@@ -6,7 +6,7 @@ from consult.extensions import db
 from consult.panels import services
 from consult.panels.models import PanelProject, PanelVolunteer, VolunteerValue
 
-TITLE = "Panels citoyens — Notre raison d'être"
+TITLE = "Panels citoyens — Notre raison d’être"
 FEATURES = (
     (
         "Genre",
@@ -22,7 +22,7 @@ FEATURES = (
     ),
     (
         "Activité",
-        "emploi = En emploi\nrecherche = En recherche d'emploi\nretraite = Retraité·e\n"
+        "emploi = En emploi\nrecherche = En recherche d’emploi\nretraite = Retraité·e\n"
         "etudes = En études",
         (0.5, 0.1, 0.3, 0.1),
         {"emploi": (4, 7), "recherche": (1, 2), "retraite": (2, 4), "etudes": (1, 2)},
@@ -43,7 +43,7 @@ def load_demo(context) -> list[str]:
         None,
         title=TITLE,
         description="<p>Six groupes de 12 citoyennes et citoyens non adhérents, tirés au sort, "
-        "se réunissent dans leur région pour dire ce qu'ils attendent d'une mutuelle.</p>",
+        "se réunissent dans leur région pour dire ce qu’ils attendent d’une mutuelle.</p>",
         method="leximin",
         consultation_id=context.open_consultation.id,
         now=now,

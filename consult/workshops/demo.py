@@ -15,7 +15,7 @@ STORIES = (
         "Le quartier qui soigne",
         "En 2040, Lucie ouvre sa porte au médecin du quartier, qui passe chaque mardi.\n\n"
         "La mutuelle a financé avec la commune la rénovation de la maison de santé.\n\n"
-        "Le soir, les voisins partagent un repas : personne ne reste seul.",
+        "Le soir, les voisins partagent un repas : personne ne reste seul.",
     ),
     (
         "Prévenir plutôt que guérir",
@@ -85,7 +85,7 @@ def load_demo(context) -> list[str]:
         people[1],
         first_story,
         paragraph=1,
-        text="Qui décide de ces travaux ?",
+        text="Qui décide de ces travaux ?",
         sentiment="worry",
         now=start + timedelta(days=11),
     )
@@ -101,7 +101,7 @@ def load_demo(context) -> list[str]:
         people[0],
         groups[1][0].story,
         paragraph=1,
-        text="Et pour les indépendants ?",
+        text="Et pour les indépendants ?",
         sentiment="idea",
         now=start + timedelta(days=12),
     )

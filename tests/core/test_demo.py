@@ -46,3 +46,34 @@ def test_loading_the_demo_twice_adds_nothing(runner):
     result = runner.invoke(args=["demo", "--contributions", "200", "--delegates", "12"])
     assert result.exit_code == 0, result.output
     assert (count(User), count(Consultation), count(Question), count(Contribution)) == before
+
+
+def _texts(value):
+    """Every string inside a column's value (JSON columns hold lists and mappings)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _texts(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _texts(item)
+
+
+def test_the_demonstration_is_written_in_french_typography(runner):
+    """Curly apostrophes, non-breaking spaces before : ; ? ! and inside « », in every text the
+    demonstration stores (titles, questions, contributions, minutes, stories, indicators...)."""
+    from consult.core.typography import problems
+
+    result = runner.invoke(args=["demo", "--contributions", "300", "--delegates", "12"])
+    assert result.exit_code == 0, result.output
+    wrong = set()
+    for table in db.metadata.sorted_tables:
+        columns = [c for c in table.columns if c.type.python_type in (str, dict, list)]
+        if not columns:
+            continue
+        for row in db.session.execute(select(*columns)):
+            for column, value in zip(columns, row, strict=True):
+                for text in _texts(value):
+                    wrong.update(f"{table.name}.{column.name}: {p}" for p in problems(text))
+    assert not wrong, "\n".join(sorted(wrong))

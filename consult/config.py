@@ -132,8 +132,13 @@ class Config:
         "moderation.resubmit": "20 per minute; 300 per day",
         "moderation.flag": "10 per minute; 100 per day",
     }
-    #: A ceiling per network address on top (one machine trying many accounts).
-    RATE_LIMITS_PER_ADDRESS = {"accounts.login": "300 per hour"}
+    #: POST limits per network address: a ceiling on top of RATE_LIMITS for sign-in (one machine
+    #: trying many accounts), and the only limit of public forms that have no account.
+    RATE_LIMITS_PER_ADDRESS = {
+        "accounts.login": "300 per hour",
+        "panels.volunteer": "20 per hour",
+        "panels.invitation": "30 per hour",
+    }
     #: Requests to /api/ per token (or person, or address without either), Flask-Limiter syntax.
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "60 per minute; 2000 per hour")
     #: Failed sign-ins on one account, from every address, after which it is slowed to
@@ -183,7 +188,9 @@ class TestConfig(DevelopmentConfig):
     RATELIMIT_ENABLED = True
     #: Generous limits so that suites sign in many times; tests of the limits lower them.
     RATE_LIMITS = {endpoint: "1000 per minute" for endpoint in Config.RATE_LIMITS}
-    RATE_LIMITS_PER_ADDRESS = {"accounts.login": "1000 per minute"}
+    RATE_LIMITS_PER_ADDRESS = {
+        endpoint: "1000 per minute" for endpoint in Config.RATE_LIMITS_PER_ADDRESS
+    }
     API_RATE_LIMIT = "1000 per minute"
     SIGN_IN_ACCOUNT_CEILING = "1000 per minute"
     #: A cheap hash keeps the suite fast; production uses werkzeug's default (scrypt).

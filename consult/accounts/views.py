@@ -13,9 +13,9 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, or_, select
 from wtforms.fields.choices import SelectChoice
@@ -41,7 +41,7 @@ from consult.core.imports import services as imports
 from consult.core.imports.forms import UploadForm
 from consult.core.imports.views import large_upload
 from consult.core.links import external_url, safe_next
-from consult.core.mail import queue_mail
+from consult.core.mail import composer, queue_composed, queue_mail
 from consult.core.nav import NavItem
 from consult.core.paging import page_arg
 from consult.core.params import int_or_none
@@ -244,35 +244,50 @@ def accept_invitation(token):
     return _choose_password(token, "invitation", "accounts/invitation.html")
 
 
+#: The composer of reset mail, which looks the address up when the mail is delivered.
+RESET_MAIL = "accounts.password_reset"
+
+
 @bp.route("/password/forgotten", methods=["GET", "POST"])
 def forgotten_password():
-    """Send a reset link; the answer is the same whether or not the address has an account."""
+    """Send a reset link; the answer is the same whether or not the address has an account.
+
+    So is the work: the request only queues the address (one row of the outbox), and the
+    delivery (the worker, or the end of the request without Redis) looks the account up, makes
+    the link and writes the mail, or drops the row when no active account has this address.
+    """
     form = ForgottenPasswordForm()
     if form.validate_on_submit():
-        now = utcnow()
-        user = services.find_user_by_email(form.email.data)
-        if user is not None and user.active:
-            hours = current_app.config["PASSWORD_RESET_VALID_HOURS"]
-            token = services.issue_token(
-                user, "password_reset", now=now, valid_for=timedelta(hours=hours)
-            )
-            link = external_url("accounts.reset_password", token=token)
-            queue_mail(  # sent after the response, by the worker with Redis: no SMTP wait
-                user.email,
-                _("Choose a new password"),
-                _(
-                    "To choose a new password, open this link within %(hours)d hours:\n\n"
-                    "%(link)s\n\n"
-                    "If you did not ask for it, ignore this message.",
-                    hours=hours,
-                    link=link,
-                ),
-                now=now,
-            )
+        locale = str(get_locale() or current_app.config["LANGUAGES"][0])
+        queue_composed(RESET_MAIL, typed_email(), {"locale": locale}, now=utcnow())
         flash(_("If an account exists with this address, a link has been sent to it."), "success")
         return redirect(url_for("accounts.login"))
     status = 422 if form.is_submitted() else 200
     return render_template("accounts/forgotten.html", form=form), status
+
+
+@composer(RESET_MAIL)
+def reset_mail(recipient: str, data: dict) -> tuple[str, str] | None:
+    """The reset mail for an active account with this address, with a fresh link; else None."""
+    user = services.find_user_by_email(recipient)
+    if user is None or not user.active:
+        return None
+    hours = current_app.config["PASSWORD_RESET_VALID_HOURS"]
+    token = services.issue_token(
+        user, "password_reset", now=utcnow(), valid_for=timedelta(hours=hours)
+    )
+    link = external_url("accounts.reset_password", token=token)
+    with force_locale(data.get("locale") or current_app.config["LANGUAGES"][0]):
+        return (
+            _("Choose a new password"),
+            _(
+                "To choose a new password, open this link within %(hours)d hours:\n\n"
+                "%(link)s\n\n"
+                "If you did not ask for it, ignore this message.",
+                hours=hours,
+                link=link,
+            ),
+        )
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])

@@ -23,6 +23,7 @@ from consult.core.forms import attach_error
 from consult.core.models import AuditEvent
 from consult.core.nav import NavItem
 from consult.core.permissions import Role, role_required
+from consult.core.ratelimits import describe_limits
 from consult.extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -86,6 +87,7 @@ def _render_settings(forms: dict, status: int = 200):
         rule_field=rule_field,
         CATEGORY_LABELS=CATEGORY_LABELS,
         describe=settings.describe,
+        limits=describe_limits(),
     ), status
 
 

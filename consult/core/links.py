@@ -12,9 +12,11 @@ def external_url(endpoint: str, **values) -> str:
     from it could send a victim's valid token to another site.
     """
     base = current_app.config["SITE_URL"].rstrip("/")
-    path = url_for(endpoint, **values, _external=False)
     if has_request_context():
+        path = url_for(endpoint, **values, _external=False)
         path = path.removeprefix(request.script_root)  # SITE_URL already holds the mount point
+    else:  # a worker or the command line: no request, and perhaps no SERVER_NAME
+        path = current_app.url_map.bind("localhost").build(endpoint, values)
     return base + path
 
 

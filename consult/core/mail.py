@@ -6,11 +6,17 @@ nothing leaves before the commit and the mail server receives at most MAIL_RATE_
 messages a minute. With REDIS_URL, the worker (`consult worker`) delivers the outbox; without it,
 the request that committed delivers the first MAIL_INLINE_LIMIT messages as it ends, and
 `consult mail deliver` sends the rest.
+
+`queue_composed` queues a message that is written only when it is delivered, by a composer
+registered under a name (`composer`): the request does the same work (one row) whatever the
+message will turn out to be, and the composer may decide to send nothing. The password-reset
+request uses it, so that a known address and an unknown one cost the request the same.
 """
 
 import logging
 import smtplib
 import time
+from collections.abc import Callable
 from email.message import EmailMessage
 
 from flask import current_app, g, has_app_context
@@ -28,6 +34,20 @@ QUEUE = "mail"
 #: RQ job id of the delivery: one delivery runs at a time, so the rate holds.
 DELIVERY_JOB_ID = "consult-mail-delivery"
 QUEUED = "mail_queued"
+
+#: Composers of messages written at delivery, by name: (recipient, data) -> (subject, body),
+#: or None to send nothing. Each runs in the delivery's transaction, committed with the sending.
+COMPOSERS: dict[str, Callable[[str, dict], tuple[str, str] | None]] = {}
+
+
+def composer(name: str):
+    """Register a composer of messages queued by `queue_composed` under ``name``."""
+
+    def register(function):
+        COMPOSERS[name] = function
+        return function
+
+    return register
 
 
 def send_mail(to: str, subject: str, body: str, headers: dict | None = None) -> EmailMessage:
@@ -58,6 +78,20 @@ def queue_mail(to: str, subject: str, body: str, *, now, headers: dict | None = 
 
     db.session.add(
         OutgoingMail(recipient=to, subject=subject, body=body, created_at=now, headers=headers)
+    )
+    db.session.info[QUEUED] = True
+
+
+def queue_composed(name: str, to: str, data: dict, *, now) -> None:
+    """Queue a message that the composer ``name`` writes when it is delivered (or drops)."""
+    from consult.core.models import OutgoingMail
+
+    if name not in COMPOSERS:
+        raise KeyError(name)
+    db.session.add(
+        OutgoingMail(
+            recipient=to, subject="", body="", created_at=now, composer=name, composer_data=data
+        )
     )
     db.session.info[QUEUED] = True
 
@@ -117,8 +151,17 @@ def deliver(limit: int | None = None, *, paced: bool = False) -> int:
         ).first()
         if row is None:
             break
+        if row.composer:
+            composed = COMPOSERS[row.composer](row.recipient, row.composer_data or {})
+            if composed is None:  # nothing to send (e.g. a reset asked for an unknown address)
+                db.session.delete(row)
+                db.session.commit()
+                continue
+            subject, body = composed
+        else:
+            subject, body = row.subject, row.body
         try:
-            send_mail(row.recipient, row.subject, row.body, headers=row.headers)
+            send_mail(row.recipient, subject, body, headers=row.headers)
         except (OSError, smtplib.SMTPException) as error:
             row.attempts += 1
             row.last_error = str(error)[:2000]

@@ -51,3 +51,7 @@ class OutgoingMail(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     #: Extra header lines ({"List-Unsubscribe": "<https://...>"}), None for most messages.
     headers: Mapped[dict | None] = mapped_column(JSON)
+    #: A message written when it is delivered (consult.core.mail.queue_composed): the name of
+    #: its composer and what it needs; subject and body are empty until then.
+    composer: Mapped[str | None] = mapped_column(String(80))
+    composer_data: Mapped[dict | None] = mapped_column(JSON)

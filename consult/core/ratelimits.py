@@ -8,6 +8,9 @@ Three kinds of counters:
 - the sign-in ceiling per account, over every address: past SIGN_IN_ACCOUNT_CEILING failed
   attempts, the account is *slowed* to SIGN_IN_ACCOUNT_PACE attempts, never locked, so that
   nobody can lock a person out by guessing wrong on their address (OWASP ASVS 2.2.1).
+Besides, PASSWORD_RESET_LIMIT counts reset links per e-mail address, and API_RATE_LIMIT every
+request to /api/ per token (consult/api/views.py). `describe_limits` lists them all: a limit
+applied anywhere else is a bug (a test compares it with what Flask-Limiter holds).
 """
 
 import time
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from flask import current_app, request
+from flask_babel import format_decimal, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
@@ -31,8 +35,12 @@ ENDPOINT_LABELS = {
     "accounts.login": _l("Signing in"),
     "accounts.forgotten_password": _l("Asking for a password-reset link"),
     "consultations.answer": _l("Answering a question"),
+    "consultations.answer_all": _l("Answering every question at once"),
     "moderation.resubmit": _l("Resubmitting a rejected contribution"),
     "moderation.flag": _l("Flagging a contribution"),
+    "panels.volunteer": _l("Volunteering for a panel draw"),
+    "panels.invitation": _l("Answering a panel seat’s invitation"),
+    "api": _l("Reading the open-data API (/api/)"),
 }
 
 
@@ -50,6 +58,74 @@ class LimitDescription:
     value: str
     #: What is counted, in words.
     counted: object
+
+    @property
+    def text(self) -> str:
+        """The limit in words and Babel numbers ("10 par minute et 100 par jour")."""
+        return limit_text(self.value)
+
+
+def _per(amount: str, unit: str, multiples: int) -> str:
+    """One item: "10 per minute", "1 every 10 seconds"."""
+    if multiples == 1:
+        return {
+            "second": _l("%(amount)s per second", amount=amount),
+            "minute": _l("%(amount)s per minute", amount=amount),
+            "hour": _l("%(amount)s per hour", amount=amount),
+            "day": _l("%(amount)s per day", amount=amount),
+            "month": _l("%(amount)s per month", amount=amount),
+            "year": _l("%(amount)s per year", amount=amount),
+        }[unit]
+    every = {
+        "second": ngettext(
+            "%(amount)s every %(num)d second",
+            "%(amount)s every %(num)d seconds",
+            multiples,
+            amount=amount,
+        ),
+        "minute": ngettext(
+            "%(amount)s every %(num)d minute",
+            "%(amount)s every %(num)d minutes",
+            multiples,
+            amount=amount,
+        ),
+        "hour": ngettext(
+            "%(amount)s every %(num)d hour",
+            "%(amount)s every %(num)d hours",
+            multiples,
+            amount=amount,
+        ),
+        "day": ngettext(
+            "%(amount)s every %(num)d day",
+            "%(amount)s every %(num)d days",
+            multiples,
+            amount=amount,
+        ),
+        "month": ngettext(
+            "%(amount)s every %(num)d month",
+            "%(amount)s every %(num)d months",
+            multiples,
+            amount=amount,
+        ),
+        "year": ngettext(
+            "%(amount)s every %(num)d year",
+            "%(amount)s every %(num)d years",
+            multiples,
+            amount=amount,
+        ),
+    }[unit]
+    return every
+
+
+def limit_text(value: str) -> str:
+    """A limit in Flask-Limiter's syntax as a person reads it, numbers formatted by Babel."""
+    parts = [
+        str(_per(format_decimal(item.amount), item.GRANULARITY.name, item.multiples))
+        for item in parse_many(value)
+    ]
+    if len(parts) == 1:
+        return parts[0]
+    return str(_l("%(first)s and %(last)s", first=", ".join(parts[:-1]), last=parts[-1]))
 
 
 def describe_limits(config=None) -> list[LimitDescription]:
@@ -92,6 +168,15 @@ def describe_limits(config=None) -> list[LimitDescription]:
             ENDPOINT_LABELS["accounts.login"],
             config["SIGN_IN_ACCOUNT_PACE"],
             _l("Sign-ins allowed on a slowed account (it is never locked)"),
+        )
+    )
+    described.append(
+        LimitDescription(
+            "API_RATE_LIMIT",
+            "api",
+            ENDPOINT_LABELS["api"],
+            config["API_RATE_LIMIT"],
+            _l("Requests per token, else per signed-in person, else per address"),
         )
     )
     described.append(

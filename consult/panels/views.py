@@ -32,7 +32,7 @@ from consult.core.mail import queue_mail
 from consult.core.nav import NavItem
 from consult.core.paging import page_arg
 from consult.core.permissions import Role, has_any_role, login_required, role_required
-from consult.extensions import db, limiter
+from consult.extensions import db
 from consult.panels import commitment, services
 from consult.panels.forms import (
     METHOD_LABELS,
@@ -122,8 +122,9 @@ def _feature_field(feature: PanelFeature) -> RadioField:
     )
 
 
-@bp.route("/<int:project_id>/volunteer", methods=["GET", "POST"])
-@limiter.limit("20 per hour", methods=["POST"])
+@bp.route(
+    "/<int:project_id>/volunteer", methods=["GET", "POST"]
+)  # limited: RATE_LIMITS_PER_ADDRESS
 def volunteer(project_id):
     """Public: volunteer for a draw (anyone, no account)."""
     project = _project(project_id)
@@ -219,8 +220,7 @@ def result_document(project_id, round_):
     )
 
 
-@bp.route("/invitation/<token>", methods=["GET", "POST"])
-@limiter.limit("30 per hour", methods=["POST"])
+@bp.route("/invitation/<token>", methods=["GET", "POST"])  # limited: RATE_LIMITS_PER_ADDRESS
 def invitation(token):
     """The drawn volunteer (holder of the link): accept or decline the seat."""
     seat = services.seat_by_token(token)

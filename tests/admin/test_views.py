@@ -160,3 +160,26 @@ def test_a_saved_setting_is_shown_and_logged(app, client, login, make_user):
         "/admin/settings/analysis.min_group_size", data={"analysis-min_group_size-value": "12"}
     )
     assert "rien n’a changé" in text(client.get("/admin/settings"))
+
+
+def test_the_settings_page_shows_every_rate_limit_in_words(app, client, login, make_user):
+    """One row per limit of describe_limits(), in French with Babel's numbers."""
+    from consult.core.ratelimits import describe_limits
+
+    login(client, make_user(roles=("administrator",)))
+    saved = {key: app.config[key] for key in ("API_RATE_LIMIT", "SIGN_IN_ACCOUNT_PACE")}
+    app.config.update(API_RATE_LIMIT="1500 per minute; 20000 per day")
+    app.config.update(SIGN_IN_ACCOUNT_PACE="1 per 10 seconds")
+    try:
+        page = text(client.get("/admin/settings"))
+        with app.test_request_context():
+            described = describe_limits()
+    finally:
+        app.config.update(saved)
+    section = page.split('id="limits"', 1)[1].split("</section>", 1)[0]
+    assert section.count('<tr><th scope="row">') == len(described)
+    for limit in described:
+        assert f"<code>{limit.setting}</code>" in section
+    assert "1\u202f500 par minute et 20\u202f000 par jour" in section
+    assert "1 toutes les 10 secondes" in section
+    assert "Lire l’API de données ouvertes" in section and "per minute" not in section

@@ -795,17 +795,30 @@ def scrub_after_commit() -> None:
 def scrub_storage(engine) -> bool:
     """Make the deleted versions of ballot rows unreadable; True when done, False if put off.
 
-    PostgreSQL keeps dead row versions (with their seals and casting order) in the table's pages
-    until they are rewritten: ``VACUUM FULL`` rewrites the table and its indexes (a brief exclusive
-    lock, given up after a few seconds; ``consult assembly scrub`` retries). SQLite zeroes deleted
+    PostgreSQL keeps dead row versions (with their seals and casting order) in the table's pages.
+    ``VACUUM FULL`` is not enough: it copies every version that a snapshot still open anywhere in
+    the database might see (a report, an idle transaction), seals included. So the table is
+    emptied with ``TRUNCATE``, which gives it new files whatever the snapshots, and its live rows
+    are written back in tracking-code order, in one transaction under an exclusive lock (given up
+    after a few seconds if a transaction is using the table, a backup for example; ``consult
+    assembly scrub`` retries). The old files are dropped at the commit. SQLite zeroes deleted
     content itself (``secure_delete``); its write-ahead log still holds the old pages until a
-    checkpoint truncates it.
+    checkpoint truncates it, which a reader still on them puts off.
     """
     try:
         if engine.dialect.name == "postgresql":
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                connection.exec_driver_sql("SET lock_timeout = '5s'")
-                connection.exec_driver_sql("VACUUM FULL assembly_ballot")
+            with engine.begin() as connection:
+                connection.exec_driver_sql("SET LOCAL lock_timeout = '5s'")
+                connection.exec_driver_sql("LOCK TABLE assembly_ballot IN ACCESS EXCLUSIVE MODE")
+                connection.exec_driver_sql(
+                    "CREATE TEMPORARY TABLE assembly_ballot_kept ON COMMIT DROP"
+                    " AS SELECT * FROM assembly_ballot"
+                )
+                connection.exec_driver_sql("TRUNCATE assembly_ballot")
+                connection.exec_driver_sql(
+                    "INSERT INTO assembly_ballot SELECT * FROM assembly_ballot_kept"
+                    " ORDER BY resolution_id, code"
+                )
             return True
         raw = engine.raw_connection()
         try:

@@ -424,15 +424,18 @@ def revoke_proxy(assembly_id, proxy_id):
 
 
 def _receipts() -> dict:
-    """The tracking code of the vote just stored, keyed "resolution:delegate", taken out of the
-    session as it is shown: the cookie does not keep how or whether codes were received."""
-    receipt = session.pop(RECEIPT_KEY, None)
+    """The tracking code of the vote just stored, keyed "resolution:delegate"."""
+    receipt = session.get(RECEIPT_KEY)
     return {receipt["key"]: receipt["code"]} if receipt else {}
 
 
 def _ballot_page(assembly, delegate, status=200, errors=None):
-    """The delegate's voting page."""
-    return render_template(
+    """The delegate's voting page.
+
+    The receipt leaves the session once the page that shows it is built (the cookie does not
+    keep how or whether codes were received); a page that fails on the way keeps it for the next.
+    """
+    page = render_template(
         "assembly/vote.html",
         assembly=assembly,
         delegate=delegate,
@@ -444,7 +447,9 @@ def _ballot_page(assembly, delegate, status=200, errors=None):
         cast_decision=lambda existing, by_self, allow: (
             rules.cast_decision(existing, by_self, allow).value
         ),
-    ), status
+    )
+    session.pop(RECEIPT_KEY, None)
+    return page, status
 
 
 def _delegate(assembly: Assembly) -> Delegate:

@@ -226,7 +226,8 @@ class Ballot(db.Model):
     choice: Mapped[str | None] = mapped_column(String(12))
     #: Grade index per wording, in wording order, as JSON (majority judgment).
     grades: Mapped[str | None] = mapped_column(String(400))
-    #: The votes this ballot carries (the delegate's weight).
+    #: The votes this ballot carries: the delegate's weight while open, 1 once closed (a ballot of
+    #: weight w is then stored as w ballots of one vote, see docs/assembly-secrecy.md).
     weight: Mapped[int] = mapped_column(default=1)
     #: HMAC linking the ballot to its voter while open; gone (NULL, row rewritten) at the close.
     seal: Mapped[str | None] = mapped_column(String(64))

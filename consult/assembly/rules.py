@@ -562,6 +562,16 @@ def format_tracking_code(raw: bytes) -> str:
     return "-".join(code[i : i + 4] for i in range(0, CODE_LENGTH, 4))
 
 
+def unit_codes(receipt: str, start: int, stop: int) -> list[str]:
+    """The codes of the one-vote ballots ``start`` to ``stop - 1`` (from 1) that publish a ballot
+    carrying several votes, derived from its tracking code (SHA-256): its voter finds them again
+    from the receipt, nobody else can tell which published ballots came from one voter."""
+    return [
+        format_tracking_code(hashlib.sha256(f"assembly-unit:{receipt}:{i}".encode()).digest())
+        for i in range(start, stop)
+    ]
+
+
 def normalize_tracking_code(text: str) -> str | None:
     """Read a code as a person types it (any case, spaces, O for 0, I/L for 1); None if invalid."""
     cleaned = "".join(text.upper().split()).replace("-", "")

@@ -9,6 +9,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -745,34 +746,43 @@ def compute_result(resolution: Resolution, published: list[dict], roll: rules.At
     return result
 
 
+def _unit_rows(resolution_id: int, rows) -> list[dict]:
+    """The closed resolution's ballots as stored for good: a ballot of one vote as it is, a ballot
+    carrying a weight w as w ballots of one vote with codes derived from its own (a weight held by
+    one delegate would otherwise single out their ballot), all without seals, in code order."""
+    stored = []
+    for row in rows:
+        codes = [row.code] if row.weight == 1 else rules.unit_codes(row.code, 1, row.weight + 1)
+        stored.extend(
+            {
+                "code": code,
+                "resolution_id": resolution_id,
+                "choice": row.choice,
+                "grades": row.grades,
+                "weight": 1,
+                "seal": None,
+            }
+            for code in codes
+        )
+    return sorted(stored, key=lambda ballot: ballot["code"])
+
+
 def _rewrite_ballots(resolution: Resolution) -> None:
-    """Store the closed resolution's ballots anew, without seals, in tracking-code order.
+    """Store the closed resolution's ballots anew, one vote each, without seals, in code order.
 
     Rows written as votes arrived sit in casting order (SQLite's rowid, PostgreSQL's physical
     order), the order in which the chain records who voted: rewritten in the order of their random
     codes, they keep nothing of it. The old row versions are scrubbed after the commit.
     """
     rows = db.session.execute(
-        select(Ballot.code, Ballot.choice, Ballot.grades, Ballot.weight)
-        .where(Ballot.resolution_id == resolution.id)
-        .order_by(Ballot.code)
+        select(Ballot.code, Ballot.choice, Ballot.grades, Ballot.weight).where(
+            Ballot.resolution_id == resolution.id
+        )
     ).all()
     db.session.execute(delete(Ballot).where(Ballot.resolution_id == resolution.id))
-    if rows:
-        db.session.execute(
-            insert(Ballot),
-            [
-                {
-                    "code": row.code,
-                    "resolution_id": resolution.id,
-                    "choice": row.choice,
-                    "grades": row.grades,
-                    "weight": row.weight,
-                    "seal": None,
-                }
-                for row in rows
-            ],
-        )
+    stored = _unit_rows(resolution.id, rows)
+    for start in range(0, len(stored), 5000):
+        db.session.execute(insert(Ballot), stored[start : start + 5000])
     scrub_after_commit()
 
 
@@ -920,18 +930,51 @@ def tracking_codes(assembly: Assembly) -> list[tuple[Resolution, list[dict]]]:
     ]
 
 
-def find_code(assembly: Assembly, text: str) -> tuple[Resolution, Ballot] | None:
-    """The ballot behind a tracking code, once its resolution is closed."""
+class Found(NamedTuple):
+    """A tracking code looked up: its resolution, its (first) published ballot, and how many
+    votes the published ballots it gave carry (more than 1 for a weighted delegate)."""
+
+    resolution: Resolution
+    ballot: Ballot
+    votes: int
+    #: The tracking code as looked up (normalised).
+    code: str
+
+
+UNIT_LOOKUP = 500
+
+
+def find_code(assembly: Assembly, text: str) -> Found | None:
+    """The ballot behind a tracking code, once its resolution is closed; for a weighted ballot,
+    the one-vote ballots derived from the code that carry the same choice."""
     code = rules.normalize_tracking_code(text or "")
     if code is None:
         return None
-    ballot = db.session.get(Ballot, code)
+    ballot, votes = db.session.get(Ballot, code), 1
     if ballot is None:
-        return None
+        units, start = [], 1
+        while True:
+            wanted = rules.unit_codes(code, start, start + UNIT_LOOKUP)
+            found = {
+                b.code: b for b in db.session.scalars(select(Ballot).where(Ballot.code.in_(wanted)))
+            }
+            units.extend(found[c] for c in wanted if c in found)
+            if len(found) < UNIT_LOOKUP:
+                break
+            start += UNIT_LOOKUP
+        if not units:
+            return None
+        ballot = units[0]
+        votes = sum(
+            1
+            for unit in units
+            if (unit.resolution_id, unit.choice, unit.grades)
+            == (ballot.resolution_id, ballot.choice, ballot.grades)
+        )
     resolution = db.session.get(Resolution, ballot.resolution_id)
     if resolution.assembly_id != assembly.id or resolution.status != "closed":
         return None
-    return resolution, ballot
+    return Found(resolution, ballot, votes * ballot.weight, code)
 
 
 # --------------------------------------------------------------------------- verification
@@ -956,6 +999,7 @@ def verify(assembly: Assembly) -> list[str]:
         if not freezes or freezes[-1].get("hash") != assembly.freeze_hash:
             problems.append("freeze hash differs from the chain")
     tallies = {p["resolution"]: p for p in payloads if p.get("action") == "tally"}
+    weights = {d.identifier: d.weight for d in assembly.delegates}  # the frozen roll's
     for resolution in assembly.resolutions:
         if resolution.status != "closed":
             continue
@@ -978,6 +1022,11 @@ def verify(assembly: Assembly) -> list[str]:
             for p in payloads
             if p.get("action") == "cast" and p.get("resolution") == resolution.id
         }
-        if len(casts) != len(published):
-            problems.append(f"{label}: {len(casts)} voters in the chain, {len(published)} ballots")
+        votes = sum(weights.get(identifier, 0) for identifier in casts)
+        published_votes = sum(b["weight"] for b in published)
+        if votes != published_votes:
+            problems.append(
+                f"{label}: {len(casts)} voters in the chain carrying {votes} votes,"
+                f" {published_votes} votes in the published ballots"
+            )
     return problems

@@ -10,6 +10,7 @@ guessing (fewer than half right), where the casting order used to give every pai
 import hashlib
 import hmac
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -233,6 +234,44 @@ def postgresql_ballot_pages() -> bytes:
             )
         connection.commit()
     return b"".join(bytes(c) for c in chunks)
+
+
+def test_a_weight_held_by_one_delegate_does_not_single_out_their_ballot(
+    app, make_assembly, officer, now, delegate_user, client
+):
+    """Finding: a ballot was published with its voter's weight, and the roll (public, frozen)
+    gives every delegate's weight, so the only delegate of weight 5 was known to vote against."""
+    assembly = make_assembly(delegates=5, weights=[5, 1, 1, 1, 1])
+    with app.test_request_context(method="POST"):
+        services.open_all(officer, assembly, now=now)
+    db.session.commit()
+    resolution = assembly.resolutions[0]
+    choices = {1: "against", 2: "for", 3: "for", 4: "abstention", 5: "for"}
+    receipts = {}
+    for n, choice in choices.items():
+        with app.test_request_context(method="POST"):
+            delegate = services.find_delegate(assembly, f"D{n:03d}")
+            receipts[n] = services.cast(
+                delegate_user(n), resolution, delegate, choice=choice, now=now
+            )
+            db.session.commit()
+    assembly_id = assembly.id
+    close_vote(app, officer, assembly_id, now)
+    public = client.get(f"/api/v1/assemblies/{assembly_id}/ballots").get_json()
+    published = public["resolutions"][0]["ballots"]
+    assert {b["weight"] for b in published} == {1}  # no weight names anyone
+    assert Counter(b["choice"] for b in published) == {"against": 5, "for": 3, "abstention": 1}
+    assert receipts[1] not in {b["code"] for b in published}  # nor its receipt
+    assembly = db.session.get(Assembly, assembly_id)
+    result = json.loads(assembly.resolutions[0].result_json)
+    assert result["counts"] == {"for": 3, "against": 5, "abstention": 1, "blank": 0}
+    # The weighted delegate still finds their ballot, and all its votes, from the receipt.
+    found = services.find_code(assembly, receipts[1])
+    assert (found.ballot.choice, found.votes, found.code) == ("against", 5, receipts[1])
+    page = client.get(f"/assemblies/{assembly_id}/codes", query_string={"code": receipts[1]})
+    assert receipts[1] in page.get_data(as_text=True) and "5 voix" in page.get_data(as_text=True)
+    assert services.find_code(assembly, receipts[2]).votes == 1
+    assert services.verify(assembly) == []
 
 
 def test_production_needs_a_seal_key_of_its_own():

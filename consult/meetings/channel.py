@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from consult.accounts.models import Population, Region, User
 from consult.accounts.rules import AGE_BANDS
+from consult.consultations import channels
 from consult.consultations import rules as consultation_rules
 from consult.consultations.models import Contribution, Question
 from consult.core import audit
@@ -17,7 +18,6 @@ from consult.core.clock import to_local
 from consult.core.errors import RuleError
 from consult.extensions import db
 from consult.meetings.models import Meeting, MeetingContribution, Registration
-from consult.moderation import services as moderation
 
 
 def questions_for(meeting: Meeting) -> list[Question]:
@@ -77,25 +77,18 @@ def record_contribution(
             raise RuleError(_l("Choose an age band from the list."), "age_band")
         if region_id is not None and db.session.get(Region, region_id) is None:
             raise RuleError(_l("Choose among the listed regions."), "region_id")
-    contribution = Contribution(
-        consultation_id=consultation.id,
-        question_id=question.id,
-        author_id=actor.id,
+    contribution = channels.submit_from_channel(
+        actor,
+        consultation,
+        question.id,
+        body,
         channel="meeting",
-        body=body,
-        created_at=now,
-        updated_at=now,
+        now=now,
         population_id=population_id,
         gender_form=gender_form,
         age_band=age_band,
         region_id=region_id,
     )
-    contribution.state = moderation.on_submit(
-        actor, contribution, consultation=consultation, previous_state=None, now=now
-    )
-    contribution.published_at = now if contribution.state == "published" else None
-    db.session.add(contribution)
-    db.session.flush()
     db.session.add(
         MeetingContribution(
             contribution_id=contribution.id,

@@ -7,13 +7,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from consult.accounts.models import User
+from consult.consultations import channels
 from consult.consultations.models import Contribution, Question
 from consult.core import audit
 from consult.core.errors import RuleError
 from consult.core.permissions import Role
 from consult.core.sanitize import clean_html, plain_text, text_to_html
 from consult.extensions import db
-from consult.moderation import services as moderation
 from consult.workshops import rules
 from consult.workshops.models import (
     Idea,
@@ -229,26 +229,18 @@ def set_phase(actor: User, workshop: Workshop, target: str, *, now: datetime) ->
 
 def _contribution(author: User, workshop: Workshop, body: str, profile: User | None, now):
     """A contribution of the workshop channel to the workshop's question, moderated as any."""
-    contribution = Contribution(
-        consultation_id=workshop.consultation_id,
-        question_id=workshop.question_id,
-        author_id=author.id,
+    return channels.submit_from_channel(
+        author,
+        workshop.consultation,
+        workshop.question_id,
+        body,
         channel="workshop",
-        body=body,
-        created_at=now,
-        updated_at=now,
+        now=now,
         population_id=profile.population_id if profile else None,
         gender_form=profile.gender_form if profile else "n",
         age_band=profile.age_band if profile else None,
         region_id=profile.region_id if profile else None,
     )
-    contribution.state = moderation.on_submit(
-        author, contribution, consultation=workshop.consultation, previous_state=None, now=now
-    )
-    contribution.published_at = now if contribution.state == "published" else None
-    db.session.add(contribution)
-    db.session.flush()
-    return contribution
 
 
 # --- writing ----------------------------------------------------------------------------------

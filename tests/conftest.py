@@ -320,6 +320,21 @@ def screenshot():
 
 
 @pytest.fixture
+def sign_in(live_server):
+    """Sign in through the real form, in whatever language the page is: `sign_in(page, user or
+    e-mail)`."""
+
+    def fill(page, who, password=PASSWORD):
+        page.goto(f"{live_server.url}/login")
+        page.locator("input[name=email]").fill(getattr(who, "email", who))
+        page.locator("input[name=password]").fill(password)
+        page.locator("main button[type=submit]").click()
+        page.wait_for_load_state()
+
+    return fill
+
+
+@pytest.fixture
 def sign_out():
     """Sign out as a person does: open the menu that holds the button, then press it."""
 

@@ -7,21 +7,14 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 
-def sign_in(page, base_url, email):
-    page.goto(f"{base_url}/login")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label("Mot de passe").fill("correct-horse-battery")
-    page.get_by_role("button", name="Se connecter").click()
-
-
 @pytest.mark.parametrize("width", [390, 1280], ids=["phone", "desktop"])
 def test_administrator_lands_on_administration_and_changes_a_setting(
-    live_server, page, screenshot, axe, make_user, make_consultation, width
+    sign_in, live_server, page, screenshot, axe, make_user, make_consultation, width
 ):
     admin = make_user(email="admin@example.org", roles=("administrator",))
     make_consultation()
     page.set_viewport_size({"width": width, "height": 900})
-    sign_in(page, live_server.url, admin.email)
+    sign_in(page, admin)
     # expect() waits for the page the sign-in redirects to (is_visible() would not).
     expect(page.get_by_role("heading", name="Administration", level=1)).to_be_visible()
     screenshot(page, f"admin-home-{width}")
@@ -41,9 +34,9 @@ def test_administrator_lands_on_administration_and_changes_a_setting(
     axe.check(page, "settings")
 
 
-def test_analyst_makes_a_token(live_server, page, screenshot, axe, make_user):
+def test_analyst_makes_a_token(sign_in, live_server, page, screenshot, axe, make_user):
     analyst = make_user(email="analyste@example.org", roles=("analyst",))
-    sign_in(page, live_server.url, analyst.email)
+    sign_in(page, analyst)
     page.goto(f"{live_server.url}/my/api-tokens")
     page.get_by_label("Nom").fill("Export R")
     page.get_by_label("Les consultations et leurs contributions publiées").check()

@@ -9,17 +9,14 @@ OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElemen
 
 @pytest.mark.parametrize("width", [390, 1280], ids=["phone", "desktop"])
 def test_analyst_goes_from_contributions_to_a_quoted_finding(
-    live_server, page, screenshot, scenario, make_user, width
+    sign_in, live_server, page, screenshot, scenario, make_user, width
 ):
     """Every analysis page works without JavaScript, fits the screen and has one h1."""
     analyst = make_user(roles=("analyst",), email="analyste@example.org")
     page.set_viewport_size({"width": width, "height": 900})
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{live_server.url}/login")
-    page.get_by_label("Adresse e-mail").fill(analyst.email)
-    page.get_by_label("Mot de passe").fill("correct-horse-battery")
-    page.get_by_role("button", name="Se connecter").click()
+    sign_in(page, analyst)
 
     if width < 900:  # phones: the navigation is folded into the Menu
         page.locator("summary", has_text="Menu").click()

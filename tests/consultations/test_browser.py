@@ -7,7 +7,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.mark.parametrize("width", [390, 1280], ids=["phone", "desktop"])
 def test_participant_answers_and_finds_the_answer(
-    live_server, page, screenshot, make_user, make_consultation, width
+    sign_in, live_server, page, screenshot, make_user, make_consultation, width
 ):
     make_consultation(
         questions=[
@@ -18,10 +18,7 @@ def test_participant_answers_and_finds_the_answer(
     user = make_user(email="claire@example.org")
     page.set_viewport_size({"width": width, "height": 900})
 
-    page.goto(f"{live_server.url}/login")
-    page.get_by_label("Adresse e-mail").fill(user.email)
-    page.get_by_label("Mot de passe").fill("correct-horse-battery")
-    page.get_by_role("button", name="Se connecter").click()
+    sign_in(page, user)
 
     page.get_by_role("link", name="Notre raison d'être", exact=True).first.click()
     question = page.locator("section.question").first
@@ -40,13 +37,12 @@ def test_participant_answers_and_finds_the_answer(
     screenshot(page, f"my-contributions-{width}")
 
 
-def test_an_empty_answer_is_refused_with_a_message(live_server, page, make_user, make_consultation):
+def test_an_empty_answer_is_refused_with_a_message(
+    sign_in, live_server, page, make_user, make_consultation
+):
     make_consultation()
     user = make_user()
-    page.goto(f"{live_server.url}/login")
-    page.get_by_label("Adresse e-mail").fill(user.email)
-    page.get_by_label("Mot de passe").fill("correct-horse-battery")
-    page.get_by_role("button", name="Se connecter").click()
+    sign_in(page, user)
     page.get_by_role("link", name="Notre raison d'être", exact=True).first.click()
     page.get_by_role("button", name="Enregistrer ma réponse").click()
     assert page.get_by_role("alert").filter(has_text="Votre réponse est vide").is_visible()

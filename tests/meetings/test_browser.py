@@ -11,17 +11,9 @@ from consult.meetings.models import MeetingQuestion
 pytestmark = pytest.mark.browser
 
 
-def _sign_in(page, base, user):
-    page.goto(f"{base}/login")
-    page.get_by_label("Adresse e-mail").fill(user.email)
-    page.get_by_label("Mot de passe").fill("correct-horse-battery")
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_load_state()
-
-
 @pytest.mark.parametrize("width", [390, 1280], ids=["phone", "desktop"])
 def test_a_member_registers_for_a_meeting(
-    live_server, page, screenshot, axe, sign_out, make_user, make_meeting, width
+    sign_in, live_server, page, screenshot, axe, sign_out, make_user, make_meeting, width
 ):
     meeting = make_meeting(
         title="Agora de Nantes — la santé en 2040", capacity=1, region="Pays de la Loire"
@@ -45,7 +37,7 @@ def test_a_member_registers_for_a_meeting(
     page.get_by_role("link", name="Agora de Nantes — la santé en 2040").click()
     assert page.get_by_role("link", name="Se connecter pour s’inscrire").is_visible()
 
-    _sign_in(page, live_server.url, first)
+    sign_in(page, first)
     page.goto(f"{live_server.url}/meetings/{meeting.id}")
     page.get_by_role("button", name="M’inscrire").click()
     assert page.get_by_role("alert").filter(has_text="Choisissez une réponse").is_visible()
@@ -59,7 +51,7 @@ def test_a_member_registers_for_a_meeting(
     assert page.get_by_role("link", name="Ajouter à mon agenda (.ics)").is_visible()
 
     sign_out(page)
-    _sign_in(page, live_server.url, second)
+    sign_in(page, second)
     page.goto(f"{live_server.url}/meetings/{meeting.id}")
     page.get_by_label("Non").check()
     page.get_by_role("button", name="M’inscrire sur la liste d’attente").click()
@@ -75,7 +67,7 @@ def test_a_member_registers_for_a_meeting(
 
 
 def test_organiser_pages_pass_axe(
-    live_server, page, screenshot, axe, make_user, make_meeting, make_consultation, now
+    sign_in, live_server, page, screenshot, axe, make_user, make_meeting, make_consultation, now
 ):
     consultation = make_consultation()
     organiser = make_user(roles=("organiser",))
@@ -106,7 +98,7 @@ def test_organiser_pages_pass_axe(
     )
     past.attendance_code = "K7PQ2M"
     db.session.commit()
-    _sign_in(page, live_server.url, organiser)
+    sign_in(page, organiser)
     for path, name in [
         ("/meetings/manage", "manage-index"),
         (f"/meetings/manage/{past.id}", "manage-meeting"),

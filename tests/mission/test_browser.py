@@ -125,7 +125,7 @@ def test_the_dashboard_prints_without_navigation(live_server, page, published, t
 
 
 def test_the_committee_validates_a_value_in_the_browser(
-    live_server, page, screenshot, axe, published, make_user, officer, now
+    sign_in, live_server, page, screenshot, axe, published, make_user, officer, now
 ):
     member = make_user(roles=("committee",), email="comite@example.org")
     value = values.save_value(
@@ -133,10 +133,7 @@ def test_the_committee_validates_a_value_in_the_browser(
     )
     values.transition(officer, value, "submit", now=now)
     db.session.commit()
-    page.goto(f"{live_server.url}/login")
-    page.get_by_label("Adresse e-mail").fill(member.email)
-    page.get_by_label("Mot de passe").fill("correct-horse-battery")
-    page.get_by_role("button", name="Se connecter").click()
+    sign_in(page, member)
     page.goto(f"{live_server.url}/mission/manage")
     page.get_by_role("heading", level=1, name="Suivi de la mission").wait_for()
     axe.check(page, "workspace")

@@ -6,7 +6,6 @@ alert at the end proves the dialog listener would have seen a script that ran.
 """
 
 import pytest
-from conftest import PASSWORD
 
 from consult.consultations import services as consultations
 from consult.extensions import db
@@ -17,15 +16,6 @@ from .hostile import HOSTILE_INPUTS
 from .samples import NIR_TEXT, PHONE_TEXT
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_in(page, base, user):
-    """Sign in through the real form."""
-    page.goto(f"{base}/login")
-    page.fill("input[name=email]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
 
 
 @pytest.fixture
@@ -46,7 +36,9 @@ def hostile_site(make_user, consultation_in, moderator, now):
     return question, items
 
 
-def test_no_payload_runs_in_chromium(browser, live_server, hostile_site, moderator, make_user, now):
+def test_no_payload_runs_in_chromium(
+    sign_in, browser, live_server, hostile_site, moderator, make_user, now
+):
     """Public pages, queue, item pages, author page: zero dialogs, zero page errors."""
     question, items = hostile_site
     # Hide one and reject one, so the moderator and author pages show reasons too.
@@ -71,14 +63,14 @@ def test_no_payload_runs_in_chromium(browser, live_server, hostile_site, moderat
     page.on("pageerror", lambda error: errors.append(str(error)))
     base = live_server.url
     try:
-        _sign_in(page, base, reader)
+        sign_in(page, reader)
         pages = (len(items) + 19) // 20
         for number in range(1, pages + 1):
             page.goto(f"{base}/questions/{question.id}/contributions?page={number}")
             page.wait_for_load_state("load")
         page.goto(f"{base}/moderation/flag/{items[5].id}")
         page.context.clear_cookies()
-        _sign_in(page, base, moderator)
+        sign_in(page, moderator)
         for number in (1, 2, 3):
             page.goto(f"{base}/moderation/?state=&page={number}")
             page.wait_for_load_state("load")
@@ -87,7 +79,7 @@ def test_no_payload_runs_in_chromium(browser, live_server, hostile_site, moderat
             page.wait_for_load_state("load")
         page.context.clear_cookies()
         author = items[0].author
-        _sign_in(page, base, author)
+        sign_in(page, author)
         page.goto(f"{base}/moderation/mine")
         page.wait_for_timeout(300)
         assert dialogs == [], dialogs
@@ -101,7 +93,16 @@ def test_no_payload_runs_in_chromium(browser, live_server, hostile_site, moderat
 
 @pytest.mark.parametrize("width", [390, 1280])
 def test_moderation_pages_look_right(
-    browser, live_server, screenshot, moderator, author, make_user, post_consultation, now, width
+    sign_in,
+    browser,
+    live_server,
+    screenshot,
+    moderator,
+    author,
+    make_user,
+    post_consultation,
+    now,
+    width,
 ):
     """Screenshots of the queue and an item at phone and desktop widths, without overflow."""
     question = post_consultation.questions[0]
@@ -113,7 +114,7 @@ def test_moderation_pages_look_right(
     context = browser.new_context(viewport={"width": width, "height": 900}, locale="fr-FR")
     page = context.new_page()
     try:
-        _sign_in(page, live_server.url, moderator)
+        sign_in(page, moderator)
         for name, url in (
             ("queue", "/moderation/"),
             ("item", f"/moderation/items/{first.id}"),
@@ -132,6 +133,7 @@ def test_moderation_pages_look_right(
 
 @pytest.mark.parametrize("width", [390, 1280])
 def test_participant_and_admin_pages_look_right(
+    sign_in,
     browser,
     live_server,
     screenshot,
@@ -172,7 +174,7 @@ def test_participant_and_admin_pages_look_right(
     try:
         for user, name, url in visits:
             page.context.clear_cookies()
-            _sign_in(page, live_server.url, user)
+            sign_in(page, user)
             page.goto(live_server.url + url)
             screenshot(page, f"moderation-{name}-{width}")
             overflow = page.evaluate(

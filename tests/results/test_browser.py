@@ -10,7 +10,6 @@ from consult.analysis import services as analysis
 from consult.extensions import db
 from consult.notifications import services as notifications
 from consult.results import services as results
-from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -57,14 +56,6 @@ def site(app, make_user, make_consultation, make_contribution, now):
     return closed, open_one
 
 
-def _sign_in(page, base, email):
-    page.goto(f"{base}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
-
-
 def _look(page, axe, screenshot, path, name):
     """Open a page, check it with axe, and keep a screenshot at phone and desktop widths."""
     for width in (390, 1280):
@@ -77,7 +68,7 @@ def _look(page, axe, screenshot, path, name):
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_new_pages_pass_axe_at_both_widths(
-    live_server, page, site, axe, screenshot, sign_out, lang
+    sign_in, live_server, page, site, axe, screenshot, sign_out, lang
 ):
     closed, open_one = site
     base = live_server.url
@@ -92,7 +83,7 @@ def test_new_pages_pass_axe_at_both_widths(
         ("/accessibility", "accessibility"),
     ):
         _look(page, axe, screenshot, f"{base}{path}", f"{name}-{suffix}")
-    _sign_in(page, base, "adherente@example.org")
+    sign_in(page, "adherente@example.org")
     for path, name in (
         ("/", "home"),
         (f"/results/{closed.id}", "results"),
@@ -112,6 +103,6 @@ def test_new_pages_pass_axe_at_both_widths(
     axe.check(page, "answer-all with errors")
     screenshot(page, f"rights-answer-all-errors-{suffix}")
     sign_out(page)
-    _sign_in(page, base, "orga@example.org")
+    sign_in(page, "orga@example.org")
     _look(page, axe, screenshot, f"{base}/organise/retention", f"retention-{suffix}")
     _look(page, axe, screenshot, f"{base}/results/{closed.id}", f"results-staff-{suffix}")

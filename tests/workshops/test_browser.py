@@ -7,16 +7,8 @@ from consult.extensions import db
 pytestmark = pytest.mark.browser
 
 
-def _sign_in(page, base, user):
-    page.goto(f"{base}/login")
-    page.get_by_label("Adresse e-mail").fill(user.email)
-    page.get_by_label("Mot de passe").fill("correct-horse-battery")
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_load_state()
-
-
 @pytest.mark.parametrize("width", [390, 1280], ids=["phone", "desktop"])
-def test_co_writing_a_story(browser, live_server, screenshot, axe, make_workshop, width):
+def test_co_writing_a_story(sign_in, browser, live_server, screenshot, axe, make_workshop, width):
     workshop = make_workshop(phase="write")
     story = workshop.groups[0].story
     first, second = workshop.authors[:2]
@@ -29,8 +21,8 @@ def test_co_writing_a_story(browser, live_server, screenshot, axe, make_workshop
     ]
     one, two = (c.new_page() for c in contexts)
     try:
-        _sign_in(one, base, first)
-        _sign_in(two, base, second)
+        sign_in(one, first)
+        sign_in(two, second)
         one.goto(edit_url)
         two.goto(edit_url)  # both start from the empty story
         axe.check(one, "edit")

@@ -61,6 +61,27 @@ def test_a_rolled_back_promotion_sends_no_email(app, make_user, make_meeting, no
     assert _statuses(meeting)[waiting.id] == ("waiting", None)
 
 
+def _resave(organiser, meeting, now, **changes):
+    """Save the meeting's settings again through the service, with `changes`."""
+    settings = {
+        name: getattr(meeting, name)
+        for name in (
+            "title",
+            "kind",
+            "format",
+            "agenda",
+            "place",
+            "region_id",
+            "starts_at",
+            "ends_at",
+            "capacity",
+        )
+    }
+    settings.update(online_url="", registration_opens_at=None, registration_closes_at=None)
+    settings["population_ids"] = list(meeting.population_ids)
+    return services.save_meeting(organiser, meeting, now=now, **{**settings, **changes})
+
+
 def test_more_seats_move_the_waiting_list_up(app, make_user, make_meeting, now):
     meeting = make_meeting(capacity=1)
     people = [make_user() for _ in range(3)]
@@ -68,45 +89,11 @@ def test_more_seats_move_the_waiting_list_up(app, make_user, make_meeting, now):
         registration.register(person, meeting, answers={}, now=now)
         db.session.commit()
     organiser = make_user(roles=("organiser",))
-    services.save_meeting(
-        organiser,
-        meeting,
-        title=meeting.title,
-        kind=meeting.kind,
-        format=meeting.format,
-        agenda=meeting.agenda,
-        place=meeting.place,
-        online_url="",
-        region_id=meeting.region_id,
-        starts_at=meeting.starts_at,
-        ends_at=meeting.ends_at,
-        capacity=3,
-        registration_opens_at=None,
-        registration_closes_at=None,
-        population_ids=list(meeting.population_ids),
-        now=now,
-    )
+    _resave(organiser, meeting, now, capacity=3)
     db.session.commit()
     assert sorted(s for s, _ in _statuses(meeting).values()) == ["confirmed"] * 3
     with pytest.raises(RuleError, match="ont déjà une place"):
-        services.save_meeting(
-            organiser,
-            meeting,
-            title=meeting.title,
-            kind=meeting.kind,
-            format=meeting.format,
-            agenda="",
-            place=meeting.place,
-            online_url="",
-            region_id=None,
-            starts_at=meeting.starts_at,
-            ends_at=meeting.ends_at,
-            capacity=2,
-            registration_opens_at=None,
-            registration_closes_at=None,
-            population_ids=list(meeting.population_ids),
-            now=now,
-        )
+        _resave(organiser, meeting, now, capacity=2)
 
 
 def test_registration_window_and_population(app, make_user, make_meeting, now):

@@ -11,12 +11,10 @@ on its own connection, without any Flask context.
 
 from __future__ import annotations
 
-import io
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import xlsxwriter
 from flask_babel import gettext as _
 from sqlalchemy import Engine, select
 
@@ -143,22 +141,7 @@ def xlsx_bytes(export: Export) -> bytes:
     Text is written as text: no formula, link or number is guessed from what a participant
     wrote, and every cell is neutralised as in the CSV file (consult.core.spreadsheet).
     """
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(
-        buffer,
-        {
-            "constant_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-        },
-    )
-    sheet = book.add_worksheet(_("Contributions")[:31])
-    sheet.write_row(0, 0, export.columns)
-    for number, row in enumerate(rows(export), start=1):
-        sheet.write_row(number, 0, [spreadsheet.safe_cell(cell) for cell in row])
-    book.close()
-    return buffer.getvalue()
+    return spreadsheet.xlsx_bytes(_("Contributions"), export.columns, rows(export))
 
 
 def export_name(consultation_id: int, extension: str) -> str:

@@ -11,7 +11,6 @@ import io
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-import xlsxwriter
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -51,24 +50,7 @@ def csv_text(columns: Sequence[str], rows: Iterable[Sequence]) -> str:
 
 def xlsx_bytes(sheet_name: str, columns: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     """An XLSX workbook with one sheet, a bold header and frozen first row."""
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(
-        buffer,
-        {
-            "constant_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-        },
-    )
-    sheet = book.add_worksheet(sheet_name[:31])
-    bold = book.add_format({"bold": True})
-    sheet.write_row(0, 0, columns, bold)
-    sheet.freeze_panes(1, 0)
-    for number, row in enumerate(rows, start=1):
-        sheet.write_row(number, 0, [_cell(c) for c in row])
-    book.close()
-    return buffer.getvalue()
+    return spreadsheet.xlsx_bytes(sheet_name, columns, rows, cell=_cell)
 
 
 def _figure(value: IndicatorValue | None) -> object:

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 from consult.analysis import services as analysis
-from consult.analysis.models import Finding
 from consult.extensions import db
 from consult.meetings import channel
 from consult.meetings.models import Registration
@@ -54,16 +53,9 @@ def test_synthesis_counts_filters_and_quotes_by_channel(
     assert [c.channel for c in in_meetings] == ["meeting"]
     assert [c.channel for c in online] == ["online"]
 
-    finding = Finding(
-        consultation_id=consultation.id,
-        title="Proximité",
-        body="",
-        position=0,
-        created_at=now,
-        updated_at=now,
+    finding = analysis.save_finding(
+        None, consultation, None, title="Proximité", text="", topic_ids=[], now=now
     )
-    db.session.add(finding)
-    db.session.flush()
     quote = analysis.add_quote(organiser, finding, said, max_length=None, now=now)
     text = analysis.quote_text(quote)
     assert "Élu, 60-80 ans" in text

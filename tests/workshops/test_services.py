@@ -138,7 +138,6 @@ def test_ideas_under_headings(app, make_workshop, now):
 
 def test_moderation_and_quotes_treat_workshop_texts_as_contributions(app, make_workshop, now):
     from consult.analysis import services as analysis
-    from consult.analysis.models import Finding
 
     workshop = make_workshop()
     workshop.consultation.moderation_mode = "pre"
@@ -160,16 +159,9 @@ def test_moderation_and_quotes_treat_workshop_texts_as_contributions(app, make_w
     assert services.stories(workshop, public=True) == []  # the story awaits moderation too
     story.contribution.state = "published"
     db.session.commit()
-    finding = Finding(
-        consultation_id=workshop.consultation_id,
-        title="Proximité",
-        body="",
-        position=0,
-        created_at=now,
-        updated_at=now,
+    finding = analysis.save_finding(
+        None, workshop.consultation, None, title="Proximité", text="", topic_ids=[], now=now
     )
-    db.session.add(finding)
-    db.session.flush()
     quote = analysis.add_quote(
         workshop.organiser, finding, story.contribution, max_length=40, now=now
     )

@@ -9,6 +9,7 @@ import pytest
 from consult.assembly import services as assembly_services
 from consult.extensions import db
 from consult.mission import indicators as building
+from consult.mission import proofs
 from tests.assembly.conftest import roll_csv
 
 
@@ -98,6 +99,23 @@ def make_indicator(adopted, officer, now):
         indicator = building.save_indicator(officer, state["engagement"], None, now=now, **spec)
         db.session.commit()
         return indicator
+
+    return make
+
+
+@pytest.fixture
+def make_proof(officer, now):
+    """Factory: a proof the officer puts forward with the given links (not decided yet)."""
+
+    def make(*, links, **changes):
+        settings = {
+            "now": now,
+            "title": "Bus santé",
+            "happened_on": date(2025, 3, 1),
+            "department": "Prévention",
+            **changes,
+        }
+        return proofs.save_proof(officer, None, links=links, **settings)
 
     return make
 

@@ -16,7 +16,7 @@ OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElemen
 
 
 @pytest.fixture
-def published(make_indicator, officer, member, now):
+def published(make_proof, make_indicator, officer, member, now):
     """Two years of validated values (one lower-is-better), a public proof, an opinion."""
     rate = make_indicator()
     emissions = make_indicator(
@@ -54,10 +54,7 @@ def published(make_indicator, officer, member, now):
             )
             values.transition(officer, value, "submit", now=now)
             values.transition(member, value, "validate", now=now)
-    proof = proofs.save_proof(
-        officer,
-        None,
-        now=now,
+    proof = make_proof(
         title="Bus santé dans les communes rurales",
         happened_on=date(2025, 5, 12),
         department="Prévention et santé",

@@ -201,17 +201,11 @@ def test_a_changed_source_makes_the_recomputation_a_correction(
     assert correction.correction_reason
 
 
-def test_a_proof_is_linked_decided_and_made_public(make_indicator, officer, member, now):
+def test_a_proof_is_linked_decided_and_made_public(
+    make_proof, make_indicator, officer, member, now
+):
     indicator = make_indicator()
-    proof = proofs.save_proof(
-        officer,
-        None,
-        now=now,
-        title="Bus santé",
-        happened_on=date(2025, 3, 1),
-        department="Prévention",
-        links=[f"i:{indicator.id}"],
-    )
+    proof = make_proof(links=[f"i:{indicator.id}"])
     with pytest.raises(RuleError):
         proofs.decide(officer, proof, now=now, status="retained", public=True)
     with pytest.raises(RuleError):
@@ -222,15 +216,7 @@ def test_a_proof_is_linked_decided_and_made_public(make_indicator, officer, memb
     assert total == 1 and found == [proof]
     assert proofs.listing(public_only=True, department="Autre")[1] == 0
     with pytest.raises(RuleError):
-        proofs.save_proof(
-            officer,
-            None,
-            now=now,
-            title="Sans lien",
-            happened_on=date(2025, 1, 1),
-            department="X",
-            links=[],
-        )
+        make_proof(title="Sans lien", happened_on=date(2025, 1, 1), department="X", links=[])
 
 
 def test_the_opinion_is_written_in_versions_and_published_once(member, officer, now):

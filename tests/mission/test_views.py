@@ -27,7 +27,7 @@ PEOPLE = ("organiser", "committee", "auditor")
 
 
 @pytest.fixture
-def mission(make_indicator, officer, member, now):
+def mission(make_proof, make_indicator, officer, member, now):
     """An indicator with a validated value at 31/12/2024 and a public proof."""
     indicator = make_indicator()
     value = values.save_value(
@@ -35,15 +35,7 @@ def mission(make_indicator, officer, member, now):
     )
     values.transition(officer, value, "submit", now=now)
     values.transition(member, value, "validate", now=now)
-    proof = proofs.save_proof(
-        officer,
-        None,
-        now=now,
-        title="Bus santé",
-        happened_on=date(2025, 3, 1),
-        department="Prévention",
-        links=[f"i:{indicator.id}"],
-    )
+    proof = make_proof(links=[f"i:{indicator.id}"])
     proofs.decide(member, proof, now=now, status="retained", public=True)
     db.session.commit()
     return {
@@ -189,12 +181,20 @@ def _upload(client, path, name, content):
     ],
 )
 def test_a_bad_attachment_is_refused_in_french_and_stores_nothing(
-    app, client, mission, officer, login, attachments_dir, table_counts, name, content, message
+    make_proof,
+    app,
+    client,
+    mission,
+    officer,
+    login,
+    attachments_dir,
+    table_counts,
+    name,
+    content,
+    message,
 ):
     app.config["MISSION_ATTACHMENT_MAX_BYTES"] = 2048
-    proof = proofs.save_proof(
-        officer,
-        None,
+    proof = make_proof(
         now=mission["value"].created_at,
         title="Nouvelle",
         happened_on=date(2025, 1, 1),

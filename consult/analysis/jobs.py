@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import logging
 
-from flask import has_app_context
-
 from consult.analysis.models import AnalysisJob
 from consult.core import jobs as core_jobs
 from consult.core.clock import utcnow
@@ -35,13 +33,7 @@ def submit(job: AnalysisJob) -> None:
 
 def run_queued(job_id: int) -> None:
     """Entry point of the RQ worker: run the job inside an application context."""
-    if has_app_context():
-        run(job_id, inline=False)
-        return
-    from consult import create_app
-
-    with create_app().app_context():
-        run(job_id, inline=False)
+    core_jobs.run_in_worker(run, job_id)
 
 
 def run(job_id: int, *, inline: bool) -> None:

@@ -7,7 +7,7 @@ must find that row when it starts, and a rolled-back row must never be queued).
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,18 @@ def uses_queue(inline_setting: str) -> bool:
     """Queue on Redis only when it is configured and ``inline_setting`` does not ask otherwise."""
     config = current_app.config
     return bool(config.get("REDIS_URL")) and not config.get(inline_setting, False)
+
+
+def run_in_worker(run, ident: int) -> None:
+    """What a worker's entry point does: ``run(ident, inline=False)`` inside an application
+    context (a fresh app's when the worker has none)."""
+    if has_app_context():
+        run(ident, inline=False)
+        return
+    from consult import create_app
+
+    with create_app().app_context():
+        run(ident, inline=False)
 
 
 def queue_after_commit(queue: str, function, *args) -> None:

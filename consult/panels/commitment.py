@@ -14,7 +14,6 @@ import logging
 import time
 from datetime import datetime, timedelta
 
-from flask import has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -109,13 +108,7 @@ def submit(job: PanelJob) -> None:
 
 def run_queued(job_id: int) -> None:
     """Entry point of the RQ worker: run the job inside an application context."""
-    if has_app_context():
-        run(job_id, inline=False)
-        return
-    from consult import create_app
-
-    with create_app().app_context():
-        run(job_id, inline=False)
+    core_jobs.run_in_worker(run, job_id)
 
 
 def _save(inline: bool) -> None:

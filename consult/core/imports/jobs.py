@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, has_app_context
+from flask import current_app
 from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 
+from consult.core import jobs as core_jobs
 from consult.core.clock import utcnow
 from consult.extensions import db
 
@@ -63,13 +64,7 @@ def _forget_after_rollback(session) -> None:
 
 def run_queued(batch_id: int) -> None:
     """Entry point of the RQ worker: run the batch inside an application context."""
-    if has_app_context():
-        run(batch_id, inline=False)
-        return
-    from consult import create_app
-
-    with create_app().app_context():
-        run(batch_id, inline=False)
+    core_jobs.run_in_worker(run, batch_id)
 
 
 def run(batch_id: int, *, inline: bool) -> None:

@@ -136,15 +136,20 @@ def delete_account():
 @role_required(Role.ORGANISER)
 def retention_settings():
     """Every consultation and panel project with how long its people's data are kept."""
+    return _retention_page(RetentionForm(), errors={})
+
+
+def _retention_page(form: RetentionForm, *, errors: dict, status: int = 200):
+    """The retention page, with a refused period's messages beside its line."""
     consultations, projects = retention.overview()
     return render_template(
         "privacy/retention.html",
         consultations=consultations,
         projects=projects,
         erase_on=rules.erase_on,
-        form=RetentionForm(),
-        errors={},
-    )
+        form=form,
+        errors=errors,
+    ), status
 
 
 @bp.post("/organise/retention/<kind>/<int:subject_id>")
@@ -174,12 +179,4 @@ def set_retention(kind, subject_id):
         else:
             flash(_("The retention period is saved."), "success")
             return redirect(url_for(".retention_settings", _anchor=f"{kind}-{subject_id}"))
-    consultations, projects = retention.overview()
-    return render_template(
-        "privacy/retention.html",
-        consultations=consultations,
-        projects=projects,
-        erase_on=rules.erase_on,
-        form=form,
-        errors={f"{kind}-{subject_id}": form.keep_days.errors},
-    ), 422
+    return _retention_page(form, errors={f"{kind}-{subject_id}": form.keep_days.errors}, status=422)

@@ -320,6 +320,26 @@ def screenshot():
 
 
 @pytest.fixture
+def rq_queue(app, monkeypatch):
+    """Redis configured and RQ replaced by a list of what would be queued: (queue, function,
+    arguments...). No Redis server is needed."""
+    import rq
+
+    queued = []
+
+    class Recorder:
+        def __init__(self, name, connection):
+            self.name = name
+
+        def enqueue(self, function, *args, **_options):
+            queued.append((self.name, function, *args))
+
+    monkeypatch.setattr(rq, "Queue", Recorder)
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")
+    return queued
+
+
+@pytest.fixture
 def sign_in(live_server):
     """Sign in through the real form, in whatever language the page is: `sign_in(page, user or
     e-mail)`."""

@@ -79,19 +79,8 @@ def test_consultations_details_and_participation(client, reader, scenario, make_
 
 
 def test_participation_answers_202_while_the_figures_are_computed(
-    app, client, reader, scenario, monkeypatch
+    app, client, reader, scenario, rq_queue
 ):
     """With a background worker, the first call says the figures are on their way."""
-    import rq
-
-    class FakeQueue:
-        def __init__(self, name, connection):
-            pass
-
-        def enqueue(self, function, job_id, **options):
-            pass
-
-    monkeypatch.setattr(rq, "Queue", FakeQueue)
-    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")
     response = client.get(f"/api/v1/consultations/{scenario.consultation.id}/participation")
     assert response.status_code == 202 and response.json["status"] == "computing"

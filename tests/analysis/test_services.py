@@ -110,28 +110,15 @@ def test_a_failing_job_is_reported_and_undone(scenario, now, monkeypatch):
     assert db.session.scalar(select(func.count()).select_from(Topic)) == 0
 
 
-def test_jobs_are_queued_after_commit_when_redis_is_configured(app, scenario, now, monkeypatch):
+def test_jobs_are_queued_after_commit_when_redis_is_configured(app, scenario, now, rq_queue):
     """With REDIS_URL, the job waits for the commit and goes to RQ; a rollback forgets it."""
-    queued = []
-
-    class FakeQueue:
-        def __init__(self, name, connection):
-            self.name = name
-
-        def enqueue(self, function, job_id, **options):
-            queued.append((self.name, function, job_id))
-
-    import rq
-
-    monkeypatch.setattr(rq, "Queue", FakeQueue)
-    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")
     job = services.start_job(
         None, "words", scenario.consultation, now=now, question=scenario.words_question
     )
     jobs.submit(job)
-    assert queued == [] and job.status == "queued"
+    assert rq_queue == [] and job.status == "queued"
     db.session.commit()
-    assert queued == [("analysis", jobs.run_queued, job.id)]
+    assert rq_queue == [("analysis", jobs.run_queued, job.id)]
     # the worker's side: runs it with commits as it goes
     jobs.run_queued(job.id)
     assert db.session.get(AnalysisJob, job.id).status == "done"
@@ -141,7 +128,7 @@ def test_jobs_are_queued_after_commit_when_redis_is_configured(app, scenario, no
     jobs.submit(second)
     db.session.rollback()
     db.session.commit()
-    assert len(queued) == 1
+    assert len(rq_queue) == 1
 
 
 # --- themes -----------------------------------------------------------------------------------
@@ -412,19 +399,8 @@ def test_participation_snapshot_is_computed_once_then_reused(
     assert fresh.by_age[0].value == "30-40 ans"
 
 
-def test_participation_snapshot_waits_for_the_worker(app, scenario, now, monkeypatch):
+def test_participation_snapshot_waits_for_the_worker(app, scenario, now, rq_queue):
     """With Redis, the first visit queues the computation and shows no figures yet."""
-    import rq
-
-    class FakeQueue:
-        def __init__(self, name, connection):
-            pass
-
-        def enqueue(self, function, job_id, **options):
-            pass
-
-    monkeypatch.setattr(rq, "Queue", FakeQueue)
-    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")
     report, computed, refreshing = services.participation_snapshot(
         None, scenario.consultation, now=now
     )

@@ -24,27 +24,10 @@ def ready(make_project, add_volunteers):
     return project
 
 
-class FakeQueue:
-    """Stands for RQ: records what would be queued."""
-
-    queued: list = []
-
-    def __init__(self, name, connection):
-        self.name = name
-
-    def enqueue(self, function, job_id, **options):
-        FakeQueue.queued.append((self.name, function, job_id))
-
-
 @pytest.fixture
-def with_queue(app, monkeypatch):
-    """REDIS_URL set, RQ replaced by FakeQueue."""
-    import rq
-
-    FakeQueue.queued = []
-    monkeypatch.setattr(rq, "Queue", FakeQueue)
-    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")
-    return FakeQueue.queued
+def with_queue(rq_queue):
+    """REDIS_URL set, RQ replaced by a list of what it would queue."""
+    return rq_queue
 
 
 def count(model) -> int:

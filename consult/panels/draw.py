@@ -11,8 +11,17 @@ Two facts keep this fast and exact with an open-source solver (HiGHS via ``highs
   computed over *how many* people of each type sit in each panel, and the people of a type are then
   chosen uniformly at random: each gets exactly the type's probability.
 * Column generation (Flanigan et al., appendix): a linear program over a growing portfolio of
-  feasible panel sets, priced by an integer program that finds the panel set with the best dual
-  weight. LEXIMIN repeats it, fixing at each round the types whose probability cannot rise.
+  feasible panel sets, priced by finding a panel set with a better dual weight. LEXIMIN repeats
+  it, fixing at each round the types whose probability cannot rise.
+
+Pricing is where the time goes, so it comes in tiers, cheapest first. Any panel set that beats
+the current price improves the lottery, so a fast one is tried first: each panel in turn from
+its one-panel linear relaxation, rounded and improved by exchanges in numpy (no integer
+program). Only when it finds nothing do exact programs run, and the last one, over the whole
+panel set, is what proves that nothing better is left (its linear relaxation's bound often
+suffices; otherwise it starts from the portfolio's best panel set and stops as soon as its
+bound is within the price). The lottery LP keeps one row per type and gains a column per panel
+set, so it restarts warm with a small basis.
 
 Everything here is pure and deterministic: HiGHS is run single-threaded on inputs built in sorted
 order, lottery weights are rounded to integers, and the random stream is SHA-256 of the commitment
@@ -225,6 +234,102 @@ def _pass_model(h, cost, lower, upper, rows, row_lower, row_upper, maximise, int
 # --------------------------------------------------------------------------- the pricing model
 
 
+class _Seats:
+    """One panel's seats and quotas over the types, for the fast pricing (numpy, no solver).
+
+    ``group[f, t]`` is the group (feature and value) of type ``t`` for feature ``f``;
+    ``low[g]``/``high[g]`` bound how many of the panel's seats go to group ``g``.
+    """
+
+    def __init__(self, problem: _Problem, panel: PanelSpec):
+        self.size = panel.size
+        self.group, self.starts = problem.group, problem.group_starts
+        n_groups = len(problem.groups)
+        self.low = np.zeros(n_groups, dtype=np.int64)
+        self.high = np.full(n_groups, panel.size, dtype=np.int64)
+        for quota in panel.quotas:
+            g = problem.groups.get((quota.feature, quota.value))
+            if g is not None:  # nobody has this value: only a minimum of 0 can hold
+                self.low[g], self.high[g] = quota.minimum, min(quota.maximum, panel.size)
+
+    def round(self, relaxed, weights, available) -> np.ndarray | None:
+        """A good panel near a solution of the linear relaxation (None if none was found).
+
+        The whole people of the relaxed solution are kept and the seats left go to its
+        fractional types first (:meth:`_fill`); exchanges of one person for another then meet
+        the minimums and raise the weight (:meth:`_exchange`). The result is a local optimum,
+        most often the best panel: the exact programs prove that no better panel set is left.
+        """
+        relaxed = np.asarray(relaxed)
+        whole = np.clip(np.floor(relaxed + 1e-9).astype(np.int64), 0, available)
+        if whole.sum() > self.size:
+            return None
+        top = max(float(weights.max(initial=0.0)), 1e-300)
+        panel = self._fill(relaxed - whole + 1e-3 * weights / top, available, whole)
+        return None if panel is None else self._exchange(panel, weights, available)
+
+    def _counts(self, panel: np.ndarray) -> np.ndarray:
+        """Seats taken in each group."""
+        return np.bincount(
+            self.group.ravel(), weights=np.tile(panel, len(self.group)), minlength=len(self.low)
+        ).astype(np.int64)
+
+    def _fill(self, preference, available, start):
+        """Fill the seats left one at a time, by preference, within the maximums.
+
+        A type is preferred when every feature's missing minimums stay within the seats left
+        once it is seated; when no type is, the minimums are left to :meth:`_exchange`. None
+        when the maximums (or the people available) leave a seat that nobody may take.
+        """
+        panel = start.copy()
+        taken = self._counts(panel)
+        for left in range(self.size - int(panel.sum()), 0, -1):
+            ok = (panel < available) & (taken < self.high)[self.group].all(axis=0)
+            if not ok.any():
+                return None
+            if len(self.starts):
+                short = np.maximum(self.low - taken, 0)
+                after = np.add.reduceat(short, self.starts)[:, None] - (short[self.group] > 0)
+                reachable = ok & (after <= left - 1).all(axis=0)
+                if reachable.any():
+                    ok = reachable
+            t = int(np.argmax(np.where(ok, preference, -np.inf)))
+            panel[t] += 1
+            taken[self.group[:, t]] += 1
+        return panel
+
+    def _exchange(self, panel, weights, available):
+        """Exchange one seated person for one of another type, best move first, until no move
+        helps: first the moves that meet more minimums, then those that raise the weight
+        (never missing a minimum met). None if some minimum is still missed at the end."""
+        taken = self._counts(panel)
+        n = len(weights)
+        while True:
+            seated = np.flatnonzero(panel)
+            groups = self.group[:, seated]  # features x seated
+            differ = groups[:, :, None] != self.group[:, None, :]  # features x seated x types
+            ok = ~(differ & ~(taken < self.high)[self.group][:, None, :]).any(axis=0)
+            ok &= (panel < available)[None, :]
+            # minimums missed after the move, relative to now
+            lost = (taken <= self.low)[groups][:, :, None] & differ
+            met = (taken < self.low)[self.group][:, None, :] & differ
+            missed = lost.sum(axis=0) - met.sum(axis=0)
+            gain = np.where(ok, weights[None, :] - weights[seated][:, None], -np.inf)
+            fewest = int(missed[ok].min()) if ok.any() else 0
+            if fewest < 0:
+                gain = np.where(missed == fewest, gain, -np.inf)
+            else:
+                gain = np.where(missed == 0, gain, -np.inf)
+                if not gain.max() > 1e-12:
+                    return None if (taken < self.low).any() else panel
+            i, b = divmod(int(np.argmax(gain)), n)
+            a = seated[i]
+            panel[a] -= 1
+            panel[b] += 1
+            taken[self.group[:, a]] -= 1
+            taken[self.group[:, b]] += 1
+
+
 class _Problem:
     """Types, their members and the integer program whose solutions are valid panel sets."""
 
@@ -237,6 +342,24 @@ class _Problem:
         self.types = tuple(sorted(by_type))
         self.members = tuple(tuple(sorted(by_type[t])) for t in self.types)
         self.counts = [len(m) for m in self.members]
+        self.count_array = np.asarray(self.counts, dtype=np.int64)
+        # the value of each quoted feature of each type, numbered across features (one group per
+        # feature and value, each feature's groups in a row): what the fast pricing counts
+        values = [sorted({t[f] for t in self.types}) for f in range(len(self.features))]
+        self.group_starts = np.cumsum([0] + [len(v) for v in values])[:-1].astype(np.int64)
+        self.groups = {
+            (feature, value): int(start) + i
+            for feature, start, vals in zip(self.features, self.group_starts, values, strict=True)
+            for i, value in enumerate(vals)
+        }
+        self.group = np.array(
+            [
+                [self.groups[feature, t[f]] for t in self.types]
+                for f, feature in enumerate(self.features)
+            ],
+            dtype=np.int64,
+        ).reshape(len(self.features), len(self.types))
+        self._seats: dict[tuple, _Seats] = {}
         # bound rows: (panel index, quota, sense) -> row index, filled by _build
         self.bound_rows: list[tuple[int, object, str, int]] = []
         # each integer program with its linear relaxation, by id of the integer one
@@ -342,6 +465,60 @@ class _Problem:
             raise RuntimeError(f"HiGHS stopped with status {h.modelStatusToString(status)}")
         return self._column(h.getSolution().col_value)
 
+    def improving(self, h: highspy.Highs, prices: Sequence[float], target: float, start):
+        """A panel set worth more than ``target`` at these prices, or None when none is.
+
+        Exact, and cheaper than :meth:`solve` when no such panel set exists: the linear
+        relaxation's bound may already prove it, and the integer program starts from ``start``
+        (the portfolio's best panel set) and stops once its bound is within ``target``.
+        """
+        T, P = self.n_types, len(self.panels)
+        costs = np.asarray(list(prices) * P, dtype=float)
+        index = np.arange(T * P, dtype=np.int32)
+        relaxation = self._twins[id(h)][1]
+        relaxation.changeColsCost(T * P, index, costs)
+        relaxation.run()
+        status = relaxation.getModelStatus()
+        if status == highspy.HighsModelStatus.kInfeasible:
+            return None
+        if status == highspy.HighsModelStatus.kOptimal:
+            if relaxation.getInfo().objective_function_value <= target:
+                return None  # the relaxation bounds every panel set's value
+            values = relaxation.getSolution().col_value
+            if all(abs(v - round(v)) < 1e-9 for v in values):
+                return self._column(values)
+        h.changeColsCost(T * P, index, costs)
+        ordered = self._symmetric_order(start)
+        value = sum(_price(prices, panel) for panel in ordered)
+        h.setSolution(T * P, index, np.asarray([n for panel in ordered for n in panel], float))
+        h.setOptionValue("mip_rel_gap", 0.0)
+        h.setOptionValue("mip_abs_gap", max(target - value, 1e-12))
+        try:
+            h.run()
+        finally:
+            h.setOptionValue("mip_rel_gap", 1e-9)
+            h.setOptionValue("mip_abs_gap", 1e-12)
+        status = h.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(f"HiGHS stopped with status {h.modelStatusToString(status)}")
+        found = self._column(h.getSolution().col_value)
+        if _price(prices, self.totals(found)) > target:
+            return found
+        if h.getInfo().mip_dual_bound <= target:
+            return None  # proved: no panel set is worth more than the target
+        return self.solve(h, prices)  # the incumbent improved but not enough: solve exactly
+
+    def _symmetric_order(self, column):
+        """A column's panels reordered to meet the symmetry rows of :meth:`build`."""
+        column, T = list(column), self.n_types
+        key = lambda panel: sum((t + 1) * panel[t] for t in range(T))  # noqa: E731
+        start = 0
+        for p in range(1, len(column) + 1):
+            if p == len(column) or not _same_spec(self.panels[p - 1], self.panels[p]):
+                column[start:p] = sorted(column[start:p], key=key, reverse=True)
+                start = p
+        return column
+
     def _column(self, values):
         """A solution as a column: per panel, the number of people of each type."""
         T, P = self.n_types, len(self.panels)
@@ -372,6 +549,49 @@ class _Problem:
         sub.set_upper_bounds(h, [float(min(c // k, first.size)) for c in self.counts])
         found = sub.solve(h, type_weights)
         return None if found is None else found * k
+
+    def seats(self, panel: PanelSpec) -> _Seats:
+        """The fast pricing's view of a panel (one per distinct seats and quotas)."""
+        key = (panel.size, tuple(sorted(panel.quotas, key=_quota_key)))
+        if key not in self._seats:
+            self._seats[key] = _Seats(self, panel)
+        return self._seats[key]
+
+    def solve_fast(self, type_weights: Sequence[float]):
+        """A good panel set fast: the panels one after another, each rounded from the linear
+        relaxation among the people left (:meth:`_Seats.round`); None if that gets stuck."""
+        weights = np.asarray(type_weights, dtype=float)
+        left = self.count_array.copy()
+        column = []
+        best: dict[int, np.ndarray] = {}
+        for panel in self.panels:
+            seats = self.seats(panel)
+            found = best.get(id(seats))
+            if found is None or (found > left).any():
+                available = np.minimum(left, panel.size)
+                relaxed = self._relaxed(panel, weights, available)
+                if relaxed is None:
+                    return None
+                found = seats.round(relaxed, weights, available)
+                if found is None:
+                    return None
+                best[id(seats)] = found
+            column.append(tuple(int(n) for n in found))
+            left = left - found
+        return tuple(column)
+
+    def _relaxed(self, panel: PanelSpec, weights: np.ndarray, available: np.ndarray):
+        """The linear relaxation's best panel for the weights within ``available`` (or None)."""
+        sub, h = self._single_model(panel)
+        relaxation = sub._twins[id(h)][1]
+        n = len(weights)
+        index = np.arange(n, dtype=np.int32)
+        relaxation.changeColsBounds(n, index, np.zeros(n), available.astype(float))
+        relaxation.changeColsCost(n, index, weights)
+        relaxation.run()
+        if relaxation.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        return np.asarray(relaxation.getSolution().col_value)
 
     def solve_greedy(self, type_weights: Sequence[float]):
         """A good panel set fast: the best panels one after another (None if that gets stuck).
@@ -474,51 +694,54 @@ def infeasibilities(
 # --------------------------------------------------------------------------- the lottery
 
 
-class _Dual:
-    """The dual of "maximise the smallest unfixed probability", kept warm between rounds.
+class _Master:
+    """The lottery LP over the portfolio, "maximise the smallest unfixed probability", kept warm.
 
-    Variables: one weight y_t >= 0 per type, then yhat (free). Minimise
-    yhat - sum_{fixed} p_t y_t subject to sum_t a_t(P) y_t <= yhat for each panel set P in the
-    portfolio and sum_{unfixed} y_t = 1, where a_t(P) is a type-t volunteer's chance in P.
-    Rows are added as columns enter the portfolio, so HiGHS restarts from the last basis.
+    Variables: z (free), then one weight per panel set P of the portfolio. Maximise z subject to
+    sum_P w_P = 1, and for each type t, sum_P a_t(P) w_P >= z while t is unfixed, >= p_t once
+    its probability p_t is fixed, where a_t(P) is a type-t volunteer's chance in P. Its duals
+    are the prices of column generation: y_t >= 0 per type (summing to 1 over the unfixed
+    ones) and yhat for sum_P w_P = 1, the price that a new panel set must beat.
+
+    Panel sets enter as columns, so the basis keeps its T + 1 rows whatever the portfolio's
+    size, and each round restarts from the last basis (a fixed type's row stays satisfied).
     """
 
     def __init__(self, problem: _Problem):
         self.problem = problem
         T = problem.n_types
         self.h = _highs()
-        _pass_model(
-            self.h,
-            [0.0] * T + [1.0],
-            [0.0] * T + [-INF],
-            [INF] * (T + 1),
-            [(list(range(T)), [1.0] * T)],
-            [1.0],
-            [1.0],
-            False,
-            False,
-        )
+        self.h.setOptionValue("presolve", "off")
+        # a new column keeps the basis primal feasible: the primal simplex goes on from there
+        self.h.setOptionValue("simplex_strategy", 4)
+        rows = [([0], [-1.0]) for _ in range(T)] + [([], [])]
+        lower, upper = [0.0] * T + [1.0], [INF] * T + [1.0]
+        _pass_model(self.h, [1.0], [-INF], [INF], rows, lower, upper, True, False)
 
     def add(self, totals: Sequence[int]) -> None:
-        """A new panel set in the portfolio: one more dual constraint."""
+        """A new panel set in the portfolio: one more column."""
         T, counts = self.problem.n_types, self.problem.counts
         idx = [t for t in range(T) if totals[t]] + [T]
-        val = [totals[t] / counts[t] for t in range(T) if totals[t]] + [-1.0]
-        self.h.addRow(-INF, 0.0, len(idx), np.asarray(idx, dtype=np.int32), np.asarray(val))
+        val = [totals[t] / counts[t] for t in range(T) if totals[t]] + [1.0]
+        self.h.addCol(0.0, 0.0, INF, len(idx), np.asarray(idx, dtype=np.int32), np.asarray(val))
 
     def fix(self, t: int, level: float) -> None:
-        """Type t's probability is fixed: it leaves the normalisation and enters the objective."""
-        self.h.changeCoeff(0, t, 0.0)
-        self.h.changeColCost(t, -(level - EPS))
+        """Type t's probability is fixed: its row no longer follows z but keeps the level."""
+        self.h.changeCoeff(t, 0, 0.0)
+        self.h.changeRowBounds(t, level - EPS, INF)
 
     def solve(self):
-        """Dual weights, yhat and the objective value (the best achievable smallest level)."""
+        """Prices y per type, yhat and the objective value (the best achievable smallest level)."""
         self.h.run()
         if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            raise RuntimeError("the dual of the lottery LP did not solve")
-        values = list(self.h.getSolution().col_value)
+            raise RuntimeError("the lottery LP did not solve")
+        duals = np.asarray(self.h.getSolution().row_dual)
         T = self.problem.n_types
-        return values[:T], values[T], self.h.getInfo().objective_function_value
+        # HiGHS's duals of a maximisation: non-positive on the >= rows (the prices are their
+        # opposites), and on the equality the price a panel set must beat (a column's reduced
+        # cost is -(sum_t dual_t a_t(P) + dual_T) <= 0 at the optimum)
+        y = np.maximum(-duals[:T], 0.0)
+        return list(y), float(duals[T]), self.h.getInfo().objective_function_value
 
 
 def _final_distribution(problem: _Problem, portfolio, fixed: dict[int, float]) -> list[float]:
@@ -549,12 +772,16 @@ def _price(prices: Sequence[float], totals: Sequence[int]) -> float:
 WARM_SHARE, FINAL_SHARE = 0.05, 0.05
 
 
+#: Where the time goes, in the order of the computation (the benchmark prints them).
+PARTS = ("warm_start", "dual", "pricing_fast", "pricing_heuristic", "pricing_exact", "final")
+
+
 class _Clock:
     """Seconds spent in each part of the computation, for the benchmark and the job's page."""
 
     def __init__(self, stats: dict | None):
         self.stats = stats if stats is not None else {}
-        for name in ("warm_start", "dual", "pricing_heuristic", "pricing_exact", "final"):
+        for name in PARTS:
             self.stats.setdefault(f"{name}_seconds", 0.0)
 
     def timed(self, name: str, call, *args):
@@ -618,11 +845,20 @@ def compute_lottery(
     clock.stats["warm_start_seconds"] += time.perf_counter() - warm_start
     report(WARM_SHARE, "rounds")
 
-    dual = _Dual(problem)
+    dual = _Master(problem)
     for totals in portfolio:
         dual.add(totals)
-    tiers = [("pricing_heuristic", problem.solve_greedy)] if len(problem.panels) > 1 else []
-    tiers.append(("pricing_exact", lambda prices: problem.solve(h, prices)))
+    tiers = [("pricing_fast", problem.solve_fast)]
+    if len(problem.panels) > 1:
+        tiers.append(("pricing_heuristic", problem.solve_greedy))
+    columns: list[tuple] = list(portfolio.values())
+    totals_matrix = np.asarray(list(portfolio), dtype=float)
+
+    def exact(prices, target):
+        best = int(np.argmax(totals_matrix @ np.asarray(prices)))
+        return problem.improving(h, prices, target, columns[best])
+
+    tiers.append(("pricing_exact", exact))
     fixed: dict[int, float] = {}
     rounds = 0
     while len(fixed) < T:
@@ -633,14 +869,20 @@ def compute_lottery(
             raise RuntimeError("column generation did not converge")
         improved = False
         for name, tier in tiers:  # cheap heuristics first; the exact program proves optimality
-            column = clock.timed(name, tier, prices)
+            if name == "pricing_exact":
+                column = clock.timed(name, tier, prices, yhat + EPS)
+            else:
+                column = clock.timed(name, tier, prices)
             if column is None:
                 continue
             totals = problem.totals(column)
             if _price(prices, totals) > yhat + EPS and totals not in portfolio:
                 portfolio[totals] = column
+                columns.append(column)
+                totals_matrix = np.vstack([totals_matrix, np.asarray(totals, dtype=float)])
                 dual.add(totals)
                 improved = True
+                clock.stats[f"{name}_columns"] = clock.stats.get(f"{name}_columns", 0) + 1
                 break
         if improved:
             continue

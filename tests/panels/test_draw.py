@@ -331,3 +331,49 @@ def test_every_returned_panel_meets_its_quotas(instance, method, seed):
     assert float(sum(probabilities.values())) == pytest.approx(
         sum(p.size for p in panels), abs=1e-6
     )
+
+
+# ---------------------------------------------------------------- pricing
+
+
+def test_fast_pricing_builds_panel_sets_that_meet_the_quotas_and_never_beats_the_exact_one():
+    import numpy as np
+
+    from consult.panels.draw import _Problem
+
+    pool = [
+        vol(f"v{i:03d}", g="fm"[i % 2], a="yom"[i % 3], r="NSEW"[(i * 7) % 4]) for i in range(60)
+    ]
+    quotas = (
+        Quota("g", "f", 2, 3),
+        Quota("a", "o", 1, 2),
+        Quota("a", "y", 1, 2),
+        Quota("r", "N", 1, 2),
+        Quota("r", "S", 0, 1),
+    )
+    panels = [PanelSpec(n, 5, quotas) for n in ("A", "B", "C")]
+    problem = _Problem(pool, panels)
+    h = problem.build(symmetry=True)
+    rng = np.random.default_rng(7)
+    for _ in range(15):
+        prices = list(rng.random(problem.n_types) ** 3)
+        column = problem.solve_fast(prices)
+        assert column is not None
+        totals = problem.totals(column)
+        assert all(n <= c for n, c in zip(totals, problem.counts, strict=True))
+        for spec, counts in zip(panels, column, strict=True):
+            members = [
+                vol(f"{t}-{i}", **dict(zip(problem.features, problem.types[t], strict=True)))
+                for t, n in enumerate(counts)
+                for i in range(n)
+            ]
+            assert len(members) == spec.size and panel_meets_quotas(members, spec) == []
+        best = problem.totals(problem.solve(h, prices))
+        value = sum(p * n for p, n in zip(prices, totals, strict=True))
+        assert value <= sum(p * n for p, n in zip(prices, best, strict=True)) + 1e-9
+        # the exact search finds nothing above the optimum, and finds it from any start
+        optimum = sum(p * n for p, n in zip(prices, best, strict=True))
+        assert problem.improving(h, prices, optimum + 1e-7, column) is None
+        if optimum > value + 1e-7:  # the fast one fell short: the exact search beats it
+            found = problem.improving(h, prices, value + 1e-7, column)
+            assert sum(p * n for p, n in zip(prices, problem.totals(found), strict=True)) > value

@@ -174,6 +174,7 @@ def sign_in(port: int, people: int, clients: int) -> dict[int, Browser]:
             if status != 302:
                 raise SystemExit(f"sign-in failed for d{n}: {status}")
             browser.request("GET", "/")  # a page with the form's CSRF token
+            browser.signed_in_cookie = browser.cookie
             with lock:
                 browsers[n] = browser
 
@@ -308,10 +309,18 @@ def main() -> None:
         def send_ceiling(index, _i):
             return ceilings[index].request("POST", "/ceiling", {})[0]
 
+        def post(browser, path, form):
+            # The browser then follows the redirect, whose page takes the flashed message (or
+            # the receipt) out of the session: the next POST carries the signed-in cookie again,
+            # not one that grows with every message never shown.
+            status = browser.request("POST", path, form)[0]
+            browser.cookie = browser.signed_in_cookie
+            return status
+
         def send_answer(_index, i):
             browser = browsers[people[i % len(people)]]
             form = {"csrf_token": browser.token, "answer": f"Réponse {i}"}
-            return browser.request("POST", f"/questions/{plan['question']}/answer", form)[0]
+            return post(browser, f"/questions/{plan['question']}/answer", form)
 
         def send_cast(_index, i):
             n = people[i % len(people)]
@@ -322,7 +331,7 @@ def main() -> None:
                 "choice": choices[i % 4],
             }
             path = f"/assemblies/{plan['assembly']}/resolutions/{plan['resolution']}/vote"
-            return browser.request("POST", path, form)[0]
+            return post(browser, path, form)
 
         senders = {"ceiling": send_ceiling, "answer": send_answer, "cast": send_cast}
         for round_ in range(args.rounds):

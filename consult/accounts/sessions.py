@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from consult.accounts.models import SignInSession, User
 from consult.core import audit
@@ -40,29 +41,44 @@ def start(user: User, *, now: datetime, remember: bool = False, user_agent: str 
     return token
 
 
-def _lifetime(row: SignInSession) -> timedelta:
+def _lifetime(remember: bool) -> timedelta:
     """How long a session may stay unused: the remember-me duration, or SESSION_IDLE_HOURS."""
-    if row.remember:
+    if remember:
         return current_app.config["REMEMBER_COOKIE_DURATION"]
     return timedelta(hours=current_app.config["SESSION_IDLE_HOURS"])
 
 
 def load(user_id: int, token: str, *, now: datetime) -> User | None:
-    """The person a cookie signs in, when its session is active and not expired."""
+    """The person a cookie signs in, when its session is active and not expired.
+
+    One query per request: the session's row, its person, their population, region and roles
+    together (nothing is loaded again later in the request, nor after its commit).
+    """
     if not token:
         return None
-    row = db.session.scalar(
-        select(SignInSession).where(
-            SignInSession.token_hash == _hash(token),
-            SignInSession.user_id == user_id,
-            SignInSession.ended_at.is_(None),
+    found = (
+        db.session.execute(
+            select(SignInSession.id, SignInSession.remember, SignInSession.last_seen_at, User)
+            .join(User, User.id == SignInSession.user_id)
+            .where(
+                SignInSession.token_hash == _hash(token),
+                SignInSession.user_id == user_id,
+                SignInSession.ended_at.is_(None),
+            )
+            .options(joinedload(User.roles))
         )
+        .unique()
+        .first()
     )
-    if row is None or row.last_seen_at + _lifetime(row) < now:
+    if found is None:
         return None
-    if now - row.last_seen_at > SEEN_EVERY:
-        row.last_seen_at = now
-    user = row.user
+    session_id, remember, last_seen_at, user = found
+    if last_seen_at + _lifetime(remember) < now:
+        return None
+    if now - last_seen_at > SEEN_EVERY:
+        db.session.execute(
+            update(SignInSession).where(SignInSession.id == session_id).values(last_seen_at=now)
+        )
     user.session_token = token
     return user
 
@@ -83,7 +99,7 @@ def active(user: User, *, now: datetime) -> list[SignInSession]:
         .where(SignInSession.user_id == user.id, SignInSession.ended_at.is_(None))
         .order_by(SignInSession.last_seen_at.desc(), SignInSession.id.desc())
     )
-    return [row for row in rows if row.last_seen_at + _lifetime(row) >= now]
+    return [row for row in rows if row.last_seen_at + _lifetime(row.remember) >= now]
 
 
 def end(user: User, session_id: int, *, now: datetime) -> bool:

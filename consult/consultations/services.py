@@ -7,7 +7,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from consult.accounts.models import Population, User
 from consult.consultations import rules
@@ -26,6 +26,7 @@ from consult.core.errors import RuleError
 from consult.core.permissions import Role
 from consult.extensions import db
 from consult.moderation import services as moderation
+from consult.moderation.models import ModerationStatus
 
 
 def phase_of(consultation: Consultation, now: datetime) -> str:
@@ -275,6 +276,15 @@ def own_answers(user: User, consultation: Consultation) -> dict[int, Contributio
     return {c.question_id: c for c in found}
 
 
+def question_to_answer(question_id: int) -> Question | None:
+    """A question with its consultation and the populations invited, in one query."""
+    return db.session.get(
+        Question,
+        question_id,
+        options=[joinedload(Question.consultation).joinedload(Consultation.populations)],
+    )
+
+
 def answer(
     user: User,
     question: Question,
@@ -296,54 +306,94 @@ def answer(
             question.kind, choice_ids or [], {c.id for c in question.choices}
         )
         chosen = [c for c in question.choices if c.id in chosen_ids]
-    contribution = db.session.scalar(
-        select(Contribution).where(
+    found = db.session.execute(_own_answer_query(question, user)).first()
+    if found is None:
+        return _first_answer(user, question, consultation, body, chosen, now=now)
+    contribution, status = found
+    if contribution.withdrawn_at is None and contribution.body == body:
+        if question.kind in ("open", "words") or contribution.choices == chosen:
+            return contribution
+    previous_state = contribution.state
+    if contribution.body:
+        # Added through its many-to-one side: the earlier revisions are not loaded for it.
+        db.session.add(
+            ContributionRevision(
+                contribution=contribution, body=contribution.body, replaced_at=now, reason="edit"
+            )
+        )
+    contribution.withdrawn_at = None
+    contribution.body = body
+    if question.kind not in ("open", "words"):
+        contribution.choices = chosen
+    _snapshot(contribution, user, now)
+    # Moderation decides (suspension, mode, personal data, resubmission) before the one flush:
+    # its look-up of a suspension writes nothing early.
+    with db.session.no_autoflush:
+        contribution.state = moderation.on_submit(
+            user,
+            contribution,
+            consultation=consultation,
+            previous_state=previous_state,
+            now=now,
+            status=status,
+        )
+    contribution.published_at = now if contribution.state == "published" else None
+    db.session.flush()
+    return contribution
+
+
+def _own_answer_query(question: Question, user: User):
+    """The person's online answer to the question with its moderation row, in one query, locked
+    until the commit on PostgreSQL (two edits at once keep each other's text as a revision; on
+    SQLite a writing request holds the write lock already)."""
+    query = (
+        select(Contribution, ModerationStatus)
+        .outerjoin(ModerationStatus, ModerationStatus.contribution_id == Contribution.id)
+        .where(
             Contribution.question_id == question.id,
             Contribution.author_id == user.id,
             Contribution.channel == "online",
         )
+        .options(lazyload(ModerationStatus.contribution))
+        .with_for_update(of=Contribution)
     )
-    previous_state = contribution.state if contribution is not None else None
-    if contribution is None:
-        contribution = Contribution(
-            consultation_id=consultation.id,
-            question_id=question.id,
-            author_id=user.id,
-            created_at=now,
-        )
-        db.session.add(contribution)
-    else:
-        if (
-            contribution.withdrawn_at is None
-            and contribution.body == body
-            and (contribution.choices == chosen)
-        ):
-            return contribution
-        if contribution.body:
-            contribution.revisions.append(
-                ContributionRevision(body=contribution.body, replaced_at=now, reason="edit")
-            )
-        contribution.withdrawn_at = None
-    contribution.body = body
-    contribution.choices = chosen
+    if question.kind not in ("open", "words"):
+        query = query.options(selectinload(Contribution.choices))
+    return query
+
+
+def _snapshot(contribution: Contribution, user: User, now: datetime) -> None:
+    """The author's profile as it is when they write, and the moment."""
     contribution.updated_at = now
     contribution.population_id = user.population_id
     contribution.gender_form = user.gender_form
     contribution.age_band = user.age_band
     contribution.region_id = user.region_id
-    # Write the row now, guarded: moderation's queries below would otherwise flush it unguarded.
+
+
+def _first_answer(user, question, consultation, body, chosen, *, now) -> Contribution:
+    """A person's first answer to a question: decided by moderation, then written in one guarded
+    flush (its moderation row with it)."""
+    contribution = Contribution(
+        consultation_id=consultation.id,
+        question_id=question.id,
+        author_id=user.id,
+        created_at=now,
+        body=body,
+        choices=chosen,
+    )
+    _snapshot(contribution, user, now)
+    contribution.state = moderation.on_submit(
+        user, contribution, consultation=consultation, previous_state=None, now=now
+    )
+    contribution.published_at = now if contribution.state == "published" else None
+    db.session.add(contribution)
     try:
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError:
         # The same person answered the same question in another tab at the same instant.
         raise RuleError(_l("Your answer was saved from another window: reload the page.")) from None
-    # Moderation decides: suspension, pre/post mode, personal data, resubmission.
-    contribution.state = moderation.on_submit(
-        user, contribution, consultation=consultation, previous_state=previous_state, now=now
-    )
-    contribution.published_at = now if contribution.state == "published" else None
-    db.session.flush()
     return contribution
 
 

@@ -110,7 +110,7 @@ def _reading_links(consultation: Consultation) -> dict:
 @login_required
 def answer(question_id):
     """Save one answer; the page comes back with the answer or a clear error beside it."""
-    question = db.session.get(Question, question_id) or abort(404)
+    question = services.question_to_answer(question_id) or abort(404)
     consultation = _load(question.consultation_id)
     if not current_user.profile_complete:
         flash(_("Complete your profile before answering."), "warning")

@@ -313,8 +313,10 @@ def on_submit(
     consultation: Consultation,
     previous_state: str | None,
     now: datetime,
+    status: ModerationStatus | None = None,
 ) -> str:
-    """Decide the state of a new or edited contribution; return it.
+    """Decide the state of a new or edited contribution; return it (before it is flushed: a new
+    contribution's moderation row is written with it, an edited one's `status` is updated).
 
     Personal data sends the text to the queue even under post-moderation; an edited rejected
     text is a resubmission; a hidden text cannot be edited until a moderator restores it.
@@ -334,11 +336,16 @@ def on_submit(
     if contribution.id is None:
         # A new text: its status row is written with it (see _create_status).
         return outcome.state
-    status = status_of(contribution)
+    status = status if status is not None else status_of(contribution)
     if status.original_body:
         # The unmasked text was only in the moderation row: keep it with the revisions.
-        contribution.revisions.append(
-            ContributionRevision(body=status.original_body, replaced_at=now, reason="original")
+        db.session.add(
+            ContributionRevision(
+                contribution=contribution,
+                body=status.original_body,
+                replaced_at=now,
+                reason="original",
+            )
         )
     status.version += 1
     status.needs_review = outcome.needs_review

@@ -251,7 +251,7 @@ def test_configurable_reasons(app, author, moderator, pre_consultation, write, n
                 moderator,
                 contribution,
                 "reject",
-                expected_version=1,
+                expected_version=services.status_of(contribution).version,
                 reason_code="off_topic",
                 now=now,
             )

@@ -53,8 +53,14 @@ class BenchConfig(DevelopmentConfig):
 
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": False, "pool_size": 8, "max_overflow": 4}
-    RATELIMIT_ENABLED = False
     SECRET_KEY = os.environ.get("SECRET_KEY", "bench-secret")
+    #: BENCH_REDIS_URL counts the rate limits in Redis as production does (limits raised so that
+    #: the benchmark's clients never reach them); without it no limit is counted.
+    RATELIMIT_ENABLED = bool(os.environ.get("BENCH_REDIS_URL"))
+    RATELIMIT_STORAGE_URI = os.environ.get("BENCH_REDIS_URL") or "memory://"
+    RATE_LIMITS = dict.fromkeys(DevelopmentConfig.RATE_LIMITS, "100000 per minute; 1000000 per day")
+    RATE_LIMITS_PER_ADDRESS = {"accounts.login": "1000000 per hour"}
+    SIGN_IN_ACCOUNT_CEILING = "1000000 per hour"
 
 
 def make_app():

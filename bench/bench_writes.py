@@ -5,14 +5,18 @@ Run by hand on PostgreSQL (it empties the database's public schema first):
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/consult_writes \
         python bench/bench_writes.py --workers 2 --clients 8 --rounds 5 --requests 300
 
-Two gunicorn servers run side by side with the same settings: the **ceiling**, a bare Flask app
-whose POST does one INSERT through a connection pool, and **consult** with its real routes, each
-request carrying a signed-in session cookie and a CSRF token. Each round sends the same number of
-requests to the ceiling, to the answer POST (a participant changes their answer) and to the cast
-POST (a delegate changes their vote), one after the other, from the same client threads; the
-ratio of each route's throughput to the ceiling's in the same round is printed (min / median over
-the rounds), with the application's and PostgreSQL's CPU per request and, measured in-process, the
-SQL statements and pool checkouts of one request.
+Three gunicorn servers run side by side with the same settings: the **ceiling**, a bare Flask
+app whose POST does one INSERT through a connection pool; the **floor**, the same INSERT behind the
+machinery of a consult form POST (signed session cookie, CSRF check, Flask-Login, a flash, a 303)
+and nothing else, so what Flask, Werkzeug and these extensions cost by themselves; and **consult**
+with its real routes, each request carrying a signed-in session cookie and a CSRF token. Each round
+sends the same number of requests to the ceiling, the floor, the answer POST (a participant
+changes their answer) and the cast POST (a delegate changes their vote), one after the other, from
+the same client threads; the ratio of each route's throughput to the ceiling's (and to the
+floor's) in the same round is printed (min / median over the rounds), with the application's and
+PostgreSQL's CPU per request and, measured in-process, the SQL statements and pool checkouts of
+one request. Each POST is sent with the cookie the person had once signed in, as a browser that
+follows the redirect (whose page takes the flashed message or the receipt out of the session).
 """
 
 import argparse
@@ -56,6 +60,61 @@ def ceiling_app():
         with engine.begin() as connection:
             connection.execute(text("INSERT INTO bench_ceiling (body) VALUES (:b)"), {"b": "x"})
         return "ok"
+
+    @app.get("/healthz")
+    def healthz():
+        return "ok"
+
+    return app
+
+
+def floor_app():
+    """Factory used by gunicorn: the ceiling's INSERT behind the machinery every consult POST
+    goes through and no more (the floor of a Flask form POST): a signed session cookie, Flask-WTF's
+    CSRF check, Flask-Login with "strong" session protection (its user from memory, no query), a
+    flashed message and a 303 redirect, consult's security headers."""
+    from flask import Flask, flash, redirect, render_template_string
+    from flask_login import LoginManager, UserMixin, login_required, login_user
+    from flask_wtf.csrf import CSRFProtect
+
+    from consult import CONTENT_SECURITY_POLICY
+
+    engine = create_engine(os.environ["DATABASE_URL"], pool_size=8, max_overflow=4)
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY="bench-floor", WTF_CSRF_TIME_LIMIT=None)
+    CSRFProtect(app)
+    logins = LoginManager(app)
+    logins.session_protection = "strong"
+
+    class Person(UserMixin):
+        def __init__(self, person_id):
+            self.id = person_id
+
+    logins.user_loader(Person)
+
+    @app.post("/login")
+    def login():
+        login_user(Person("1"))
+        return redirect("/", 302)
+
+    @app.get("/")
+    def page():
+        return render_template_string('<input name="csrf_token" value="{{ csrf_token() }}">')
+
+    @app.post("/floor")
+    @login_required
+    def floor():
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO bench_ceiling (body) VALUES (:b)"), {"b": "x"})
+        flash("Enregistré.", "success")
+        return redirect("/", 303)
+
+    @app.after_request
+    def headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Cache-Control", "private, no-store")
+        return response
 
     @app.get("/healthz")
     def healthz():
@@ -203,6 +262,16 @@ def postgres_cpu(url: str) -> float:
     return total / ticks
 
 
+def redis_commands() -> int:
+    """Commands the benchmark's Redis has processed so far (0 when limits are not counted)."""
+    url = os.environ.get("BENCH_REDIS_URL")
+    if not url:
+        return 0
+    import redis
+
+    return int(redis.Redis.from_url(url).info("stats")["total_commands_processed"])
+
+
 def burst(requests: int, clients: int, send) -> tuple[float, dict]:
     """`requests` calls of send(client, i) over `clients` threads; (elapsed, status counts)."""
     statuses: dict[int, int] = {}
@@ -291,23 +360,32 @@ def main() -> None:
         raise SystemExit("set DATABASE_URL to a PostgreSQL database (its schema is emptied)")
     reset_database(url)
     plan = prepare(args.people)
-    ceiling_port, consult_port = free_port(), free_port()
+    ceiling_port, floor_port, consult_port = free_port(), free_port(), free_port()
     servers = {
         "ceiling": serve("bench.bench_writes:ceiling_app()", ceiling_port, args.workers),
+        "floor": serve("bench.bench_writes:floor_app()", floor_port, args.workers),
         "consult": serve("bench.bench_assembly:make_app()", consult_port, args.workers),
     }
     choices = ["for", "against", "abstention", "blank"]
-    figures = {name: [] for name in ("ceiling", "answer", "cast")}
-    cpu = {name: [0.0, 0.0, 0] for name in figures}  # app seconds, PostgreSQL seconds, requests
+    figures = {name: [] for name in ("ceiling", "floor", "answer", "cast")}
+    # app seconds, PostgreSQL seconds, requests, Redis commands
+    cpu = {name: [0.0, 0.0, 0, 0] for name in figures}
     try:
         wait_for(ceiling_port, time.time() + 60)
         wait_for(consult_port, time.time() + 60)
+        wait_for(floor_port, time.time() + 60)
         browsers = sign_in(consult_port, args.people, args.clients)
         ceilings = [Browser(ceiling_port) for _ in range(args.clients)]
         people = sorted(browsers)
 
         def send_ceiling(index, _i):
             return ceilings[index].request("POST", "/ceiling", {})[0]
+
+        floors = [Browser(floor_port) for _ in range(args.clients)]
+        for browser in floors:
+            browser.request("POST", "/login", {})
+            browser.request("GET", "/")
+            browser.signed_in_cookie = browser.cookie
 
         def post(browser, path, form):
             # The browser then follows the redirect, whose page takes the flashed message (or
@@ -333,12 +411,22 @@ def main() -> None:
             path = f"/assemblies/{plan['assembly']}/resolutions/{plan['resolution']}/vote"
             return post(browser, path, form)
 
-        senders = {"ceiling": send_ceiling, "answer": send_answer, "cast": send_cast}
+        def send_floor(index, _i):
+            return post(floors[index], "/floor", {"csrf_token": floors[index].token})
+
+        senders = {
+            "ceiling": send_ceiling,
+            "floor": send_floor,
+            "answer": send_answer,
+            "cast": send_cast,
+        }
         for round_ in range(args.rounds):
             for name, send in senders.items():
-                server = servers["ceiling" if name == "ceiling" else "consult"]
+                server = servers[name if name in ("ceiling", "floor") else "consult"]
                 app_before, pg_before = workers_cpu(server.pid), postgres_cpu(url)
+                redis_before = redis_commands()
                 elapsed, statuses = burst(args.requests, args.clients, send)
+                cpu[name][3] += redis_commands() - redis_before - 1  # the INFO itself
                 cpu[name][0] += workers_cpu(server.pid) - app_before
                 cpu[name][1] += postgres_cpu(url) - pg_before
                 cpu[name][2] += args.requests
@@ -354,7 +442,8 @@ def main() -> None:
     print(
         f"gunicorn workers {args.workers} per app, client threads {args.clients}, "
         f"{args.rounds} interleaved rounds of {args.requests} requests per route; "
-        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; rate limits "
+        + ("counted in Redis" if os.environ.get("BENCH_REDIS_URL") else "not counted")
     )
     statements = statements_per_request(plan)
     for name, rates in figures.items():
@@ -365,8 +454,15 @@ def main() -> None:
             ratios = [r / c for r, c in zip(rates, figures["ceiling"], strict=True)]
             line += f"; ratio to the ceiling min {min(ratios):.2f} / median "
             line += f"{statistics.median(ratios):.2f}"
-            line += "; {} statements, {} pool checkouts".format(*statements[name])
-        print(line + f"; CPU per request: app {app_ms:.2f} ms, PostgreSQL {pg_ms:.2f} ms")
+            if name != "floor":
+                to_floor = [r / f for r, f in zip(rates, figures["floor"], strict=True)]
+                line += f" (to the floor {min(to_floor):.2f} / {statistics.median(to_floor):.2f})"
+            if name in statements:
+                line += "; {} statements, {} pool checkouts".format(*statements[name])
+        line += f"; CPU per request: app {app_ms:.2f} ms, PostgreSQL {pg_ms:.2f} ms"
+        if os.environ.get("BENCH_REDIS_URL") and name not in ("ceiling", "floor"):
+            line += f"; Redis commands per request {cpu[name][3] / cpu[name][2]:.1f}"
+        print(line)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import EVERY_ROLE
+from hostile_cells import HOSTILE_CELLS, assert_inert, walk_import
 from spreadsheets import excel_csv, libreoffice_csv, ods, xlsx
 from sqlalchemy import func, select
 
@@ -255,3 +256,24 @@ def test_the_import_pages_obey_the_permission_matrix(
                 assert response.status_code == 403, (path, role)
             else:
                 check_access(response, role, ("organiser",), path, ok=(200, 302, 303))
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE_CELLS))
+def test_hostile_cells_are_inert_on_every_import_page_and_in_the_people_list(
+    client, organiser, kind
+):
+    """A hostile value in every column (and in the e-mail, which refuses the line): the columns
+    page, the preview with its refusals, the result and the people list show it as text."""
+    value = HOSTILE_CELLS[kind]
+    rows = [
+        HEADER,
+        ["claire.martin@example.org", "Adhérente", "Occitanie", "40-60", "f", value],
+        [value, value, value, value, value, value],
+        [f"{value}@example.org", "Adhérente", value, "40-60", "f", "Paul"],
+    ]
+    pages = walk_import(client, upload(client, excel_csv(rows), "adherents.csv"))
+    pages.append(client.get("/admin/people").get_data(as_text=True))
+    for page in pages:
+        assert_inert(page, value)
+    preview = html.unescape(pages[2])
+    assert "Refusées" in preview or "refusée" in preview.lower()

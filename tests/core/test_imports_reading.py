@@ -216,3 +216,11 @@ def test_cell_text_and_column_letters():
         "ZZ",
         "AAA",
     ]
+
+
+def test_cells_lose_invisible_controls_and_bidi_overrides_but_keep_line_breaks():
+    from consult.core.imports.reading import clean_cell
+
+    assert clean_cell(" Cla\x07ire\x1b[31m\u202e Martin\u2069 ") == "Claire[31m Martin"
+    assert clean_cell("Paul\nDurand\tfils") == "Paul\nDurand\tfils"
+    assert clean_cell("Ré\u0301gion ñ 東京") == "Ré\u0301gion ñ 東京"

@@ -385,3 +385,44 @@ def test_the_auditor_and_others_cannot_write_anything(
         data = {"reason": "x", "reference": "x", "body": "x", "title": "x", "year": "2025"}
         assert client.post(path, data=data).status_code == 403, (role, path)
     assert table_counts() == before
+
+
+@pytest.mark.parametrize("kind", ["formula", "hyperlink", "at", "script", "attribute", "bidi"])
+def test_hostile_cells_of_a_mission_file_are_inert_in_pages_and_exports(
+    client, officer, login, make_user, kind
+):
+    """Hostile engagement and indicator names: the preview shows them as text, and the
+    auditor's CSV and XLSX files hold them as text that no spreadsheet runs."""
+    import csv
+
+    from hostile_cells import BIDI_CONTROLS, HOSTILE_CELLS, assert_inert
+
+    value = HOSTILE_CELLS[kind]
+    content = GOOD_CSV.replace("S'engager", value).replace("Entreprises accompagnées", value)
+    login(client, officer)
+    preview = _upload(client, "/mission/manage/import", "tableau.csv", content.encode())
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200
+    assert_inert(page, value)
+    token = page.split('name="token" value="')[1].split('"')[0]
+    assert client.post("/mission/manage/import/confirm", data={"token": token}).status_code == 302
+    assert_inert(client.get("/mission/manage").get_data(as_text=True), value)
+    client.post("/logout")
+    login(client, make_user(roles=("auditor",)))
+    response = client.get("/mission/manage/sampling.csv")
+    assert response.status_code == 200, response.status_code
+    sampling = response.get_data(as_text=True)
+    cells = [
+        c for row in csv.reader(io.StringIO(sampling.lstrip("\ufeff")), delimiter=";") for c in row
+    ]
+    workbook = client.get("/mission/manage/sampling.xlsx")
+    assert workbook.status_code == 200, (
+        workbook.status_code,
+        workbook.get_data(as_text=True)[:300],
+    )
+    book = load_workbook(io.BytesIO(workbook.data))
+    cells += [str(c.value) for row in book.active.iter_rows() for c in row if c.value is not None]
+    assert not [c for c in cells if c.lstrip(" ").startswith(("=", "+", "@", "-")) and c != "-"]
+    assert not any(BIDI_CONTROLS.search(c) for c in cells)
+    if kind != "bidi" and '"' not in value:  # (a bare quote changes how the CSV line reads)
+        assert any(c == "'" + value for c in cells) or any(value in c for c in cells)

@@ -3,6 +3,9 @@
 import io
 
 import pytest
+from hostile_cells import HOSTILE_CELLS, assert_inert, walk_import
+
+from tests.panels.conftest import VOLUNTEER_COLUMNS
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -36,3 +39,41 @@ def test_duplicate_feature_values_are_escaped(client, login, organiser, make_pro
     if response.status_code in (302, 303):
         response = client.get(response.headers["Location"])
     _assert_inert(response.get_data(as_text=True), value)
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE_CELLS))
+def test_hostile_cells_of_a_volunteers_file_are_inert_on_every_page(
+    client, login, organiser, make_project, kind
+):
+    """A partner's file with a hostile value in every column: the columns page, the preview and
+    its refusals, the result and the volunteers page show it as text."""
+    from spreadsheets import excel_csv
+
+    value = HOSTILE_CELLS[kind]
+    project = make_project()
+    login(client, organiser)
+    header = [
+        "first_name",
+        "last_name",
+        "email",
+        "birth_year",
+        "postcode",
+        "member",
+        "genre",
+        "age",
+    ]
+    rows = [
+        header,
+        [value, value, "claire@example.org", "1985", "44000", "no", "woman", "young"],
+        [value] * len(header),
+        ["Paul", "Durand", "paul@example.org", "1970", value, "no", value, value],
+    ]
+    uploaded = client.post(
+        f"/panels/organise/{project.id}/volunteers",
+        data={"file": (io.BytesIO(excel_csv(rows)), "partenaire.csv"), "consent": "y"},
+        content_type="multipart/form-data",
+    )
+    pages = walk_import(client, uploaded, VOLUNTEER_COLUMNS)
+    pages.append(client.get(f"/panels/organise/{project.id}/volunteers").get_data(as_text=True))
+    for page in pages:
+        assert_inert(page, value)

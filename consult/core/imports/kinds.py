@@ -62,9 +62,22 @@ def stored_message(message) -> tuple[str, dict]:
     return str(message), {}
 
 
+#: Longest piece of a cell quoted in a message: a huge cell must not make a huge page.
+QUOTED_CHARS = 80
+
+
+def _quoted(value):
+    """A parameter as a message quotes it: long text cut with an ellipsis."""
+    if isinstance(value, str) and len(value) > QUOTED_CHARS:
+        return value[: QUOTED_CHARS - 1] + "…"
+    return value
+
+
 def shown_message(msgid: str, params: dict) -> str:
     """A stored message in the reader's language (plain text: templates escape it)."""
-    return gettext(msgid, **params) if params else gettext(msgid)
+    if not params:
+        return gettext(msgid)
+    return gettext(msgid, **{name: _quoted(value) for name, value in params.items()})
 
 
 def _plain(value):

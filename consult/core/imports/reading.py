@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -262,9 +263,20 @@ def cell_text(value) -> str:
 # --------------------------------------------------------------------------- both
 
 
+#: What a cell loses on reading: control characters but tab and line breaks (a terminal's
+#: escapes, NUL) and the bidi embeddings, overrides and isolates, which would reorder the text
+#: of every page and export that shows the cell (“Trojan Source”, CVE-2021-42574).
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_cell(text: str) -> str:
+    """A cell's text without invisible controls, and without spaces around."""
+    return _INVISIBLE.sub("", text).strip()
+
+
 def _fill(table: Table, records: list[tuple[int, list[str]]]) -> None:
     """Header from the first non-blank record; rows padded or checked against its width."""
-    records = [(line, [c.strip() for c in cells]) for line, cells in records]
+    records = [(line, [clean_cell(c) for c in cells]) for line, cells in records]
     while records and not any(records[0][1]):
         records.pop(0)
     if not records:

@@ -28,10 +28,7 @@ ORGANISER = (Role.ORGANISER,)
 
 def _meeting(meeting_id: int) -> Meeting:
     """The meeting, or 404."""
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None:
-        abort(404)
-    return meeting
+    return db.get_or_404(Meeting, meeting_id)
 
 
 def _back(meeting: Meeting):

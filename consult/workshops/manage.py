@@ -19,10 +19,7 @@ FACILITATOR = (Role.ORGANISER,)
 
 def _workshop(workshop_id: int) -> Workshop:
     """The workshop, or 404."""
-    workshop = db.session.get(Workshop, workshop_id)
-    if workshop is None:
-        abort(404)
-    return workshop
+    return db.get_or_404(Workshop, workshop_id)
 
 
 def _back(workshop: Workshop):

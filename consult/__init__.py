@@ -134,7 +134,7 @@ def _register_template_helpers(app: Flask) -> None:
     """Filters and globals the templates share."""
     from flask_login import current_user
 
-    from consult.core.i18n import format_day, format_moment
+    from consult.core.i18n import format_day, format_moment, written
     from consult.core.permissions import ROLE_LABELS, Role
     from consult.core.sanitize import rich
 
@@ -146,6 +146,8 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["rich"] = rich
     app.jinja_env.filters["localdt"] = localdt
     app.jinja_env.filters["localdate"] = format_day
+
+    app.jinja_env.globals["written"] = written
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor

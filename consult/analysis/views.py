@@ -188,10 +188,7 @@ def job(job_id):
     """A job's progress, refreshed by the reader (a button), or every few seconds once the reader
     asks for it (`?auto=1`, no JavaScript) and until they stop it (WCAG 2.2.1)."""
     found = db.session.get(AnalysisJob, job_id) or abort(404)
-    auto = request.args.get("auto") == "1" and not found.finished
-    return render_template(
-        "analysis/job.html", job=found, done_url=_job_target(found), auto=auto, interval=5
-    )
+    return render_template("analysis/job.html", job=found, done_url=_job_target(found), interval=5)
 
 
 def _job_target(found: AnalysisJob) -> str:

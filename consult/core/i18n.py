@@ -70,6 +70,15 @@ def sources(area: str) -> tuple[list[Path], list[Path]]:
     return python, templates
 
 
+def written(text) -> Markup:
+    """What people wrote (a title, a question) inside an interface sentence, marked with the
+    language they write in, so that an English page has it read in French:
+    `_("Minutes of “%(title)s”", title=written(meeting.title))`. Markup: not for <title>,
+    <option> or attributes."""
+    lang = current_app.config.get("CONTENT_LANGUAGE", "fr")
+    return Markup('<span lang="{}">{}</span>').format(lang, text)
+
+
 def format_moment(moment: datetime | None) -> str:
     """A stored naive-UTC moment in Paris time, in the one format pages use ("23 déc. 2026,
     08:01" in French, "23 Dec 2026, 08:01" in English)."""

@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from consult.core.clock import utcnow
 from consult.core.errors import attempt
 from consult.core.forms import form_page
+from consult.core.i18n import written
 from consult.core.permissions import Role, login_required, role_required
 from consult.mission import committee, proofs
 from consult.mission import indicators as building
@@ -26,11 +27,12 @@ def _link_choices() -> list[SelectChoice]:
     """Every objective, engagement and indicator a proof can be linked to."""
     choices = []
     for objective in building.objectives():
-        choices.append(SelectChoice(f"o:{objective.id}", objective.title))
+        # checkbox labels: the titles are marked French for an English page
+        choices.append(SelectChoice(f"o:{objective.id}", written(objective.title)))
         for engagement in objective.engagements:
-            choices.append(SelectChoice(f"e:{engagement.id}", f"— {engagement.title}"))
+            choices.append(SelectChoice(f"e:{engagement.id}", "— " + written(engagement.title)))
             for indicator in engagement.indicators:
-                choices.append(SelectChoice(f"i:{indicator.id}", f"—— {indicator.title}"))
+                choices.append(SelectChoice(f"i:{indicator.id}", "—— " + written(indicator.title)))
     return choices
 
 

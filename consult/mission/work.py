@@ -136,7 +136,8 @@ def engagement_form(objective_id=None, engagement_id=None):
         success=url_for("mission.objective", objective_id=parent.id),
         template="mission/form.html",
         message=_l("The engagement is saved."),
-        title=_("Engagement") + " — " + parent.title,
+        title=_("Engagement"),
+        subject=parent.title,
         back=url_for("mission.objective", objective_id=parent.id),
     )
 
@@ -246,7 +247,8 @@ def indicator_form(engagement_id=None, indicator_id=None):
         success=lambda i: url_for("mission.indicator_work", indicator_id=i.id),
         template="mission/form.html",
         message=_l("The indicator is saved."),
-        title=_("Indicator") + " — " + parent.title,
+        title=_("Indicator"),
+        subject=parent.title,
         back=url_for("mission.objective", objective_id=parent.objective_id),
     )
 
@@ -301,7 +303,8 @@ def value_new(indicator_id):
         success=lambda v: url_for("mission.value", value_id=v.id),
         template="mission/form.html",
         message=_l("The value is saved as a draft."),
-        title=_("New value") + " — " + found.title,
+        title=_("New value"),
+        subject=found.title,
         back=url_for("mission.indicator_work", indicator_id=found.id),
     )
 
@@ -326,7 +329,8 @@ def value_edit(value_id):
         success=url_for("mission.value", value_id=found.id),
         template="mission/form.html",
         message=_l("The draft is saved."),
-        title=_("Edit the value") + " — " + found.indicator.title,
+        title=_("Edit the value"),
+        subject=found.indicator.title,
         back=url_for("mission.value", value_id=found.id),
     )
 
@@ -472,7 +476,8 @@ def attach_upload(title: str, *, back: str, action: str, **attached_to):
         return render_template(
             "mission/attach.html",
             form=form,
-            title=_("Attach a file") + " — " + title,
+            title=_("Attach a file"),
+            subject=title,
             back=back,
             action=action,
         ), 422

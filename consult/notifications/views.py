@@ -4,9 +4,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from consult.accounts.models import User
 from consult.core.clock import utcnow
+from consult.core.i18n import written
 from consult.core.nav import NavItem
 from consult.core.paging import page_arg
 from consult.core.permissions import login_required
@@ -21,9 +23,15 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 NAV = [NavItem("notifications.index", _l("Notifications"), order=92)]
 
 
-def describe(notification) -> str:
-    """The notification's sentence, dates in the reader's language."""
-    return message(notification.kind, notification.params, delivery.show_moment)
+def describe(notification) -> Markup:
+    """The notification's sentence, dates in the reader's language, and the titles it quotes
+    marked with the language they were written in (an English page reads them in French)."""
+    sentence = escape(str(message(notification.kind, notification.params, delivery.show_moment)))
+    for key in ("title", "assembly"):
+        quoted = notification.params.get(key)
+        if quoted:
+            sentence = sentence.replace(escape(quoted), written(quoted))
+    return sentence
 
 
 @bp.get("/")

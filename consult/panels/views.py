@@ -685,7 +685,8 @@ def replacement(project_id):
 @bp.get("/organise/<int:project_id>/commitments/<int:job_id>")
 @role_required(Role.ORGANISER)
 def commitment_job(project_id, job_id):
-    """A commitment's progress; the page refreshes itself (no JavaScript) until it is finished."""
+    """A commitment's progress, refreshed by the reader, or every two seconds once they ask
+    (`?auto=1`, no JavaScript) and until they stop it (WCAG 2.2.1)."""
     item = _project(project_id)
     job = db.session.get(PanelJob, job_id)
     if job is None or job.project_id != item.id:

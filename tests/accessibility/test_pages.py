@@ -16,12 +16,28 @@ from sqlalchemy import select
 from consult.accounts.models import User
 from consult.analysis import jobs
 from consult.analysis import services as analysis
+from consult.analysis.models import Finding
 from consult.assembly import services as assembly
-from consult.consultations.models import Consultation, Contribution
+from consult.assembly.models import Assembly, Resolution
+from consult.consultations.models import Consultation, Contribution, Question, Theme
 from consult.demo import CLOSED_TITLE, DEMO_DOMAIN, DEMO_PASSWORD, OPEN_TITLE
 from consult.extensions import db
+from consult.meetings.models import Meeting, MeetingMinutes
+from consult.mission.models import (
+    CommitteeSession,
+    Engagement,
+    Indicator,
+    IndicatorValue,
+    Objective,
+    Opinion,
+    Proof,
+)
 from consult.moderation.models import ModerationStatus
+from consult.notifications import services as notifications
+from consult.notifications.delivery import opt_out_token
 from consult.panels.models import Panel, PanelProject
+from consult.results import services as results
+from consult.workshops.models import Story, Workshop
 
 pytestmark = pytest.mark.browser
 
@@ -65,8 +81,8 @@ def site(app, runner, now):
         assembly.add_resolution(
             organiser,
             voting,
-            title="Raison d'être",
-            body="Adopter la raison d'être.",
+            title="Raison d’être",
+            body="Adopter la raison d’être.",
             category="statutory",
             kind="motion",
             wordings=[],
@@ -126,6 +142,9 @@ def site(app, runner, now):
         )
         quoted = analysis.representatives(topic)[0]
         analysis.add_quote(analyst, finding, quoted, max_length=None, now=now)
+        results.publish(analyst, closed, now=now)
+        results.set_public(organiser, closed, True, now=now)
+        notifications.consultation_opened(opened, now=now)
     db.session.commit()
 
     contribution = db.session.scalar(
@@ -144,7 +163,7 @@ def site(app, runner, now):
     word = analysis.word_counts(words)[0]
     first = opened.questions[0]
     theme = next(q.theme for q in opened.questions if q.theme)
-    return {
+    pages = {
         None: [
             "/login",
             "/password/forgotten",
@@ -226,6 +245,121 @@ def site(app, runner, now):
             f"/assemblies/{done.id}/minutes",
         ],
     }
+    for local, paths in _other_areas(opened, closed, project).items():
+        pages.setdefault(local, []).extend(paths)
+    return pages
+
+
+def _first(model, *where, order=None):
+    """The first row of a demonstration table (in id order unless told)."""
+    query = select(model).where(*where).order_by(order if order is not None else model.id)
+    return db.session.scalar(query.limit(1))
+
+
+def _other_areas(opened, closed, project):
+    """The pages of personal-data rights, results, notifications, meetings, the mission committee
+    and workshops, by the person who opens them."""
+    member = _person("adherente")
+    past = _first(
+        Meeting,
+        Meeting.id.in_(
+            select(MeetingMinutes.meeting_id).where(MeetingMinutes.published_at.is_not(None))
+        ),
+    )
+    upcoming = _first(Meeting, Meeting.starts_at > closed.closes_at, order=Meeting.starts_at.desc())
+    workshop = _first(Workshop)
+    story = _first(Story, Story.workshop_id == workshop.id)
+    objective, engagement = _first(Objective), _first(Engagement)
+    value = _first(IndicatorValue, IndicatorValue.state == "validated")
+    indicator = value.indicator
+    owned = _first(Indicator, Indicator.owner_user_id == _person("salarie").id)
+    proof = _first(Proof, Proof.public.is_(True))
+    opinion = _first(Opinion, Opinion.status == "published")
+    session = _first(CommitteeSession)
+    return {
+        None: [
+            "/legal-notice",
+            "/personal-data",
+            "/accessibility",
+            "/results/",
+            f"/results/{closed.id}",
+            f"/notifications/stop/{opt_out_token(member.id, 'consultation_open')}",
+            "/meetings",
+            "/meetings?when=past",
+            f"/meetings/{past.id}",
+            f"/meetings/{past.id}/minutes",
+            "/mission",
+            f"/mission/indicators/{indicator.id}",
+            "/mission/proofs",
+            f"/mission/proofs/{proof.id}",
+            "/mission/opinions",
+            f"/mission/opinions/{opinion.id}",
+            "/workshops",
+            f"/workshops/{workshop.id}",
+            f"/workshops/{workshop.id}/print",
+            f"/workshops/{workshop.id}/stories/{story.id}",
+            f"/workshops/{workshop.id}/stories/{story.id}/history",
+            "/developers/api",
+        ],
+        "adherente": [
+            f"/consultations/{opened.id}/answer-all",
+            f"/results/{closed.id}",
+            "/notifications/",
+            "/notifications/settings",
+            "/my/data",
+            "/account/password",
+            "/account/sessions",
+            f"/meetings/{upcoming.id}",
+            "/meetings/mine",
+            "/mission/mine",
+        ],
+        "salarie": [
+            "/mission/mine",
+            f"/mission/manage/indicators/{owned.id}",
+            f"/mission/manage/indicators/{owned.id}/values/new",
+        ],
+        "analyste": ["/results/", f"/results/{closed.id}", "/my/api-tokens"],
+        "admin": ["/admin/", "/admin/settings"],
+        "comite": [
+            "/mission/manage",
+            f"/mission/manage/objectives/{objective.id}",
+            f"/mission/manage/values/{value.id}",
+            "/mission/manage/proofs",
+            "/mission/manage/sessions",
+            "/mission/manage/sessions/new",
+            f"/mission/manage/sessions/{session.id}/edit",
+            "/mission/manage/opinions",
+            "/mission/manage/opinions/new",
+            f"/mission/manage/opinions/{opinion.id}",
+            f"/mission/manage/opinions/{opinion.id}/versions",
+        ],
+        "auditeur": ["/mission/manage", f"/mission/manage/values/{value.id}"],
+        "organisatrice": [
+            "/organise/retention",
+            "/meetings/manage",
+            "/meetings/manage/new",
+            f"/meetings/manage/{past.id}",
+            f"/meetings/manage/{past.id}/minutes",
+            f"/meetings/manage/{past.id}/contributions",
+            f"/meetings/manage/{upcoming.id}",
+            f"/meetings/manage/{upcoming.id}/edit",
+            f"/meetings/manage/{upcoming.id}/cancel",
+            f"/meetings/manage/{upcoming.id}/code",
+            "/workshops/manage",
+            "/workshops/manage/new",
+            f"/workshops/manage/{workshop.id}",
+            "/mission/manage/objectives/new",
+            f"/mission/manage/objectives/{objective.id}/engagements/new",
+            f"/mission/manage/engagements/{engagement.id}/edit",
+            f"/mission/manage/engagements/{engagement.id}/indicators/new",
+            f"/mission/manage/indicators/{indicator.id}",
+            f"/mission/manage/indicators/{indicator.id}/edit",
+            "/mission/manage/proofs/new",
+            f"/mission/manage/proofs/{proof.id}/edit",
+            "/mission/manage/import",
+            f"/panels/{project.id}/volunteer",
+        ],
+    }
 
 
 def _sign_in(page, base, local):
@@ -237,8 +371,57 @@ def _sign_in(page, base, local):
     assert "/login" not in page.url, f"{local} could not sign in"
 
 
+#: Text nodes of the page whose nearest language is English, with the element around them
+#: (not yet <option>s, chart titles and text fields, which a <span lang> cannot enter).
+_ENGLISH_TEXT = """() => {
+    const found = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const around = node.parentElement;
+        const text = node.textContent.trim();
+        if (!text || around.closest("[lang]").lang !== "en") continue;
+        if (around.closest("option, svg, textarea")) continue;  // no markup inside them
+        found.push([text, around.outerHTML.slice(0, 160)]);
+    }
+    return found;
+}"""
+
+
+def _french_titles():
+    """What organisers and participants wrote in French: titles and prompts the pages show."""
+    columns = [
+        Consultation.title,
+        Question.prompt,
+        Theme.title,
+        Finding.title,
+        Assembly.title,
+        Resolution.title,
+        PanelProject.title,
+        Meeting.title,
+        Workshop.title,
+        Story.title,
+        Objective.title,
+        Indicator.title,
+        Proof.title,
+    ]
+    titles = set()
+    for column in columns:
+        titles.update(t for t in db.session.scalars(select(column).distinct()) if len(t) > 10)
+    return titles
+
+
+def _unmarked_french(page, titles):
+    """French content shown in an English page without lang="fr" around it."""
+    return [
+        f"{text!r} in {html}"
+        for text, html in page.evaluate(_ENGLISH_TEXT)
+        if any(title in text for title in titles)
+    ]
+
+
 def test_every_page_passes_axe_in_french_and_english(browser, live_server, site, axe):
     failures, covered = [], []
+    titles = _french_titles()
     for language, locale in LOCALES.items():
         for local, paths in site.items():
             context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
@@ -254,6 +437,8 @@ def test_every_page_passes_axe_in_french_and_english(browser, live_server, site,
                         continue
                     assert page.locator("html").get_attribute("lang") == language, path
                     violations = axe(page)
+                    if language == "en" and (unmarked := _unmarked_french(page, titles)):
+                        failures.append(f"[en {local}] {path}: no lang=fr\n" + "\n".join(unmarked))
                     covered.append(f"{language} {local or 'anonymous'} {path}")
                     if violations:
                         failures.append(f"[{language} {local}] {path}\n{axe.describe(violations)}")

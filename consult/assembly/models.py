@@ -250,3 +250,18 @@ class AssemblyLogEntry(db.Model):
     #: Hash of the previous entry (zeros for the first) and of this one.
     previous_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class PendingLogEntry(db.Model):
+    """A cast committed with its ballot but not yet in the chain: the sealer moves these into
+    ``assembly_log`` in batches, so that casts never wait for one another on the chain's head.
+    Holds what the chain entry will hold (who voted, never how) and is deleted once sealed."""
+
+    __tablename__ = "assembly_pending_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assembly_id: Mapped[int] = mapped_column(
+        ForeignKey("assembly.id", ondelete="CASCADE"), index=True
+    )
+    #: The entry's canonical JSON without its sequence number (given when it is sealed).
+    payload: Mapped[str] = mapped_column(Text)

@@ -24,6 +24,7 @@ from consult.assembly.models import (
     Ballot,
     Delegate,
     Participation,
+    PendingLogEntry,
     Proxy,
     Resolution,
     Wording,
@@ -114,35 +115,89 @@ def rule_set(assembly: Assembly) -> rules.RuleSet:
 # --------------------------------------------------------------------------- hash-chained log
 
 
-def _lock_assembly(assembly: Assembly) -> None:
-    """Serialise writers of this assembly's chain (a row lock on PostgreSQL)."""
-    db.session.execute(
-        select(Assembly.id).where(Assembly.id == assembly.id).with_for_update()
-    ).scalar_one()
+def _lock_assembly(assembly: Assembly, *, wait: bool = True) -> bool:
+    """Take the head of this assembly's chain (a row lock on PostgreSQL; SQLite serialises every
+    writer already). With ``wait=False``, give up at once when another transaction holds it."""
+    return (
+        db.session.execute(
+            select(Assembly.id)
+            .where(Assembly.id == assembly.id)
+            .with_for_update(skip_locked=not wait)
+        ).scalar_one_or_none()
+        is not None
+    )
 
 
-def append_log(assembly: Assembly, action: str, *, now: datetime, **fields) -> AssemblyLogEntry:
-    """Append one entry to the assembly's hash chain (never a ballot's content)."""
-    _lock_assembly(assembly)
+def _extend_chain(assembly: Assembly, entries: list[dict]) -> AssemblyLogEntry | None:
+    """Append entries (payloads without their sequence number) to the chain; the head is held."""
     last = db.session.execute(
         select(AssemblyLogEntry.seq, AssemblyLogEntry.hash)
         .where(AssemblyLogEntry.assembly_id == assembly.id)
         .order_by(AssemblyLogEntry.seq.desc())
         .limit(1)
     ).first()
-    seq, previous = (last.seq + 1, last.hash) if last else (1, rules.GENESIS_HASH)
-    payload = {"action": action, "at": now.isoformat(timespec="microseconds"), "seq": seq}
-    payload.update(fields)
-    entry = AssemblyLogEntry(
-        assembly_id=assembly.id,
-        seq=seq,
-        payload=rules.canonical_json(payload),
-        previous_hash=previous,
-        hash=rules.chain_hash(previous, payload),
-    )
-    db.session.add(entry)
+    seq, previous = (last.seq, last.hash) if last else (0, rules.GENESIS_HASH)
+    entry = None
+    for fields in entries:
+        seq += 1
+        payload = {**fields, "seq": seq}
+        entry = AssemblyLogEntry(
+            assembly_id=assembly.id,
+            seq=seq,
+            payload=rules.canonical_json(payload),
+            previous_hash=previous,
+            hash=rules.chain_hash(previous, payload),
+        )
+        previous = entry.hash
+        db.session.add(entry)
     db.session.flush()
     return entry
+
+
+def _seal_pending(assembly: Assembly) -> int:
+    """Move the committed casts still waiting (and this transaction's own) into the chain, in
+    the order they were queued; the head is held. Returns how many were sealed."""
+    pending = db.session.execute(
+        select(PendingLogEntry.id, PendingLogEntry.payload)
+        .where(PendingLogEntry.assembly_id == assembly.id)
+        .order_by(PendingLogEntry.id)
+    ).all()
+    if pending:
+        _extend_chain(assembly, [json.loads(row.payload) for row in pending])
+        db.session.execute(
+            delete(PendingLogEntry).where(PendingLogEntry.id.in_([row.id for row in pending]))
+        )
+    return len(pending)
+
+
+def append_log(assembly: Assembly, action: str, *, now: datetime, **fields) -> AssemblyLogEntry:
+    """Append one entry to the assembly's hash chain (never a ballot's content), after the casts
+    still waiting to be sealed: what the chain says before an opening or a close is complete."""
+    _lock_assembly(assembly)
+    _seal_pending(assembly)
+    return _extend_chain(
+        assembly, [{"action": action, "at": now.isoformat(timespec="microseconds"), **fields}]
+    )
+
+
+def _log_cast(assembly: Assembly, *, now: datetime, **fields) -> None:
+    """Record a cast for the chain without waiting for its head.
+
+    The entry is queued in the cast's own transaction (so it is durable with the ballot, or lost
+    with it); if no other transaction holds the head, this one seals every waiting entry, its own
+    included. Otherwise the holder, the next cast that finds the head free, or at the latest the
+    close of the vote (which seals before it tallies) does: casts never wait for one another.
+    On SQLite every writing transaction runs alone (``BEGIN IMMEDIATE``): the entry is chained
+    at once.
+    """
+    payload = {"action": "cast", "at": now.isoformat(timespec="microseconds"), **fields}
+    if db.session.get_bind().dialect.name != "postgresql":
+        _extend_chain(assembly, [payload])  # SQLite: this transaction is the only writer
+        return
+    db.session.add(PendingLogEntry(assembly_id=assembly.id, payload=rules.canonical_json(payload)))
+    db.session.flush()
+    if _lock_assembly(assembly, wait=False):
+        _seal_pending(assembly)
 
 
 def log_entries(assembly: Assembly) -> list[AssemblyLogEntry]:
@@ -641,9 +696,8 @@ def cast(
                 " counted. Reload the page to see the vote that counts."
             )
         ) from None
-    append_log(
+    _log_cast(
         assembly,
-        "cast",
         now=now,
         resolution=resolution.id,
         delegate=mandate.identifier,
@@ -998,6 +1052,12 @@ def verify(assembly: Assembly) -> list[str]:
             problems.append("roll or texts changed after the freeze")
         if not freezes or freezes[-1].get("hash") != assembly.freeze_hash:
             problems.append("freeze hash differs from the chain")
+    if assembly.closed_at is not None and db.session.scalar(
+        select(func.count())
+        .select_from(PendingLogEntry)
+        .where(PendingLogEntry.assembly_id == assembly.id)
+    ):
+        problems.append("casts recorded but never sealed into the chain")
     tallies = {p["resolution"]: p for p in payloads if p.get("action") == "tally"}
     weights = {d.identifier: d.weight for d in assembly.delegates}  # the frozen roll's
     for resolution in assembly.resolutions:

@@ -1,6 +1,7 @@
 """Concurrent casts on SQLite and PostgreSQL: real commits on separate connections and threads,
 guarded by constraints and transactions."""
 
+import json
 import threading
 from contextlib import contextmanager
 
@@ -8,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from consult.accounts.models import User
-from consult.assembly import services
+from consult.assembly import rules, services
 from consult.assembly.models import Ballot, Delegate, Participation, Resolution
 from consult.core.clock import utcnow
 from consult.core.errors import RuleError
@@ -198,3 +199,75 @@ def test_a_cast_rolled_back_leaves_neither_ballot_nor_chain_entry(app, one_voter
     assert counted(resolution_id) == (0, 0)
     assert len(services.log_entries(db.session.get(type(assembly), assembly.id))) == chained
     assert services.verify(db.session.get(type(assembly), assembly.id)) == []
+
+
+@pytest.mark.postgres
+def test_a_cast_does_not_wait_for_the_chain_head(app, make_assembly, officer, now):
+    """Finding (issue 12): every cast took the assembly row FOR UPDATE to extend the chain and
+    held it to its commit, so the casts of one assembly ran one at a time. Now a cast that finds
+    the head held queues its entry with its ballot and commits at once; the entry is sealed into
+    the chain by the next transaction that holds the head (here the close), and verify agrees."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("needs PostgreSQL (SQLite serialises every writer anyway)")
+    from consult.assembly.models import Assembly, PendingLogEntry
+
+    assembly = make_assembly(delegates=3)
+    with app.test_request_context():
+        services.open_all(officer, assembly, now=now)
+    db.session.commit()
+    assembly_id, resolution_id = assembly.id, assembly.resolutions[0].id
+    delegate = assembly.delegates[0]
+    job = cast_job(delegate.user_id, resolution_id, delegate.id, "for")
+    db.session.remove()
+    holder = db.engine.connect()  # another transaction holding the chain's head
+    holder.exec_driver_sql("SELECT id FROM assembly WHERE id = %s FOR UPDATE", (assembly_id,))
+    try:
+        outcome = []
+        thread = threading.Thread(target=lambda: outcome.extend(race(app, [job])))
+        thread.start()
+        thread.join(timeout=20)
+        assert not thread.is_alive() and outcome[0][0] == "ok", outcome
+    finally:
+        holder.rollback()
+        holder.close()
+        thread.join(timeout=60)
+    assert counted(resolution_id) == (1, 1)
+    assert db.session.scalar(select(func.count()).select_from(PendingLogEntry)) == 1
+    # The next cast that finds the head free seals every waiting entry, its own included.
+    other = db.session.get(Assembly, assembly_id).delegates[1]
+    assert race(app, [cast_job(other.user_id, resolution_id, other.id, "against")])[0][0] == "ok"
+    assert db.session.scalar(select(func.count()).select_from(PendingLogEntry)) == 0
+    assembly = db.session.get(Assembly, assembly_id)
+    casts = [e for e in services.log_entries(assembly) if '"action":"cast"' in e.payload]
+    assert len(casts) == 2
+    assert services.verify(assembly) == []
+
+
+def test_the_close_seals_the_casts_still_waiting(app, make_assembly, officer, now):
+    """Whatever was left waiting is in the chain before the tally, and verify counts it."""
+    from consult.assembly.models import Assembly, PendingLogEntry
+
+    assembly = make_assembly(delegates=4)
+    with app.test_request_context():
+        services.open_all(officer, assembly, now=now)
+    db.session.commit()
+    resolution_id = assembly.resolutions[0].id
+    jobs = [cast_job(d.user_id, resolution_id, d.id, "for") for d in assembly.delegates]
+    assert all(o[0] == "ok" for o in race(app, jobs))
+    # As if the head had been busy for every cast: put their entries back in the queue.
+    assembly = db.session.get(Assembly, assembly.id)
+    entries = [e for e in services.log_entries(assembly) if '"action":"cast"' in e.payload]
+    for entry in entries:
+        payload = json.loads(entry.payload)
+        del payload["seq"]
+        db.session.add(
+            PendingLogEntry(assembly_id=assembly.id, payload=rules.canonical_json(payload))
+        )
+        db.session.delete(entry)
+    db.session.commit()
+    assert services.verify(assembly) == []  # still open: waiting entries are not yet due
+    with app.test_request_context():
+        services.close_all(officer, db.session.get(Assembly, assembly.id), now=now)
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(PendingLogEntry)) == 0
+    assert services.verify(db.session.get(Assembly, assembly.id)) == []

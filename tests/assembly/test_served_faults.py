@@ -88,7 +88,7 @@ def served(database_url: str, trap_dir: Path, workers: int = 3):
     master = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603 - our own command
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a loaded machine boots workers slowly
         while True:
             try:
                 if requests.get(f"{base}/healthz", timeout=5).status_code == 200:

@@ -117,12 +117,16 @@ def rule_set(assembly: Assembly) -> rules.RuleSet:
 
 def _lock_assembly(assembly: Assembly, *, wait: bool = True) -> bool:
     """Take the head of this assembly's chain (a row lock on PostgreSQL; SQLite serialises every
-    writer already). With ``wait=False``, give up at once when another transaction holds it."""
+    writer already). With ``wait=False``, give up at once when another transaction holds it.
+
+    ``FOR NO KEY UPDATE``: holders exclude one another, but not the key-share lock that inserting
+    a row referencing the assembly takes (a cast's pending entry), which ``FOR UPDATE`` would.
+    """
     return (
         db.session.execute(
             select(Assembly.id)
             .where(Assembly.id == assembly.id)
-            .with_for_update(skip_locked=not wait)
+            .with_for_update(key_share=True, skip_locked=not wait)
         ).scalar_one_or_none()
         is not None
     )

@@ -1,10 +1,13 @@
 """Assembly pages: the officer's roll, agenda and vote windows; delegates' ballots; the minutes."""
 
+import copy
+
 from flask import (
     Blueprint,
     Response,
     abort,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -448,7 +451,10 @@ def _ballot_page(assembly, delegate, status=200, errors=None):
             rules.cast_decision(existing, by_self, allow).value
         ),
     )
-    session.pop(RECEIPT_KEY, None)
+    if RECEIPT_KEY in session:
+        # Should the request still fail (its commit), the 503 page puts the session back.
+        g.setdefault("session_before", copy.deepcopy(dict(session)))
+        session.pop(RECEIPT_KEY)
     return page, status
 
 

@@ -220,7 +220,9 @@ def test_a_cast_does_not_wait_for_the_chain_head(app, make_assembly, officer, no
     job = cast_job(delegate.user_id, resolution_id, delegate.id, "for")
     db.session.remove()
     holder = db.engine.connect()  # another transaction holding the chain's head
-    holder.exec_driver_sql("SELECT id FROM assembly WHERE id = %s FOR UPDATE", (assembly_id,))
+    holder.exec_driver_sql(
+        "SELECT id FROM assembly WHERE id = %s FOR NO KEY UPDATE", (assembly_id,)
+    )
     try:
         outcome = []
         thread = threading.Thread(target=lambda: outcome.extend(race(app, [job])))

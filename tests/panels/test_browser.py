@@ -140,3 +140,26 @@ def test_panellist_sees_sessions_documents_and_answers_the_questionnaire(
     page.get_by_role("button", name="Envoyer mes réponses").click()
     assert page.get_by_role("status").filter(has_text="Merci pour vos réponses").count()
     assert services.questionnaire_results(project).respondents == 1
+
+
+def test_a_refused_volunteer_form_at_320_px(live_server, page, make_project):
+    """The focus moves to the error summary, which lists the fields in the form's order;
+    consent checkboxes stay large; nothing overflows a 320 px screen."""
+    project = make_project()
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.goto(f"{live_server.url}/panels/{project.id}/volunteer")
+    page.get_by_label("Prénom").fill("Claire")
+    page.get_by_role("button", name="Me porter volontaire").click()
+    page.wait_for_load_state()
+    focused = page.evaluate("() => document.activeElement.className")
+    assert focused == "error-summary"
+    targets = page.locator(".error-summary a").evaluate_all(
+        "links => links.map(a => a.getAttribute('href').slice(1))"
+    )
+    order = page.locator("main form [id]").evaluate_all("nodes => nodes.map(n => n.id)")
+    positions = [order.index(t) for t in targets if t in order]
+    assert len(positions) == len(targets) > 1 and positions == sorted(positions)
+    for box in page.locator("main input[type=checkbox]").all():
+        size = box.bounding_box()
+        assert size["width"] >= 18 and size["height"] >= 18
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 320

@@ -383,7 +383,8 @@ def main() -> None:
 
         floors = [Browser(floor_port) for _ in range(args.clients)]
         for browser in floors:
-            browser.request("POST", "/login", {})
+            browser.request("GET", "/")  # the sign-in form's CSRF token
+            browser.request("POST", "/login", {"csrf_token": browser.token})
             browser.request("GET", "/")
             browser.signed_in_cookie = browser.cookie
 

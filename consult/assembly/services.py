@@ -187,9 +187,9 @@ def append_log(assembly: Assembly, action: str, *, now: datetime, **fields) -> A
 def _log_cast(assembly: Assembly, *, now: datetime, **fields) -> None:
     """Record a cast for the chain without waiting for its head.
 
-    The entry is queued in the cast's own transaction (so it is durable with the ballot, or lost
-    with it); if no other transaction holds the head, this one seals every waiting entry, its own
-    included. Otherwise the holder, the next cast that finds the head free, or at the latest the
+    If no other transaction holds the head, this one seals every waiting entry and chains its own.
+    Otherwise the entry is queued in the cast's own transaction (so it is durable with the ballot,
+    or lost with it), and the holder, the next cast that finds the head free, or at the latest the
     close of the vote (which seals before it tallies) does: casts never wait for one another.
     On SQLite every writing transaction runs alone (``BEGIN IMMEDIATE``): the entry is chained
     at once.
@@ -198,10 +198,12 @@ def _log_cast(assembly: Assembly, *, now: datetime, **fields) -> None:
     if db.session.get_bind().dialect.name != "postgresql":
         _extend_chain(assembly, [payload])  # SQLite: this transaction is the only writer
         return
-    db.session.add(PendingLogEntry(assembly_id=assembly.id, payload=rules.canonical_json(payload)))
-    db.session.flush()
     if _lock_assembly(assembly, wait=False):
         _seal_pending(assembly)
+        _extend_chain(assembly, [payload])
+        return
+    db.session.add(PendingLogEntry(assembly_id=assembly.id, payload=rules.canonical_json(payload)))
+    db.session.flush()
 
 
 def log_entries(assembly: Assembly) -> list[AssemblyLogEntry]:

@@ -12,23 +12,6 @@ from consult.core.links import external_url
 VERSION = "1.0"
 
 
-def _page_of(item: str) -> dict:
-    """A paginated list of ``item``."""
-    return {
-        "type": "object",
-        "required": ["items", "page", "per_page", "total", "pages", "next", "previous"],
-        "properties": {
-            "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{item}"}},
-            "page": {"type": "integer", "minimum": 1},
-            "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
-            "total": {"type": "integer", "minimum": 0},
-            "pages": {"type": "integer", "minimum": 1},
-            "next": {"type": ["string", "null"], "description": "Path of the next page."},
-            "previous": {"type": ["string", "null"], "description": "Path of the previous page."},
-        },
-    }
-
-
 def _json(schema_ref: str, description: str) -> dict:
     """A JSON response with a schema from the components."""
     return {
@@ -255,264 +238,208 @@ def _query_int(name: str, description: str, minimum: int, maximum: int | None) -
 
 
 def _error(description: str) -> dict:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-    }
+    """An error answer: the shared Error schema."""
+    return _json("Error", description)
 
 
-_STRING_OR_NULL = {"type": ["string", "null"]}
+def _object(required=(), /, **properties) -> dict:
+    """An object schema, ``properties`` in their order; ``required`` names those always there."""
+    schema = {"type": "object"}
+    if required:
+        schema["required"] = list(required)
+    schema["properties"] = properties
+    return schema
+
+
+def _array(items: dict) -> dict:
+    """An array schema whose every item is ``items``."""
+    return {"type": "array", "items": items}
+
+
+def _or_null(schema: dict) -> dict:
+    """``schema`` that may also be null (its type becomes a pair)."""
+    return {**schema, "type": [schema["type"], "null"]}
+
+
+def _schema(name: str) -> dict:
+    """A reference to a schema of the components."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+_INTEGER = {"type": "integer"}
+_INTEGERS = _array(_INTEGER)
+_POSITIVE = {"type": "integer", "minimum": 1}
 _COUNT = {"type": "integer", "minimum": 0}
-_BREAKDOWN = {
-    "type": "array",
-    "items": {
-        "type": "object",
-        "properties": {"value": _STRING_OR_NULL, "contributors": _COUNT, "contributions": _COUNT},
-    },
-}
+_STRING = {"type": "string"}
+_STRING_OR_NULL = _or_null(_STRING)
+_DATE = {"type": "string", "format": "date"}
+_DATE_TIME = {"type": "string", "format": "date-time"}
+_DECIMAL = {**_STRING_OR_NULL, "description": 'An exact decimal, e.g. "81.9".'}
+_BREAKDOWN = _array(_object(value=_STRING_OR_NULL, contributors=_COUNT, contributions=_COUNT))
+#: What a consultation and its participation figures say of each invited population.
+_POPULATION = {"code": _STRING, "name": _STRING, "eligible": _or_null(_INTEGER)}
+_TARGET = _object(value=_DECIMAL, year=_or_null(_INTEGER))
+_MISSION_VALUE = _object(
+    ["as_of", "version", "state", "value"],
+    as_of=_DATE,
+    version=_POSITIVE,
+    state={"enum": ["validated", "audited"]},
+    value=_DECIMAL,
+    text_value=_STRING_OR_NULL,
+    parts={"type": ["object", "null"]},
+    provenance={"type": ["object", "null"]},
+    corrects=_or_null(_INTEGER),
+    correction_reason=_STRING_OR_NULL,
+)
+
+
+def _page_of(item: str) -> dict:
+    """A paginated list of ``item``."""
+    return _object(
+        ["items", "page", "per_page", "total", "pages", "next", "previous"],
+        items=_array(_schema(item)),
+        page=_POSITIVE,
+        per_page={"type": "integer", "minimum": 1, "maximum": 100},
+        total=_COUNT,
+        pages=_POSITIVE,
+        next={**_STRING_OR_NULL, "description": "Path of the next page."},
+        previous={**_STRING_OR_NULL, "description": "Path of the previous page."},
+    )
+
 
 SCHEMAS = {
-    "Error": {
-        "type": "object",
-        "required": ["error", "status"],
-        "properties": {"error": {"type": "string"}, "status": {"type": "integer"}},
-    },
+    "Error": _object(["error", "status"], error=_STRING, status=_INTEGER),
     "Object": {"type": "object"},
-    "Computing": {
-        "type": "object",
-        "properties": {"consultation": {"type": "integer"}, "status": {"const": "computing"}},
-    },
-    "Consultation": {
-        "type": "object",
-        "required": ["id", "title", "status", "opens_at", "closes_at", "url"],
-        "properties": {
-            "id": {"type": "integer"},
-            "title": {"type": "string"},
-            "status": {"enum": ["published", "closed"]},
-            "opens_at": {"type": "string", "format": "date-time"},
-            "closes_at": {"type": "string", "format": "date-time"},
-            "url": {"type": "string"},
-        },
-    },
+    "Computing": _object(consultation=_INTEGER, status={"const": "computing"}),
+    "Consultation": _object(
+        ["id", "title", "status", "opens_at", "closes_at", "url"],
+        id=_INTEGER,
+        title=_STRING,
+        status={"enum": ["published", "closed"]},
+        opens_at=_DATE_TIME,
+        closes_at=_DATE_TIME,
+        url=_STRING,
+    ),
     "ConsultationDetail": {
         "allOf": [
-            {"$ref": "#/components/schemas/Consultation"},
-            {
-                "type": "object",
-                "properties": {
-                    "questions": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {
-                                "id": {"type": "integer"},
-                                "position": {"type": "integer"},
-                                "kind": {"type": "string"},
-                                "prompt": {"type": "string"},
-                            },
-                        },
-                    },
-                    "populations": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {
-                                "code": {"type": "string"},
-                                "name": {"type": "string"},
-                                "eligible": {"type": ["integer", "null"]},
-                            },
-                        },
-                    },
-                    "contributions": {"type": "string"},
-                    "participation": {"type": "string"},
-                },
-            },
+            _schema("Consultation"),
+            _object(
+                questions=_array(
+                    _object(id=_INTEGER, position=_INTEGER, kind=_STRING, prompt=_STRING)
+                ),
+                populations=_array(_object(**_POPULATION)),
+                contributions=_STRING,
+                participation=_STRING,
+            ),
         ]
     },
     "ConsultationPage": _page_of("Consultation"),
-    "Contribution": {
-        "type": "object",
-        "required": ["id", "question", "published_at", "text", "attribution"],
-        "properties": {
-            "id": {"type": "integer"},
-            "question": {"type": "integer"},
-            "published_at": {"type": "string", "format": "date-time"},
-            "text": {"type": "string", "description": "Plain text, personal data masked."},
-            "population": _STRING_OR_NULL,
-            "gender_form": _STRING_OR_NULL,
-            "age_band": _STRING_OR_NULL,
-            "region": _STRING_OR_NULL,
-            "attribution": {"type": "string", "examples": ["Adhérente, 40-60 ans, Occitanie"]},
-        },
-    },
+    "Contribution": _object(
+        ["id", "question", "published_at", "text", "attribution"],
+        id=_INTEGER,
+        question=_INTEGER,
+        published_at=_DATE_TIME,
+        text={**_STRING, "description": "Plain text, personal data masked."},
+        population=_STRING_OR_NULL,
+        gender_form=_STRING_OR_NULL,
+        age_band=_STRING_OR_NULL,
+        region=_STRING_OR_NULL,
+        attribution={**_STRING, "examples": ["Adhérente, 40-60 ans, Occitanie"]},
+    ),
     "ContributionPage": _page_of("Contribution"),
-    "Participation": {
-        "type": "object",
-        "properties": {
-            "consultation": {"type": "integer"},
-            "computed_at": {"type": "string", "format": "date-time"},
-            "contributors": _COUNT,
-            "contributions": _COUNT,
-            "internal_rate_percent": _STRING_OR_NULL,
-            "populations": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "code": {"type": "string"},
-                        "name": {"type": "string"},
-                        "eligible": {"type": ["integer", "null"]},
-                        "contributors": _COUNT,
-                        "contributions": _COUNT,
-                        "rate_percent": _STRING_OR_NULL,
-                    },
-                },
-            },
-            "regions": _BREAKDOWN,
-            "age_bands": _BREAKDOWN,
-            "gender_forms": _BREAKDOWN,
-            "days": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "day": {"type": "string", "format": "date"},
-                        "contributions": _COUNT,
-                        "new_contributors": _COUNT,
-                        "cumulative_contributors": _COUNT,
-                    },
-                },
-            },
-        },
-    },
-}
-
-_DECIMAL = {"type": ["string", "null"], "description": 'An exact decimal, e.g. "81.9".'}
-_IDS = {"type": "array", "items": {"type": "integer"}}
-_MISSION_VALUE = {
-    "type": "object",
-    "required": ["as_of", "version", "state", "value"],
-    "properties": {
-        "as_of": {"type": "string", "format": "date"},
-        "version": {"type": "integer", "minimum": 1},
-        "state": {"enum": ["validated", "audited"]},
-        "value": _DECIMAL,
-        "text_value": _STRING_OR_NULL,
-        "parts": {"type": ["object", "null"]},
-        "provenance": {"type": ["object", "null"]},
-        "corrects": {"type": ["integer", "null"]},
-        "correction_reason": _STRING_OR_NULL,
-    },
-}
-_TARGET = {
-    "type": "object",
-    "properties": {"value": _DECIMAL, "year": {"type": ["integer", "null"]}},
-}
-
-SCHEMAS |= {
-    "MissionIndicator": {
-        "type": "object",
-        "required": ["id", "title", "kind", "values", "url"],
-        "properties": {
-            "id": {"type": "integer"},
-            "title": {"type": "string"},
-            "kind": {"type": "string"},
-            "unit": {"type": "string"},
-            "direction": _STRING_OR_NULL,
-            "baseline": _TARGET,
-            "target": _TARGET,
-            "method": {"type": "string"},
-            "owner": _STRING_OR_NULL,
-            "source": _STRING_OR_NULL,
-            "computed": {"type": ["string", "null"]},
-            "values": {"type": "array", "items": _MISSION_VALUE},
-            "url": {"type": "string"},
-            "gap": {
-                "type": ["object", "null"],
-                "properties": {"difference": _DECIMAL, "reached": {"type": ["boolean", "null"]}},
-            },
-            "trend": _STRING_OR_NULL,
-        },
-    },
-    "MissionDashboard": {
-        "type": "object",
-        "required": ["years", "objectives"],
-        "properties": {
-            "years": {"type": "array", "items": {"type": "integer"}},
-            "objectives": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "id": {"type": "integer"},
-                        "position": {"type": "integer"},
-                        "title": {"type": "string"},
-                        "statement": {"type": "string"},
-                        "statement_sha256": {"type": "string"},
-                        "adopted_on": {"type": ["string", "null"], "format": "date"},
-                        "resolution": {"type": ["integer", "null"]},
-                        "engagements": {
-                            "type": "array",
-                            "items": {
-                                "type": "object",
-                                "properties": {
-                                    "id": {"type": "integer"},
-                                    "title": {"type": "string"},
-                                    "indicators": {
-                                        "type": "array",
-                                        "items": {"$ref": "#/components/schemas/MissionIndicator"},
-                                    },
-                                },
-                            },
-                        },
-                    },
-                },
-            },
-        },
-    },
-    "MissionProofs": {
-        "type": "object",
-        "required": ["total", "items"],
-        "properties": {
-            "total": _COUNT,
-            "items": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "id": {"type": "integer"},
-                        "title": {"type": "string"},
-                        "date": {"type": "string", "format": "date"},
-                        "department": {"type": "string"},
-                        "territory": {"type": "string"},
-                        "description": {"type": "string"},
-                        "figures": {"type": "string"},
-                        "objectives": _IDS,
-                        "engagements": _IDS,
-                        "indicators": _IDS,
-                    },
-                },
-            },
-        },
-    },
-    "MissionOpinions": {
-        "type": "object",
-        "required": ["items"],
-        "properties": {
-            "items": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "id": {"type": "integer"},
-                        "year": {"type": "integer"},
-                        "title": {"type": "string"},
-                        "published_at": {"type": "string", "format": "date-time"},
-                        "version": {"type": "integer"},
-                        "text": {"type": "string"},
-                    },
-                },
-            },
-        },
-    },
+    "Participation": _object(
+        consultation=_INTEGER,
+        computed_at=_DATE_TIME,
+        contributors=_COUNT,
+        contributions=_COUNT,
+        internal_rate_percent=_STRING_OR_NULL,
+        populations=_array(
+            _object(
+                **_POPULATION,
+                contributors=_COUNT,
+                contributions=_COUNT,
+                rate_percent=_STRING_OR_NULL,
+            )
+        ),
+        regions=_BREAKDOWN,
+        age_bands=_BREAKDOWN,
+        gender_forms=_BREAKDOWN,
+        days=_array(
+            _object(
+                day=_DATE,
+                contributions=_COUNT,
+                new_contributors=_COUNT,
+                cumulative_contributors=_COUNT,
+            )
+        ),
+    ),
+    "MissionIndicator": _object(
+        ["id", "title", "kind", "values", "url"],
+        id=_INTEGER,
+        title=_STRING,
+        kind=_STRING,
+        unit=_STRING,
+        direction=_STRING_OR_NULL,
+        baseline=_TARGET,
+        target=_TARGET,
+        method=_STRING,
+        owner=_STRING_OR_NULL,
+        source=_STRING_OR_NULL,
+        computed=_STRING_OR_NULL,
+        values=_array(_MISSION_VALUE),
+        url=_STRING,
+        gap=_or_null(_object(difference=_DECIMAL, reached={"type": ["boolean", "null"]})),
+        trend=_STRING_OR_NULL,
+    ),
+    "MissionDashboard": _object(
+        ["years", "objectives"],
+        years=_INTEGERS,
+        objectives=_array(
+            _object(
+                id=_INTEGER,
+                position=_INTEGER,
+                title=_STRING,
+                statement=_STRING,
+                statement_sha256=_STRING,
+                adopted_on=_or_null(_DATE),
+                resolution=_or_null(_INTEGER),
+                engagements=_array(
+                    _object(
+                        id=_INTEGER, title=_STRING, indicators=_array(_schema("MissionIndicator"))
+                    )
+                ),
+            )
+        ),
+    ),
+    "MissionProofs": _object(
+        ["total", "items"],
+        total=_COUNT,
+        items=_array(
+            _object(
+                id=_INTEGER,
+                title=_STRING,
+                date=_DATE,
+                department=_STRING,
+                territory=_STRING,
+                description=_STRING,
+                figures=_STRING,
+                objectives=_INTEGERS,
+                engagements=_INTEGERS,
+                indicators=_INTEGERS,
+            )
+        ),
+    ),
+    "MissionOpinions": _object(
+        ["items"],
+        items=_array(
+            _object(
+                id=_INTEGER,
+                year=_INTEGER,
+                title=_STRING,
+                published_at=_DATE_TIME,
+                version=_INTEGER,
+                text=_STRING,
+            )
+        ),
+    ),
 }

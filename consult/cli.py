@@ -29,13 +29,17 @@ def i18n():
 def i18n_refresh():
     """Extract every area's strings, merge them into its .po and compile the .mo."""
     from consult.core.catalogues import refresh_all
+    from consult.core.i18n import english_count
 
     gaps = refresh_all()
     for area, messages in gaps.items():
         for message in messages:
             click.echo(f"{area}: untranslated: {message}")
     missing = sum(len(m) for m in gaps.values())
-    click.echo(f"{missing} message(s) still need a French translation.")
+    click.echo(
+        english_count(missing, "message still needs", "messages still need")
+        + " a French translation."
+    )
 
 
 @i18n.command("check")

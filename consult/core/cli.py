@@ -19,9 +19,12 @@ def cli():
 def deliver_command(limit):
     """Send the messages waiting in the outbox, at MAIL_RATE_PER_MINUTE."""
     from consult.core import mail
+    from consult.core.i18n import english_count
 
     sent = mail.deliver(limit, paced=True)
-    click.echo(f"{sent} message(s) sent, {mail.pending_count()} waiting.")
+    click.echo(
+        f"{english_count(sent, 'message', 'messages')} sent, {mail.pending_count()} waiting."
+    )
 
 
 @click.command("worker")

@@ -79,6 +79,13 @@ def written(text) -> Markup:
     return Markup('<span lang="{}">{}</span>').format(lang, text)
 
 
+def english_count(number: int, singular: str, plural: str) -> str:
+    """A count in the English of the `consult` commands, worded for its number ("1 reminder
+    sent", "0 reminders sent"): commands speak to operators untranslated, and ngettext would
+    put these words in the French catalogues."""
+    return f"{number} {singular if number == 1 else plural}"
+
+
 def format_moment(moment: datetime | None) -> str:
     """A stored naive-UTC moment in Paris time, in the one format pages use ("23 déc. 2026,
     08:01" in French, "23 Dec 2026, 08:01" in English)."""

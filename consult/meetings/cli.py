@@ -20,6 +20,7 @@ def remind(base_url):
     from flask import current_app
 
     from consult.core.clock import utcnow
+    from consult.core.i18n import english_count
     from consult.core.mail import deliver
     from consult.extensions import db
     from consult.meetings.registration import send_reminders
@@ -28,4 +29,4 @@ def remind(base_url):
         sent = send_reminders(now=utcnow())
         db.session.commit()
         deliver()
-    click.echo(f"{sent} reminder(s) sent.")
+    click.echo(english_count(sent, "reminder", "reminders") + " sent.")

@@ -11,6 +11,7 @@ cli = AppGroup("notifications", help="Notifications in the app and by e-mail.")
 def send():
     """Tell people about what is due now (run it every few minutes from cron)."""
     from consult.core.clock import utcnow
+    from consult.core.i18n import english_count
     from consult.core.mail import pending_count
     from consult.extensions import db
     from consult.notifications import services
@@ -21,4 +22,5 @@ def send():
         db.session.commit()
     for kind, count in told.items():
         click.echo(f"{kind}: {count}")
-    click.echo(f"{pending_count()} e-mail(s) waiting in the outbox (consult mail deliver).")
+    waiting = english_count(pending_count(), "e-mail", "e-mails")
+    click.echo(f"{waiting} waiting in the outbox (consult mail deliver).")

@@ -14,6 +14,7 @@ cli = AppGroup("privacy", help="Personal data: retention.")
 def erase_expired():
     """Erase volunteers' and invitees' data whose retention period after the end has passed."""
     from consult.core.clock import utcnow
+    from consult.core.i18n import english_count
     from consult.extensions import db
     from consult.privacy.retention import erase_expired as run
 
@@ -23,4 +24,4 @@ def erase_expired():
         subject = item.pop("subject")
         figures = ", ".join(f"{key} {value}" for key, value in item.items())
         click.echo(f"{subject.__tablename__} {subject.id}: erased {figures}")
-    click.echo(f"{len(done)} retention period(s) ended.")
+    click.echo(english_count(len(done), "retention period", "retention periods") + " ended.")

@@ -3,6 +3,7 @@
 from babel.messages.catalog import Catalog
 
 from consult.core.catalogues import compiled, is_stale, problems
+from consult.core.i18n import english_count
 
 
 def test_every_catalogue_is_complete_and_compiled():
@@ -40,3 +41,30 @@ def test_every_catalogue_counts_french_plurals_the_same_way():
         catalog = load(area)
         if catalog is not None:
             assert (catalog.num_plurals, catalog.plural_expr) == PLURALS, area
+
+
+def test_the_commands_count_in_english_with_the_form_the_number_needs():
+    assert english_count(1, "reminder", "reminders") == "1 reminder"
+    assert english_count(0, "reminder", "reminders") == "0 reminders"
+    assert english_count(2, "message still needs", "messages still need") == (
+        "2 messages still need"
+    )
+
+
+def test_i18n_refresh_counts_the_untranslated_messages(runner, monkeypatch):
+    """`consult i18n refresh` lists each gap, then says how many there are in a sentence."""
+    from consult.core import catalogues
+
+    monkeypatch.setattr(catalogues, "refresh_all", lambda: {"core": ["Vote"]})
+    result = runner.invoke(args=["i18n", "refresh"])
+    assert result.output.splitlines() == [
+        "core: untranslated: Vote",
+        "1 message still needs a French translation.",
+    ]
+    monkeypatch.setattr(
+        catalogues, "refresh_all", lambda: {"core": ["Vote", "Quorum"], "panels": []}
+    )
+    assert (
+        "2 messages still need a French translation."
+        in runner.invoke(args=["i18n", "refresh"]).output
+    )

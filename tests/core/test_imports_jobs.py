@@ -156,5 +156,8 @@ def test_mail_deliver_command(app, runner, now):
     mail.queue_mails([("a@example.org", "S", "B")], now=now)
     db.session.commit()
     result = runner.invoke(args=["mail", "deliver"])
-    assert result.exit_code == 0 and "1 message(s) sent, 0 waiting." in result.output
+    assert result.exit_code == 0 and "1 message sent, 0 waiting." in result.output
+    mail.queue_mails([("b@example.org", "S", "B"), ("c@example.org", "S", "B")], now=now)
+    db.session.commit()
+    assert "2 messages sent, 0 waiting." in runner.invoke(args=["mail", "deliver"]).output
     assert runner.invoke(args=["worker"]).exit_code != 0  # no REDIS_URL: nothing to run

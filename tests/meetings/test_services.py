@@ -175,8 +175,14 @@ def test_reminder_command(app, runner, make_user, make_meeting, now):
     db.session.commit()
     result = runner.invoke(args=["meetings", "remind"])
     assert result.exit_code == 0, result.output
-    assert "1 reminder" in result.output
+    assert "1 reminder sent." in result.output
     assert "/meetings/" in mail.outbox[-1].get_content()
+    assert "0 reminders sent." in runner.invoke(args=["meetings", "remind"]).output
+    other = make_meeting(starts_in=timedelta(hours=6))
+    for person in (make_user(), make_user()):
+        registration.register(person, other, answers={}, now=now)
+    db.session.commit()
+    assert "2 reminders sent." in runner.invoke(args=["meetings", "remind"]).output
 
 
 def test_attendance_by_list_and_by_code(app, make_user, make_meeting, now):

@@ -125,5 +125,18 @@ def test_the_cron_command_scans_and_sends(runner, make_user, make_consultation):
     result = runner.invoke(args=["notifications", "send"])
     assert result.exit_code == 0, result.output
     assert "consultation_open: 1" in result.output
-    assert "0 e-mail(s) waiting in the outbox" in result.output
+    assert "0 e-mails waiting in the outbox" in result.output
     assert len(mail.outbox) == 1  # sent when the command's context ended
+
+
+def test_the_cron_command_counts_the_outbox_in_the_singular_and_the_plural(
+    app, runner, now, monkeypatch
+):
+    """What the inline delivery leaves in the outbox is counted with the noun its number needs."""
+    monkeypatch.setitem(app.config, "MAIL_INLINE_LIMIT", 1)
+    mail.queue_mails([("a@example.org", "S", "B"), ("b@example.org", "S", "B")], now=now)
+    db.session.commit()
+    assert "1 e-mail waiting in the outbox" in runner.invoke(args=["notifications", "send"]).output
+    mail.queue_mails([("c@example.org", "S", "B"), ("d@example.org", "S", "B")], now=now)
+    db.session.commit()
+    assert "2 e-mails waiting in the outbox" in runner.invoke(args=["notifications", "send"]).output

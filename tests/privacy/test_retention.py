@@ -32,6 +32,7 @@ def test_volunteers_are_erased_once_the_period_after_the_last_session_passes(
     result = runner.invoke(args=["privacy", "erase-expired"])
     assert result.exit_code == 0, result.output
     assert f"panel_project {person.project.id}: erased volunteers 1" in result.output
+    assert "1 retention period ended." in result.output
     volunteer = db.session.get(PanelVolunteer, person.volunteer.id)
     assert (
         volunteer.last_name == "" and volunteer.birth_year is None and volunteer.key == "V-CAMILLE"
@@ -41,7 +42,7 @@ def test_volunteers_are_erased_once_the_period_after_the_last_session_passes(
     )
     assert event.subject_type == "panel_project" and event.after == {"volunteers": 1}
     again = runner.invoke(args=["privacy", "erase-expired"])
-    assert "0 retention period(s) ended." in again.output
+    assert "0 retention periods ended." in again.output
 
 
 def test_nothing_is_erased_before_the_end_plus_the_period(person, make_user, now):

@@ -15,7 +15,7 @@ from sqlalchemy import insert, select
 
 from consult.accounts import rules
 from consult.accounts.models import AccountToken, Population, Region, User, UserRole
-from consult.accounts.services import _token_hash
+from consult.accounts.services import _token_hash, find_users_by_email
 from consult.core.imports import COMMON_SYNONYMS, Field, ImportKind, Plan, register
 from consult.core.mail import queue_mails, url_builder
 from consult.core.permissions import Role
@@ -79,25 +79,19 @@ class Invitations(ImportKind):
             for name in (p.code, p.name, p.label_feminine, p.label_masculine, p.label_neutral):
                 categories.setdefault(rules.spelling(name), p.code)
         regions = {rules.spelling(r.name): r.name for r in db.session.scalars(select(Region))}
-        rows, seen = [], {}
         plan = Plan()
-        for line, values in records:
-            row = rules.read_invitation(line, values, categories, regions)
-            if not isinstance(row, rules.InvitationRow):
-                plan.refuse(line, row)
-            elif row.email in seen:
-                plan.refuse(
-                    line,
-                    _l(
-                        "%(email)s already appears on line %(n)d.",
-                        email=row.email,
-                        n=seen[row.email],
-                    ),
-                )
-            else:
-                seen[row.email] = line
-                rows.append(row)
-        existing = _accounts([row.email for row in rows])
+        rows = [
+            row
+            for _line, row in plan.accepted(
+                records,
+                lambda line, values: rules.read_invitation(line, values, categories, regions),
+                rules.InvitationRow,
+                email=lambda email, n: _l(
+                    "%(email)s already appears on line %(n)d.", email=email, n=n
+                ),
+            )
+        ]
+        existing = find_users_by_email([row.email for row in rows])
         for row in rows:
             user = existing.get(row.email)
             if user is None:
@@ -174,7 +168,7 @@ class Invitations(ImportKind):
                 now=now,
             )
             progress(start + len(chunk), total)
-        existing = _accounts([row.email for row in plan.update])
+        existing = find_users_by_email([row.email for row in plan.update])
         for number, row in enumerate(plan.update, 1):
             user = existing[row.email]
             changes = _changes(user, row)
@@ -213,17 +207,6 @@ class Invitations(ImportKind):
                 "%(num)d profile updated", "%(num)d profiles updated", result.get("updated", 0)
             ),
         )
-
-
-def _accounts(emails: list[str]) -> dict[str, User]:
-    """The existing accounts among these addresses, one query per thousand."""
-    found = {}
-    for start in range(0, len(emails), 1000):
-        chunk = emails[start : start + 1000]
-        found.update(
-            (u.email, u) for u in db.session.scalars(select(User).where(User.email.in_(chunk)))
-        )
-    return found
 
 
 def _roles(row: rules.InvitationRow) -> tuple[Role, ...]:

@@ -22,6 +22,19 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
 
 
+def find_users_by_email(emails: list[str]) -> dict[str, User]:
+    """The existing accounts among these (normalised) addresses, by address: one query per
+    thousand, so that an import of 100,000 lines neither loads every account nor sends one
+    huge IN list."""
+    found: dict[str, User] = {}
+    for start in range(0, len(emails), 1000):
+        chunk = emails[start : start + 1000]
+        found.update(
+            (u.email, u) for u in db.session.scalars(select(User).where(User.email.in_(chunk)))
+        )
+    return found
+
+
 def authenticate(email: str, password: str, *, now: datetime) -> User | None:
     """The active account matching these credentials, or None (never says which part was wrong).
 

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select
 
 from consult.accounts.models import User, UserRole
-from consult.accounts.services import create_user
+from consult.accounts.services import create_user, find_users_by_email
 from consult.assembly import rules
 from consult.assembly.models import Assembly, Delegate, Proxy
 from consult.assembly.services import _refuse_if_frozen, append_log
@@ -21,6 +21,7 @@ from consult.core.errors import RuleError
 from consult.core.imports import COMMON_SYNONYMS, Field, ImportKind, Plan, register
 from consult.core.imports import mapping as columns
 from consult.core.imports.reading import read_table
+from consult.core.imports.services import plan_table
 from consult.core.permissions import Role
 from consult.extensions import db
 
@@ -35,6 +36,12 @@ def _problem(code: str, detail: str):
     if code == "bad_weight":
         return _l("The weight “%(detail)s” is not a whole number from 1.", detail=detail)
     return _l("The identifier and the name are required.")
+
+
+def _read(line: int, values: dict[str, str]):
+    """A line of the roll as a delegate, or the words for its problem."""
+    row = rules.read_delegate(values)
+    return row if isinstance(row, rules.RollRow) else _problem(*row)
 
 
 class Roll(ImportKind):
@@ -71,32 +78,20 @@ class Roll(ImportKind):
     def plan(self, target, records, options, now) -> Plan:
         """Delegates to add, to change, to remove; refusals (which block the whole roll)."""
         plan = Plan()
-        rows, ids, emails = [], {}, {}
-        for line, values in records:
-            row = rules.read_delegate(values)
-            if not isinstance(row, rules.RollRow):
-                plan.refuse(line, _problem(*row))
-            elif row.identifier in ids:
-                plan.refuse(
-                    line,
-                    _l(
-                        "The identifier %(detail)s is already on line %(n)d.",
-                        detail=row.identifier,
-                        n=ids[row.identifier],
-                    ),
-                )
-            elif row.email in emails:
-                plan.refuse(
-                    line,
-                    _l(
-                        "The e-mail address %(detail)s is already on line %(n)d.",
-                        detail=row.email,
-                        n=emails[row.email],
-                    ),
-                )
-            else:
-                ids[row.identifier], emails[row.email] = line, line
-                rows.append(row)
+        rows = [
+            row
+            for _line, row in plan.accepted(
+                records,
+                _read,
+                rules.RollRow,
+                identifier=lambda value, n: _l(
+                    "The identifier %(detail)s is already on line %(n)d.", detail=value, n=n
+                ),
+                email=lambda value, n: _l(
+                    "The e-mail address %(detail)s is already on line %(n)d.", detail=value, n=n
+                ),
+            )
+        ]
         current = _delegates(target)
         for row in rows:
             delegate = current.get(row.identifier)
@@ -106,7 +101,7 @@ class Roll(ImportKind):
                 plan.update.append(row)
             else:
                 plan.unchanged += 1
-        plan.remove = sorted(set(current) - set(ids))
+        plan.remove = sorted(set(current) - {row.identifier for row in rows})
         return plan
 
     def apply(self, actor, target, plan, options, now, progress) -> dict:
@@ -188,12 +183,7 @@ def _as_row(delegate: Delegate) -> rules.RollRow:
 
 def _accounts(emails: list[str], now) -> dict[str, User]:
     """The account of each e-mail, created when missing; every one holds the delegate role."""
-    found: dict[str, User] = {}
-    for start in range(0, len(emails), 1000):  # one query per thousand delegates
-        chunk = emails[start : start + 1000]
-        found.update(
-            (u.email, u) for u in db.session.scalars(select(User).where(User.email.in_(chunk)))
-        )
+    found = find_users_by_email(emails)
     for email in emails:
         user = found.get(email)
         if user is None:
@@ -214,12 +204,9 @@ def import_roll(actor, assembly: Assembly, raw: bytes, *, now) -> int:
     problems = columns.problems(chosen, ROLL.fields)
     if problems:
         raise RuleError(problems[0], field="file")
-    records = list(columns.records(table.rows, chosen))
-    plan = ROLL.plan(assembly, records, {}, now)
-    for line, message in table.problems:
-        plan.refuse(line, message)
+    plan = plan_table(ROLL, assembly, table, chosen, {}, now)
     if plan.refused:
-        raise RollErrors(sorted(plan.refused, key=lambda item: item[0]))
+        raise RollErrors(plan.refused)
     return ROLL.apply(actor, assembly, plan, {}, now, lambda done, total: None)["delegates"]
 
 

@@ -100,24 +100,13 @@ class Volunteers(ImportKind):
                 .options(selectinload(PanelVolunteer.values))
             )
         }
-        plan, seen = Plan(), {}
-        for line, values in records:
-            row = rules.read_volunteer(line, values, spellings, now.year)
-            if isinstance(row, list):
-                for problem in row:
-                    plan.refuse(line, problem)
-                continue
-            if row.email in seen:
-                plan.refuse(
-                    line,
-                    _l(
-                        "%(email)s already appears on line %(n)d.",
-                        email=row.email,
-                        n=seen[row.email],
-                    ),
-                )
-                continue
-            seen[row.email] = line
+        plan = Plan()
+        for line, row in plan.accepted(
+            records,
+            lambda line, values: rules.read_volunteer(line, values, spellings, now.year),
+            rules.VolunteerRow,
+            email=lambda email, n: _l("%(email)s already appears on line %(n)d.", email=email, n=n),
+        ):
             person = existing.get(row.email)
             if person is None:
                 plan.create.append(row)

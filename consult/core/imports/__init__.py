@@ -10,6 +10,9 @@ How an import plugs in (an area adds one kind of import):
 2. Write `plan(target, records, options, now)`: `records` are `(line, {field key: text})`; check
    each with the area's pure rules and put it in `Plan.create`, `Plan.update`, `Plan.remove`,
    count it in `Plan.unchanged`, or `Plan.refuse(line, _l("Reason “%(value)s”", value=...))`.
+   `Plan.accepted(records, read, RowType, email=repeated)` reads each record with the area's
+   rule, refuses the lines it rejects and those repeating an earlier line's e-mail (or any
+   other attribute named), and yields the others as (line, row).
    Write nothing: the plan is made for the preview and again at confirmation, and the same file
    imported twice must plan nothing to create (so the import is idempotent).
 3. Write `apply(actor, target, plan, options, now, progress)`: write the plan, flush, never

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -35,6 +35,38 @@ class Plan:
     def refuse(self, line: int, message) -> None:
         """Leave a line out, saying why."""
         self.refused.append((line, message))
+
+    def accepted(
+        self,
+        records: Iterable[tuple[int, dict[str, str]]],
+        read: Callable[[int, dict[str, str]], Any],
+        row_type: type,
+        **unique: Callable[[Any, int], object],
+    ) -> Iterator[tuple[int, Any]]:
+        """The records that read as rows and repeat no earlier row, as (line, row); every other
+        line is refused here, with its reasons.
+
+        ``read(line, values)`` gives a ``row_type``, or the reason (or list of reasons) the line
+        is refused. ``unique`` names the row attributes no two lines may share, each with the
+        words for a line that repeats one: ``repeated(value, line where it first came)``.
+        """
+        first_lines: dict[str, dict] = {name: {} for name in unique}
+        for line, values in records:
+            row = read(line, values)
+            if not isinstance(row, row_type):
+                for reason in row if isinstance(row, list) else [row]:
+                    self.refuse(line, reason)
+                continue
+            repeat = next(
+                (name for name in unique if getattr(row, name) in first_lines[name]), None
+            )
+            if repeat is not None:
+                value = getattr(row, repeat)
+                self.refuse(line, unique[repeat](value, first_lines[repeat][value]))
+                continue
+            for name, lines in first_lines.items():
+                lines[getattr(row, name)] = line
+            yield line, row
 
     def summary(self) -> dict:
         """The counts and the first refusals, as JSON for the preview page."""

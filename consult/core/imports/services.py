@@ -171,10 +171,17 @@ def compute_plan(batch: ImportBatch, *, now: datetime, progress: Callable) -> Pl
     """Read the file through the mapping and let the kind decide what each row would do."""
     kind = kind_of(batch)
     table = table_of(batch)
-    records = list(mapping.records(table.rows, batch.mapping or []))
     progress(1, 4)
     target = kind.load_target(batch.target_id) if batch.target_id else None
-    plan = kind.plan(target, records, batch.options or {}, now)
+    return plan_table(kind, target, table, batch.mapping or [], batch.options or {}, now)
+
+
+def plan_table(
+    kind: ImportKind, target, table: Table, chosen: list, options: dict, now: datetime
+) -> Plan:
+    """The kind's plan for a table read through the ``chosen`` mapping, with the lines the
+    reading refused among its refusals, in the order of the file."""
+    plan = kind.plan(target, list(mapping.records(table.rows, chosen)), options, now)
     for line, message in table.problems:
         plan.refuse(line, message)
     plan.refused.sort(key=lambda item: item[0])

@@ -9,7 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from consult.analysis.charts import BAR_COLOUR, GRID_COLOUR, PALETTE, TEXT_COLOUR, nice_ceiling
+from consult.analysis.charts import (
+    AXIS_FONT_SIZE,
+    BAR_COLOUR,
+    FONT_SIZE,
+    GRID_COLOUR,
+    PALETTE,
+    TEXT_COLOUR,
+    nice_ceiling,
+)
 
 TARGET_COLOUR = PALETTE[1]
 
@@ -20,7 +28,7 @@ def trajectory_chart(
     chart_id: str,
     *,
     target: tuple[str, float, str] | None = None,
-    width: int = 480,
+    width: int = 400,
     height: int = 260,
 ) -> str:
     """Columns for (label, value, text) per year; a dashed line at the target, if any."""
@@ -52,7 +60,7 @@ def trajectory_chart(
         )
         out.append(
             f'<text x="{left - 6}" y="{y:.1f}" text-anchor="end" dominant-baseline="middle"'
-            f' font-size="13" fill="{TEXT_COLOUR}">{escape(label)}</text>'
+            f' font-size="{AXIS_FONT_SIZE}" fill="{TEXT_COLOUR}">{escape(label)}</text>'
         )
     for index, (label, value, text) in enumerate(points):
         x = left + index * slot
@@ -63,12 +71,12 @@ def trajectory_chart(
             f' height="{tall:.1f}" fill="{BAR_COLOUR}" class="chart-bar"/>'
         )
         out.append(
-            f'<text x="{x + slot / 2:.1f}" y="{y - 6:.1f}" text-anchor="middle" font-size="14"'
-            f' fill="{TEXT_COLOUR}">{escape(text)}</text>'
+            f'<text x="{x + slot / 2:.1f}" y="{y - 6:.1f}" text-anchor="middle"'
+            f' font-size="{FONT_SIZE}" fill="{TEXT_COLOUR}">{escape(text)}</text>'
         )
         out.append(
             f'<text x="{x + slot / 2:.1f}" y="{height - bottom + 18}" text-anchor="middle"'
-            f' font-size="14" fill="{TEXT_COLOUR}">{escape(label)}</text>'
+            f' font-size="{AXIS_FONT_SIZE}" fill="{TEXT_COLOUR}">{escape(label)}</text>'
         )
     if target:
         label, value, text = target
@@ -79,12 +87,13 @@ def trajectory_chart(
         )
         x = left + len(points) * slot
         out.append(
-            f'<text x="{x + slot / 2:.1f}" y="{y - 6:.1f}" text-anchor="middle" font-size="14"'
-            f' font-weight="bold" fill="{TARGET_COLOUR}">{escape(text)}</text>'
+            f'<text x="{x + slot / 2:.1f}" y="{y - 6:.1f}" text-anchor="middle"'
+            f' font-size="{FONT_SIZE}" font-weight="bold"'
+            f' fill="{TARGET_COLOUR}">{escape(text)}</text>'
         )
         out.append(
             f'<text x="{x + slot / 2:.1f}" y="{height - bottom + 18}" text-anchor="middle"'
-            f' font-size="14" fill="{TARGET_COLOUR}">{escape(label)}</text>'
+            f' font-size="{AXIS_FONT_SIZE}" fill="{TARGET_COLOUR}">{escape(label)}</text>'
         )
     out.append("</svg>")
     return "".join(out)

@@ -21,10 +21,7 @@ import json
 import os
 import random
 import re
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -35,7 +32,9 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.append(str(ROOT / "tests"))  # serving: the gunicorn starter the fault tests use too
 
+from serving import Gunicorn  # noqa: E402
 from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
@@ -331,26 +330,6 @@ def workers_cpu(master_pid: int) -> float:
     return total / ticks
 
 
-def free_port() -> int:
-    """A free local TCP port."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(port: int, deadline: float) -> None:
-    """Wait until the server answers /healthz (bounded)."""
-    while time.time() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit("the server did not start")
-
-
 def main() -> None:
     """Set up, serve with gunicorn, sign in, cast, tally, check; print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -370,25 +349,9 @@ def main() -> None:
     plan, timings = prepare(args.delegates, args.proxies, args.seed)
     timings["setup total"] = time.perf_counter() - started
 
-    port = free_port()
-    server = subprocess.Popen(  # noqa: S603 - fixed command line, local address only
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            str(args.workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "bench.bench_assembly:make_app()",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    try:
-        wait_for(port, time.time() + 60)
+    with Gunicorn("bench.bench_assembly:make_app()", workers=args.workers) as server:
+        server.wait_until_up(60)
+        port = server.port
         started = time.perf_counter()
         browsers, failures = sign_in_all(port, plan, args.clients)
         timings["sign-in and voting page"] = time.perf_counter() - started
@@ -396,12 +359,9 @@ def main() -> None:
             timings["sign-in and voting page"] * 1000 / max(1, len(browsers))
         )
         casts = schedule(plan, args.seed, args.change_share)
-        cpu_before = workers_cpu(server.pid)
+        cpu_before = workers_cpu(server.process.pid)
         elapsed, latencies, statuses = cast_all(port, plan, browsers, casts, args.clients)
-        server_cpu = workers_cpu(server.pid) - cpu_before
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        server_cpu = workers_cpu(server.process.pid) - cpu_before
 
     from consult.accounts.models import User
     from consult.assembly import services

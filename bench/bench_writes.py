@@ -21,9 +21,7 @@ follows the redirect (whose page takes the flashed message or the receipt out of
 
 import argparse
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -32,18 +30,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.append(str(ROOT / "tests"))  # serving: the gunicorn starter the fault tests use too
 
+from serving import Gunicorn  # noqa: E402
 from sqlalchemy import create_engine, event, insert, select, text  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
 from bench.bench_assembly import (  # noqa: E402
     PASSWORD,
     Browser,
-    free_port,
     make_app,
     reset_database,
     run_threads,
-    wait_for,
     workers_cpu,
 )
 
@@ -326,26 +324,6 @@ def statements_per_request(plan: dict) -> dict[str, tuple[int, int]]:
     return found
 
 
-def serve(factory: str, port: int, workers: int) -> subprocess.Popen:
-    """One gunicorn server with the benchmark's settings."""
-    return subprocess.Popen(  # noqa: S603 - fixed command line, local address only
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            str(workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            factory,
-        ],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-
-
 def main() -> None:
     """Set up, serve both apps, run the interleaved rounds, print ratios and costs."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -360,20 +338,22 @@ def main() -> None:
         raise SystemExit("set DATABASE_URL to a PostgreSQL database (its schema is emptied)")
     reset_database(url)
     plan = prepare(args.people)
-    ceiling_port, floor_port, consult_port = free_port(), free_port(), free_port()
     servers = {
-        "ceiling": serve("bench.bench_writes:ceiling_app()", ceiling_port, args.workers),
-        "floor": serve("bench.bench_writes:floor_app()", floor_port, args.workers),
-        "consult": serve("bench.bench_assembly:make_app()", consult_port, args.workers),
+        name: Gunicorn(factory, workers=args.workers)
+        for name, factory in (
+            ("ceiling", "bench.bench_writes:ceiling_app()"),
+            ("floor", "bench.bench_writes:floor_app()"),
+            ("consult", "bench.bench_assembly:make_app()"),
+        )
     }
+    ceiling_port, floor_port, consult_port = (server.port for server in servers.values())
     choices = ["for", "against", "abstention", "blank"]
     figures = {name: [] for name in ("ceiling", "floor", "answer", "cast")}
     # app seconds, PostgreSQL seconds, requests, Redis commands
     cpu = {name: [0.0, 0.0, 0, 0] for name in figures}
     try:
-        wait_for(ceiling_port, time.time() + 60)
-        wait_for(consult_port, time.time() + 60)
-        wait_for(floor_port, time.time() + 60)
+        for server in servers.values():  # started together, they boot side by side
+            server.wait_until_up(60)
         browsers = sign_in(consult_port, args.people, args.clients)
         ceilings = [Browser(ceiling_port) for _ in range(args.clients)]
         people = sorted(browsers)
@@ -424,11 +404,11 @@ def main() -> None:
         for round_ in range(args.rounds):
             for name, send in senders.items():
                 server = servers[name if name in ("ceiling", "floor") else "consult"]
-                app_before, pg_before = workers_cpu(server.pid), postgres_cpu(url)
+                app_before, pg_before = workers_cpu(server.process.pid), postgres_cpu(url)
                 redis_before = redis_commands()
                 elapsed, statuses = burst(args.requests, args.clients, send)
                 cpu[name][3] += redis_commands() - redis_before - 1  # the INFO itself
-                cpu[name][0] += workers_cpu(server.pid) - app_before
+                cpu[name][0] += workers_cpu(server.process.pid) - app_before
                 cpu[name][1] += postgres_cpu(url) - pg_before
                 cpu[name][2] += args.requests
                 figures[name].append(args.requests / elapsed)
@@ -437,8 +417,7 @@ def main() -> None:
                     raise SystemExit(f"round {round_ + 1}, {name}: statuses {statuses}")
     finally:
         for server in servers.values():
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
+            server.stop()
 
     print(
         f"gunicorn workers {args.workers} per app, client threads {args.clients}, "

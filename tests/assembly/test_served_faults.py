@@ -19,8 +19,6 @@ import os
 import re
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -28,6 +26,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from serving import Gunicorn, free_port, worker_pids
 from sqlalchemy import func, select
 
 from consult.assembly import services
@@ -38,7 +37,6 @@ from consult.extensions import db
 PASSWORD = "correct-horse-battery"
 CODE = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent.parent
 #: How long a voter's browser waits for an answer (a browser waits minutes; a shorter wait would
 #: make the voter send again while the first request still sits in the server's queue).
 BROWSER_WAIT = 150
@@ -47,67 +45,17 @@ BROWSER_WAIT = 150
 # --------------------------------------------------------------------------- the served app
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def worker_pids(master: subprocess.Popen) -> set[int]:
-    """The gunicorn master's worker processes (Linux /proc)."""
-    children = Path(f"/proc/{master.pid}/task/{master.pid}/children")
-    return {int(pid) for pid in children.read_text().split()}
-
-
 @contextmanager
 def served(database_url: str, trap_dir: Path, workers: int = 3):
     """gunicorn with `workers` sync workers on the given database; yields (base URL, master)."""
-    port = free_port()
-    env = dict(
-        os.environ,
-        CONSULT_TEST_DATABASE_URL=database_url,
-        CONSULT_TEST_TRAP_DIR=str(trap_dir),
-        PYTHONPATH=os.pathsep.join([str(ROOT), str(HERE)]),
+    env = {"CONSULT_TEST_DATABASE_URL": database_url, "CONSULT_TEST_TRAP_DIR": str(trap_dir)}
+    options = ["--timeout", "120", "--graceful-timeout", "2"]
+    server = Gunicorn(
+        "served_app:make_app()", workers=workers, options=options, env=env, path=[HERE]
     )
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--workers",
-        str(workers),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--timeout",
-        "120",
-        "--graceful-timeout",
-        "2",
-        "--log-level",
-        "warning",
-        "served_app:make_app()",
-    ]
-    master = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603 - our own command
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180  # a loaded machine boots workers slowly
-        while True:
-            try:
-                if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            assert master.poll() is None, "gunicorn did not start"
-            assert time.monotonic() < deadline, "gunicorn did not answer"
-            time.sleep(0.2)
-        while len(worker_pids(master)) < workers:
-            time.sleep(0.1)
-        yield base, master
-    finally:
-        master.send_signal(signal.SIGTERM)
-        try:
-            master.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            master.kill()
-            master.wait()
+    with server:
+        server.wait_until_up(180)  # a loaded machine boots workers slowly
+        yield server.base, server.process
 
 
 # --------------------------------------------------------------------------- voters

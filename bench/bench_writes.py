@@ -15,8 +15,10 @@ changes their answer) and the cast POST (a delegate changes their vote), one aft
 the same client threads; the ratio of each route's throughput to the ceiling's (and to the
 floor's) in the same round is printed (min / median over the rounds), with the application's and
 PostgreSQL's CPU per request and, measured in-process, the SQL statements and pool checkouts of
-one request. Each POST is sent with the cookie the person had once signed in, as a browser that
-follows the redirect (whose page takes the flashed message or the receipt out of the session).
+one request (with BENCH_REDIS_URL, its Redis round trips too, and the commands Redis ran per
+request, those of its scripts included). Each POST is sent with the cookie the person had once
+signed in, as a browser that follows the redirect (whose page takes the flashed message or the
+receipt out of the session).
 """
 
 import argparse
@@ -289,13 +291,14 @@ def burst(requests: int, clients: int, send) -> tuple[float, dict]:
     return time.perf_counter() - started, statuses
 
 
-def statements_per_request(plan: dict) -> dict[str, tuple[int, int]]:
-    """SQL statements and pool checkouts of one answer POST and one cast POST (in-process)."""
-    from consult.extensions import db
+def statements_per_request(plan: dict) -> dict[str, tuple[int, int, int]]:
+    """SQL statements, pool checkouts and Redis round trips (commands the app sends, with
+    BENCH_REDIS_URL) of one answer POST and one cast POST (in-process)."""
+    from consult.extensions import db, limiter
 
     app = make_app()
     app.config["WTF_CSRF_ENABLED"] = False
-    counts = {"statements": 0, "checkouts": 0}
+    counts = {"statements": 0, "checkouts": 0, "redis": 0}
     found = {}
     with app.app_context():
         engine = db.engine
@@ -308,6 +311,15 @@ def statements_per_request(plan: dict) -> dict[str, tuple[int, int]]:
 
         event.listen(engine, "before_cursor_execute", on_statement)
         event.listen(engine.pool, "checkout", on_checkout)
+        if os.environ.get("BENCH_REDIS_URL"):
+            redis = limiter.storage.get_connection()
+            send = redis.execute_command
+
+            def counted(*args, **options):
+                counts["redis"] += 1
+                return send(*args, **options)
+
+            redis.execute_command = counted
         client = app.test_client()
         client.post("/login", data={"email": "d1@bench.example", "password": PASSWORD})
         routes = {
@@ -318,9 +330,9 @@ def statements_per_request(plan: dict) -> dict[str, tuple[int, int]]:
             ),
         }
         for name, (path, form) in routes.items():
-            counts.update(statements=0, checkouts=0)
+            counts.update(statements=0, checkouts=0, redis=0)
             client.post(path, data=form)
-            found[name] = (counts["statements"], counts["checkouts"])
+            found[name] = (counts["statements"], counts["checkouts"], counts["redis"])
     return found
 
 
@@ -438,10 +450,11 @@ def main() -> None:
                 to_floor = [r / f for r, f in zip(rates, figures["floor"], strict=True)]
                 line += f" (to the floor {min(to_floor):.2f} / {statistics.median(to_floor):.2f})"
             if name in statements:
-                line += "; {} statements, {} pool checkouts".format(*statements[name])
+                line += "; {} statements, {} pool checkouts".format(*statements[name][:2])
         line += f"; CPU per request: app {app_ms:.2f} ms, PostgreSQL {pg_ms:.2f} ms"
         if os.environ.get("BENCH_REDIS_URL") and name not in ("ceiling", "floor"):
-            line += f"; Redis commands per request {cpu[name][3] / cpu[name][2]:.1f}"
+            line += f"; Redis: {statements[name][2]} round trips, "
+            line += f"{cpu[name][3] / cpu[name][2]:.1f} commands (those of scripts included)"
         print(line)
 
 

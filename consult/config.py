@@ -180,11 +180,12 @@ class DevelopmentConfig(Config):
 
 
 class TestConfig(DevelopmentConfig):
-    """The test suite: CSRF off by default (a test turns it on), rate limits in memory."""
+    """The test suite: CSRF off by default (a test turns it on), rate limits in memory (or in the
+    Redis database TEST_RATELIMIT_STORAGE_URI names, emptied of its counters after each test)."""
 
     TESTING = True
     WTF_CSRF_ENABLED = False
-    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STORAGE_URI = os.environ.get("TEST_RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = True
     #: Generous limits so that suites sign in many times; tests of the limits lower them.
     RATE_LIMITS = {endpoint: "1000 per minute" for endpoint in Config.RATE_LIMITS}

@@ -1,7 +1,6 @@
 """Flask extensions, created unbound so that create_app can bind them to any app."""
 
 from flask_babel import Babel
-from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -9,6 +8,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.orm import DeclarativeBase
+
+from consult.core.limiter import Limiter
 
 
 class Base(DeclarativeBase):

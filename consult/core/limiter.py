@@ -128,8 +128,8 @@ class Limiter(FlaskLimiter):
 
     def init_app(self, app) -> None:
         super().init_app(app)
-        if self.enabled and app.config.get("RATELIMIT_STRATEGY") == "fixed-window":
-            # The strategy Flask-Limiter built on the storage, with the batch above.
+        if self.enabled and type(self.limiter) is FixedWindowRateLimiter:
+            # The strategy Flask-Limiter has just built on the storage, with the batch above.
             self._limiter = CountedInOneTrip(self.storage)
             app.teardown_request(lambda _error: g.pop("_rate_limit_windows", None))
 

@@ -1,6 +1,6 @@
 """Pages for people: the API's reference, and one's personal access tokens."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -12,7 +12,7 @@ from wtforms.validators import InputRequired, Length
 from consult.api import openapi, rules, tokens
 from consult.api.models import ApiToken
 from consult.core.clock import utcnow
-from consult.core.errors import RuleError, refuse
+from consult.core.errors import RuleError, attempt
 from consult.core.forms import MultiCheckboxField, attach_error
 from consult.core.permissions import Role, role_required
 from consult.extensions import db
@@ -98,10 +98,8 @@ def revoke(token_id):
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != current_user.id:
         abort(404)
-    try:
-        tokens.revoke(current_user, token, now=utcnow())
-    except RuleError as error:
-        refuse(error)
-    else:
-        flash(_("The token “%(name)s” is revoked.", name=token.name), "success")
+    attempt(
+        lambda: tokens.revoke(current_user, token, now=utcnow()),
+        _("The token “%(name)s” is revoked.", name=token.name),
+    )
     return redirect(url_for(".my_tokens"), 303)

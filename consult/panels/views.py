@@ -23,8 +23,8 @@ from wtforms.validators import InputRequired
 
 from consult.consultations.models import Consultation, Contribution
 from consult.core.clock import parse_local, utcnow
-from consult.core.errors import RuleError, refuse
-from consult.core.forms import attach_error
+from consult.core.errors import RuleError, attempt, refuse
+from consult.core.forms import attach_error, form_page
 from consult.core.imports import services as imports
 from consult.core.imports.views import large_upload
 from consult.core.links import external_url
@@ -220,6 +220,21 @@ def result_document(project_id, round_):
     )
 
 
+def _send_access(seat, account_token: str) -> None:
+    """E-mail a panellist who accepted their seat the link that opens their access."""
+    queue_mail(
+        seat.volunteer.email,
+        _("Your access to the citizen panel"),
+        _(
+            "Thank you for joining the panel %(panel)s. Choose your password here "
+            "to see its sessions and documents: %(link)s",
+            panel=seat.panel.name,
+            link=external_url("accounts.accept_invitation", token=account_token),
+        ),
+        now=utcnow(),
+    )
+
+
 @bp.route("/invitation/<token>", methods=["GET", "POST"])  # limited: RATE_LIMITS_PER_ADDRESS
 def invitation(token):
     """The drawn volunteer (holder of the link): accept or decline the seat."""
@@ -238,18 +253,7 @@ def invitation(token):
             return redirect(url_for(".invitation", token=token), 303)
         if accept:
             if account_token:
-                link = external_url("accounts.accept_invitation", token=account_token)
-                queue_mail(
-                    seat.volunteer.email,
-                    _("Your access to the citizen panel"),
-                    _(
-                        "Thank you for joining the panel %(panel)s. Choose your password here "
-                        "to see its sessions and documents: %(link)s",
-                        panel=seat.panel.name,
-                        link=link,
-                    ),
-                    now=utcnow(),
-                )
+                _send_access(seat, account_token)
                 flash(
                     _("Thank you! We sent you an e-mail to open your access to the panel page."),
                     "success",
@@ -320,22 +324,20 @@ def questionnaire(panel_id):
     if not panel.project.questionnaire_open or services.own_response(seat) is not None:
         return redirect(url_for(".panel_page", panel_id=panel.id))
     form = QuestionnaireForm()
-    if form.validate_on_submit():
-        try:
-            services.answer_questionnaire(
-                seat,
-                satisfaction=int(form.satisfaction.data),
-                wants_follow_up=form.wants_follow_up.data == "yes",
-                words=form.words.data,
-                now=utcnow(),
-            )
-        except RuleError as error:
-            attach_error(form, error)
-        else:
-            flash(_("Thank you for your answers."), "success")
-            return redirect(url_for(".panel_page", panel_id=panel.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("panels/questionnaire.html", panel=panel, form=form), status
+    return form_page(
+        form,
+        lambda: services.answer_questionnaire(
+            seat,
+            satisfaction=int(form.satisfaction.data),
+            wants_follow_up=form.wants_follow_up.data == "yes",
+            words=form.words.data,
+            now=utcnow(),
+        ),
+        success=url_for(".panel_page", panel_id=panel.id),
+        template="panels/questionnaire.html",
+        message=_("Thank you for your answers."),
+        panel=panel,
+    )
 
 
 # --- organisers: projects -----------------------------------------------------------------------
@@ -368,24 +370,22 @@ def settings(project_id=None):
     """Create a project or change its settings."""
     project = _project(project_id) if project_id else None
     form = _project_form(project)
-    if form.validate_on_submit():
-        try:
-            project = services.save_project(
-                current_user,
-                project,
-                title=form.title.data,
-                description=form.description.data,
-                method=form.method.data,
-                consultation_id=form.consultation_id.data or None,
-                now=utcnow(),
-            )
-        except RuleError as error:
-            attach_error(form, error)
-        else:
-            flash(_("The project is saved."), "success")
-            return redirect(url_for(".project", project_id=project.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("panels/settings.html", form=form, project=project), status
+    return form_page(
+        form,
+        lambda: services.save_project(
+            current_user,
+            project,
+            title=form.title.data,
+            description=form.description.data,
+            method=form.method.data,
+            consultation_id=form.consultation_id.data or None,
+            now=utcnow(),
+        ),
+        success=lambda saved: url_for(".project", project_id=saved.id),
+        template="panels/settings.html",
+        message=_("The project is saved."),
+        project=project,
+    )
 
 
 @bp.get("/organise/<int:project_id>")
@@ -438,13 +438,9 @@ def _add_to_project(project_id, form, form_name, add, message, anchor):
 def _remove_from_project(thing, remove, message, anchor):
     """Remove a feature or panel, then back to its project (a refusal is shown there)."""
     project_id = thing.project_id
-    try:
-        remove(current_user, thing, now=utcnow())
-    except RuleError as error:
-        refuse(error)
-        return redirect(url_for(".project", project_id=project_id), 303)
-    flash(message, "success")
-    return redirect(url_for(".project", project_id=project_id, _anchor=anchor))
+    if attempt(lambda: remove(current_user, thing, now=utcnow()), message):
+        return redirect(url_for(".project", project_id=project_id, _anchor=anchor))
+    return redirect(url_for(".project", project_id=project_id), 303)
 
 
 @bp.post("/organise/<int:project_id>/features")
@@ -734,18 +730,7 @@ def record_answer(seat_id):
         refuse(error)
         return redirect(url_for(".project", project_id=seat.project_id), 303)
     if token:
-        link = external_url("accounts.accept_invitation", token=token)
-        queue_mail(
-            seat.volunteer.email,
-            _("Your access to the citizen panel"),
-            _(
-                "Thank you for joining the panel %(panel)s. Choose your password here "
-                "to see its sessions and documents: %(link)s",
-                panel=seat.panel.name,
-                link=link,
-            ),
-            now=utcnow(),
-        )
+        _send_access(seat, token)
     flash(_("The answer is recorded."), "success")
     return redirect(url_for(".project", project_id=seat.project_id, _anchor="seats"))
 
@@ -800,24 +785,23 @@ def add_document(project_id):
     """Give the panellists a document."""
     item = _project(project_id)
     form = DocumentForm()
-    if form.validate_on_submit():
-        try:
-            services.add_document(
-                current_user,
-                item,
-                title=form.title.data,
-                url=form.url.data,
-                summary=form.summary.data,
-                now=utcnow(),
-            )
-        except RuleError as error:
-            refuse(error)
-            return redirect(url_for(".project", project_id=item.id, _anchor="documents"), 303)
-        flash(_("The document is added."), "success")
-    else:
+    documents = url_for(".project", project_id=item.id, _anchor="documents")
+    if not form.validate_on_submit():
         flash(_("Give the document a title and a link."), "error")
-        return redirect(url_for(".project", project_id=item.id, _anchor="documents"), 303)
-    return redirect(url_for(".project", project_id=item.id, _anchor="documents"))
+        return redirect(documents, 303)
+    if attempt(
+        lambda: services.add_document(
+            current_user,
+            item,
+            title=form.title.data,
+            url=form.url.data,
+            summary=form.summary.data,
+            now=utcnow(),
+        ),
+        _("The document is added."),
+    ):
+        return redirect(documents)
+    return redirect(documents, 303)
 
 
 @bp.post("/organise/documents/<int:document_id>/delete")

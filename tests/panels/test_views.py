@@ -233,6 +233,42 @@ def test_invitation_acceptance_mails_an_account_link(client, drawn):
     assert seat.status == "accepted"
 
 
+def test_an_acceptance_recorded_by_the_organiser_mails_the_same_account_link(
+    client, login, organiser, drawn
+):
+    project, seats = drawn
+    seat, _token = seats[0]
+    login(client, organiser)
+    mail.outbox.clear()
+    answer = f"/panels/organise/seats/{seat.id}/answer"
+    response = client.post(answer, data={"answer": "accept"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("#seats")
+    body = mail.outbox[-1].get_content()
+    assert mail.outbox[-1]["To"] == seat.volunteer.email and "/invitation/" in body
+    assert seat.panel.name in body
+    again = client.post(answer, data={"answer": "decline"})  # already answered: refused
+    assert again.status_code == 303 and not again.headers["Location"].endswith("#seats")
+    assert db.session.get(PanelSeat, seat.id).status == "accepted"
+
+
+def test_a_document_is_added_or_refused_and_the_project_page_says_which(
+    client, login, organiser, make_project
+):
+    project = make_project(panels=())
+    login(client, organiser)
+    path = f"/panels/organise/{project.id}/documents"
+    added = client.post(path, data={"title": "Charte", "url": "https://example.org/charte.pdf"})
+    assert added.status_code == 302 and added.headers["Location"].endswith("#documents")
+    refused = client.post(path, data={"title": "Charte", "url": "ftp://example.org/charte"})
+    assert refused.status_code == 303 and refused.headers["Location"].endswith("#documents")
+    with client.session_transaction() as session:
+        assert [category for category, _ in session["_flashes"]] == ["success", "error"]
+    empty = client.post(path, data={"title": "", "url": ""})
+    assert empty.status_code == 303
+    db.session.refresh(project)
+    assert [d.url for d in project.documents] == ["https://example.org/charte.pdf"]
+
+
 def test_an_acceptance_is_confirmed_only_once_stored(client, drawn):
     """A COMMIT that fails (connection lost): no e-mail, no confirmation, the seat unchanged."""
     from sqlalchemy import event

@@ -387,23 +387,11 @@ def invite_again(user_id):
 def invite():
     """Invite people from a file: the shared import pages then map, preview and import it."""
     form = UploadForm()
-
-    def save():
-        upload = form.file.data
-        name = upload.filename or ""
-        return imports.upload(
-            current_user,
-            INVITATIONS,
-            None,
-            upload.read(),
-            filename=name,
-            options={"filename": name},
-            now=utcnow(),
-        )
-
     return form_page(
         form,
-        save,
+        lambda: imports.upload_posted(
+            current_user, INVITATIONS, None, form.file.data, now=utcnow()
+        ),
         success=lambda batch: url_for("core.imports.columns", batch_id=batch.id),
         template="accounts/invite.html",
         kind=INVITATIONS,

@@ -197,17 +197,8 @@ def import_roll(assembly_id):
     form = RollForm()
     if not form.validate_on_submit():
         return _manage(assembly, roll_form=form, status=422)
-    upload = form.file.data
     try:
-        batch = imports.upload(
-            current_user,
-            ROLL,
-            assembly,
-            upload.read(),
-            filename=upload.filename or "",
-            options={"filename": upload.filename or ""},
-            now=utcnow(),
-        )
+        batch = imports.upload_posted(current_user, ROLL, assembly, form.file.data, now=utcnow())
     except RuleError as error:
         db.session.rollback()
         form.file.errors.append(error.message)

@@ -573,17 +573,10 @@ def volunteers(project_id):
     form = ImportForm()
     status = 200
     if form.validate_on_submit():
-        upload = form.file.data
         try:
             check_upload(item, form.consent.data)
-            batch = imports.upload(
-                current_user,
-                VOLUNTEERS,
-                item,
-                upload.read(),
-                filename=upload.filename or "",
-                options={"filename": upload.filename or ""},
-                now=utcnow(),
+            batch = imports.upload_posted(
+                current_user, VOLUNTEERS, item, form.file.data, now=utcnow()
             )
         except RuleError as error:
             db.session.rollback()

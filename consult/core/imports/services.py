@@ -64,6 +64,15 @@ def upload(
     return batch
 
 
+def upload_posted(actor, kind: ImportKind, target, posted, *, now: datetime) -> ImportBatch:
+    """`upload` for a file posted with an area's form (a werkzeug FileStorage): its name is kept
+    with the batch and in the options, where the kinds find it for their audit records."""
+    name = posted.filename or ""
+    return upload(
+        actor, kind, target, posted.read(), filename=name, options={"filename": name}, now=now
+    )
+
+
 def table_of(batch: ImportBatch) -> Table:
     """The batch's file read again (it was readable at upload, so it still is)."""
     return read_table(batch.content or b"", max_rows=kind_of(batch).max_rows)

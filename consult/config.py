@@ -165,7 +165,7 @@ class DevelopmentConfig(Config):
             "publisher": "La présidente de la Mutuelle Exemple",
             "host": "Hébergeur Exemple, 2 avenue des Serveurs, 69001 Lyon",
             "contact_email": "contact@exemple.fr",
-            "dpo_name": "Délégué à la protection des données",
+            "dpo_name": "Camille Durand",
             "dpo_email": "dpo@exemple.fr",
             "dpo_address": "DPO, Mutuelle Exemple, 1 rue de la Solidarité, 75011 Paris",
             "accessibility_status": "partial",

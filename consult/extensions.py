@@ -7,6 +7,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 
 from consult.core.limiter import Limiter
@@ -27,6 +28,14 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def dialect_insert(entity):
+    """An INSERT with the ON CONFLICT clauses of the session's database (PostgreSQL or SQLite)."""
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+    return insert[db.session.get_bind().dialect.name](entity)
+
+
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -16,7 +16,8 @@ def on_postgresql() -> bool:
 def run_together(app, model, work, ids, *, request: bool = True) -> list:
     """Run `work(id)` in one thread per id, then commit; returns what each returned or raised.
 
-    Each thread waits, just before the flush that would insert a `model` row, until every thread
+    Each thread waits, just before the flush that would insert a `model` row (or the INSERT
+    statement that writes one, for a service that inserts without a flush), until every thread
     has arrived there: all have looked for an existing row and found none.
 
     `request=True` runs each thread in a POST request context, as a view would. On SQLite such a
@@ -37,6 +38,13 @@ def run_together(app, model, work, ids, *, request: bool = True) -> list:
             waited.done = True
             arrived.wait()
 
+    def before_insert(_connection, _cursor, _statement, _parameters, context, _many):
+        if not in_flush or getattr(waited, "done", False) or not context.isinsert:
+            return
+        if getattr(context.compiled.statement, "table", None) is model.__table__:
+            waited.done = True
+            arrived.wait()
+
     results = [None] * len(ids)
 
     def thread_main(index, item_id):
@@ -54,6 +62,7 @@ def run_together(app, model, work, ids, *, request: bool = True) -> list:
                 db.session.remove()
 
     event.listen(Session, "before_flush", before_flush)
+    event.listen(db.engine, "before_cursor_execute", before_insert)
     try:
         threads = [threading.Thread(target=thread_main, args=(i, x)) for i, x in enumerate(ids)]
         for thread in threads:
@@ -62,5 +71,6 @@ def run_together(app, model, work, ids, *, request: bool = True) -> list:
             thread.join(timeout=40)
     finally:
         event.remove(Session, "before_flush", before_flush)
+        event.remove(db.engine, "before_cursor_execute", before_insert)
     assert not any(t.is_alive() for t in threads), "a thread is stuck"
     return results

@@ -5,9 +5,11 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, insert, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, lazyload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from consult.accounts.models import Population, User
 from consult.consultations import rules
@@ -20,11 +22,12 @@ from consult.consultations.models import (
     Question,
     Reaction,
     Theme,
+    contribution_choice,
 )
 from consult.core import audit
 from consult.core.errors import RuleError
 from consult.core.permissions import Role
-from consult.extensions import db
+from consult.extensions import db, dialect_insert
 from consult.moderation import services as moderation
 from consult.moderation.models import ModerationStatus
 
@@ -372,29 +375,49 @@ def _snapshot(contribution: Contribution, user: User, now: datetime) -> None:
 
 
 def _first_answer(user, question, consultation, body, chosen, *, now) -> Contribution:
-    """A person's first answer to a question: decided by moderation, then written in one guarded
-    flush (its moderation row with it)."""
+    """A person's first answer to a question: decided by moderation, then written by one
+    INSERT ... ON CONFLICT DO NOTHING RETURNING, its moderation row and choices with it.
+
+    The one-answer-per-person index decides: an answer from another tab, committed or not yet,
+    makes this one insert nothing (PostgreSQL waits for the other transaction to end)."""
     contribution = Contribution(
         consultation_id=consultation.id,
         question_id=question.id,
         author_id=user.id,
         created_at=now,
         body=body,
-        choices=chosen,
+        channel="online",
     )
     _snapshot(contribution, user, now)
     contribution.state = moderation.on_submit(
         user, contribution, consultation=consultation, previous_state=None, now=now
     )
     contribution.published_at = now if contribution.state == "published" else None
-    db.session.add(contribution)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
+    values = {
+        column.key: getattr(contribution, column.key)
+        for column in sa_inspect(Contribution).column_attrs
+        if column.key != "id"
+    }
+    stored = db.session.scalars(
+        dialect_insert(Contribution)
+        .values(values)
+        .on_conflict_do_nothing(
+            index_elements=[Contribution.question_id, Contribution.author_id],
+            index_where=Contribution.channel == "online",
+        )
+        .returning(Contribution)
+    ).first()
+    if stored is None:
         # The same person answered the same question in another tab at the same instant.
-        raise RuleError(_l("Your answer was saved from another window: reload the page.")) from None
-    return contribution
+        raise RuleError(_l("Your answer was saved from another window: reload the page."))
+    db.session.execute(insert(ModerationStatus).values(moderation.first_status(stored)))
+    if chosen:
+        db.session.execute(
+            insert(contribution_choice),
+            [{"contribution_id": stored.id, "choice_id": choice.id} for choice in chosen],
+        )
+    set_committed_value(stored, "choices", chosen)
+    return stored
 
 
 class AnswersRefused(RuleError):

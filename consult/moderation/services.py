@@ -171,21 +171,25 @@ def find_personal_data(body: str) -> list[pii.Span]:
     return pii.detect_in_markup(body) if "<" in body else pii.detect(body)
 
 
+def first_status(contribution: Contribution) -> dict:
+    """The moderation row a contribution is written with (its id known)."""
+    found = find_personal_data(contribution.body or "")
+    return {
+        "contribution_id": contribution.id,
+        "version": 0,
+        "needs_review": contribution.state == State.PENDING,
+        "flag_count": 0,
+        "personal_data": sorted({span.kind.value for span in found}),
+        "has_personal_data": bool(found),
+        "submitted_at": contribution.updated_at or contribution.created_at,
+    }
+
+
 @event.listens_for(Contribution, "after_insert")
 def _create_status(mapper, connection, contribution):
-    """Every contribution gets its moderation row in the same flush, whoever creates it."""
-    found = find_personal_data(contribution.body or "")
-    connection.execute(
-        insert(ModerationStatus).values(
-            contribution_id=contribution.id,
-            version=0,
-            needs_review=contribution.state == State.PENDING,
-            flag_count=0,
-            personal_data=sorted({span.kind.value for span in found}),
-            has_personal_data=bool(found),
-            submitted_at=contribution.updated_at or contribution.created_at,
-        )
-    )
+    """Every contribution the ORM inserts gets its moderation row in the same flush, whoever
+    creates it (a first online answer, inserted by a statement of its own, writes it itself)."""
+    connection.execute(insert(ModerationStatus).values(first_status(contribution)))
 
 
 def status_of(contribution: Contribution) -> ModerationStatus:

@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from consult.accounts.rules import AGE_BAND_LABELS, AGE_BANDS, GENDER_FORM_LABELS, GENDER_FORMS
-from consult.core.forms import HoneypotField, MultiCheckboxField
+from consult.core.forms import HoneypotField, MultiCheckboxField, WrittenStringField
 from consult.core.params import db_int
 from consult.core.permissions import ROLE_LABELS, Role
 
@@ -128,16 +128,20 @@ class PopulationForm(FlaskForm):
         validators=[DataRequired(), Length(max=40)],
         description=_l("Used in CSV files: lower-case letters, digits and dashes."),
     )
-    name = StringField(_l("Name (plural)"), validators=[DataRequired(), Length(max=120)])
-    label_feminine = StringField(_l("Label, feminine"), validators=[DataRequired(), Length(max=80)])
-    label_masculine = StringField(
+    name = WrittenStringField(_l("Name (plural)"), validators=[DataRequired(), Length(max=120)])
+    label_feminine = WrittenStringField(
+        _l("Label, feminine"), validators=[DataRequired(), Length(max=80)]
+    )
+    label_masculine = WrittenStringField(
         _l("Label, masculine"), validators=[DataRequired(), Length(max=80)]
     )
-    label_neutral = StringField(_l("Label, neutral"), validators=[DataRequired(), Length(max=80)])
+    label_neutral = WrittenStringField(
+        _l("Label, neutral"), validators=[DataRequired(), Length(max=80)]
+    )
     internal = BooleanField(_l("Internal population (counted in the internal participation rate)"))
 
 
 class RegionForm(FlaskForm):
     """A region of the configurable list."""
 
-    name = StringField(_l("Region name"), validators=[DataRequired(), Length(max=120)])
+    name = WrittenStringField(_l("Region name"), validators=[DataRequired(), Length(max=120)])

@@ -36,7 +36,7 @@ from consult.accounts.imports import INVITATIONS, invitation_mail
 from consult.accounts.models import Population, Region, User, UserRole
 from consult.core.clock import utcnow
 from consult.core.errors import RuleError, refuse
-from consult.core.forms import form_page
+from consult.core.forms import form_page, written_choices
 from consult.core.imports import services as imports
 from consult.core.imports.forms import UploadForm
 from consult.core.imports.views import large_upload
@@ -133,10 +133,10 @@ def logout():
 
 def _fill_profile_choices(form: ProfileForm) -> None:
     """Regions come from the database (a configurable list)."""
-    form.region.choices = [SelectChoice(0, _("I prefer not to say"))] + [
-        SelectChoice(r.id, r.name)
+    form.region.choices = [SelectChoice(0, _("I prefer not to say"))] + written_choices(
+        (r.id, r.name)
         for r in db.session.scalars(select(Region).order_by(Region.position, Region.name))
-    ]
+    )
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -328,10 +328,10 @@ def person(user_id):
     """An administrator changes a person's roles or deactivates the account."""
     user = db.session.get(User, user_id) or abort(404)
     form = PersonForm()
-    form.population.choices = [SelectChoice(0, _("None"))] + [
-        SelectChoice(p.id, p.name)
+    form.population.choices = [SelectChoice(0, _("None"))] + written_choices(
+        (p.id, p.name)
         for p in db.session.scalars(select(Population).order_by(Population.position, Population.id))
-    ]
+    )
     if request.method == "GET":
         form.roles.data = sorted(user.role_names)
         form.active.data = user.active

@@ -2,11 +2,12 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from consult.assembly.rules import Category
+from consult.core.forms import WrittenTextAreaField
 
 #: Categories and convocations of the voting rules, in the order the form shows them.
 RULE_ROWS = [(category, convocation) for category in Category for convocation in (1, 2)]
@@ -20,7 +21,7 @@ def rule_field(category, convocation, part: str) -> str:
 class ReasonsForm(FlaskForm):
     """Moderation reasons, one "code: label" a line."""
 
-    value = TextAreaField(
+    value = WrittenTextAreaField(
         _l("Moderation reasons"),
         validators=[
             InputRequired(_l("Give at least one reason besides “Other”.")),

@@ -61,6 +61,12 @@ def _clip(text: str, size: float, room: float) -> str:
     return text.rstrip() + "…"
 
 
+def lang_attribute(lang: str | None) -> str:
+    """The attribute marking a text people wrote (a region, a word of the answers) with its
+    language, so that an English page reads it in French; nothing for the interface's text."""
+    return f' lang="{_attr(lang)}"' if lang else ""
+
+
 def _open(width: float, height: float, title: str, chart_id: str, css: str) -> list[str]:
     """Start an SVG document that scales to its container and announces its title."""
     title_id = f"{chart_id}-title"
@@ -82,6 +88,9 @@ class Bar:
     text: str = ""
     #: drawn in grey, e.g. a group too small to compare
     muted: bool = False
+    #: the language of a label people wrote (consult.core.i18n.content_language); None for the
+    #: interface's own words ("Not specified"), numbers and dates
+    lang: str | None = None
 
 
 def bar_chart(
@@ -108,8 +117,8 @@ def bar_chart(
         middle = y + row_height / 2
         out.append(
             f'<text x="{label_room - 8:g}" y="{middle:g}" text-anchor="end"'
-            f' dominant-baseline="middle" font-size="{FONT_SIZE}" fill="{TEXT_COLOUR}">'
-            f"{_attr(label)}</text>"
+            f' dominant-baseline="middle" font-size="{FONT_SIZE}" fill="{TEXT_COLOUR}"'
+            f"{lang_attribute(bar.lang)}>{_attr(label)}</text>"
         )
         out.append(
             f'<rect x="{label_room:g}" y="{y + 4:g}" width="{length:.1f}"'
@@ -169,7 +178,8 @@ def column_chart(
         if show_tick(index):
             out.append(
                 f'<text x="{x + slot / 2:.1f}" y="{height - bottom + 18}" text-anchor="middle"'
-                f' font-size="{AXIS_FONT_SIZE}" fill="{TEXT_COLOUR}">{_attr(column.label)}</text>'
+                f' font-size="{AXIS_FONT_SIZE}" fill="{TEXT_COLOUR}"{lang_attribute(column.lang)}>'
+                f"{_attr(column.label)}</text>"
             )
     out.append("</svg>")
     return "".join(out)
@@ -288,13 +298,15 @@ def word_cloud(
     *,
     width: int = CHART_WIDTH,
     height: int = 300,
+    lang: str | None = None,
 ) -> str:
-    """A word cloud as SVG: bigger words are more frequent."""
+    """A word cloud as SVG: bigger words are more frequent; `lang` is the words' language."""
     out = _open(width, height, title, chart_id, "chart--cloud")
     for word in layout_cloud(words, width, height, smallest=FONT_SIZE, largest=44):
         out.append(
             f'<text x="{word.x:.1f}" y="{word.y:.1f}" text-anchor="middle"'
-            f' font-size="{word.size:g}" fill="{word.colour}">{_attr(word.text)}</text>'
+            f' font-size="{word.size:g}" fill="{word.colour}"{lang_attribute(lang)}>'
+            f"{_attr(word.text)}</text>"
         )
     out.append("</svg>")
     return "".join(out)

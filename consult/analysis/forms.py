@@ -2,11 +2,16 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import SelectField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from consult.analysis.topics import MAX_TOPICS, MIN_TOPICS
-from consult.core.forms import IntegerField, MultiCheckboxField
+from consult.core.forms import (
+    IntegerField,
+    MultiCheckboxField,
+    WrittenStringField,
+    WrittenTextAreaField,
+)
 from consult.core.params import db_int
 
 
@@ -26,7 +31,7 @@ class ProposeForm(FlaskForm):
 class RenameForm(FlaskForm):
     """A theme's name."""
 
-    name = StringField(
+    name = WrittenStringField(
         _l("Name of the theme"),
         validators=[DataRequired(_l("Give the theme a name.")), Length(max=200)],
     )
@@ -48,10 +53,10 @@ class SplitForm(FlaskForm):
 class FindingForm(FlaskForm):
     """A finding: title, text, the themes it comes from."""
 
-    title = StringField(
+    title = WrittenStringField(
         _l("Title"), validators=[DataRequired(_l("Give the finding a title.")), Length(max=200)]
     )
-    text = TextAreaField(_l("Text"), validators=[Optional(), Length(max=20_000)])
+    text = WrittenTextAreaField(_l("Text"), validators=[Optional(), Length(max=20_000)])
     topics = MultiCheckboxField(_l("Themes it draws on"), coerce=db_int, validate_choice=False)
 
 

@@ -18,7 +18,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from wtforms.fields.choices import SelectChoice
 
 from consult.analysis import charts, exports, jobs, rules, services
 from consult.analysis.forms import FindingForm, ProposeForm, QuoteForm, RenameForm, SplitForm
@@ -27,8 +26,8 @@ from consult.analysis.topics import topic_count_hint
 from consult.consultations.models import Consultation, Contribution, Question
 from consult.core.clock import to_local, utcnow
 from consult.core.errors import RuleError, attempt, refuse
-from consult.core.forms import form_page
-from consult.core.i18n import format_day_in_year, format_rate
+from consult.core.forms import form_page, written_choices
+from consult.core.i18n import content_language, format_day_in_year, format_rate
 from consult.core.links import safe_next
 from consult.core.nav import NavItem
 from consult.core.paging import page_arg
@@ -150,16 +149,16 @@ def refresh_participation(consultation_id):
 
 def _participation_charts(report) -> dict[str, Markup]:
     """The participation charts; each page shows the same figures in a table beside them."""
+    written = content_language()
     rate_bars = [
-        charts.Bar(
-            population.name,
-            float(row.rate or 0) * 100,
-            _pct(row.rate),
-        )
+        charts.Bar(population.name, float(row.rate or 0) * 100, _pct(row.rate), lang=written)
         for population, row in report.populations
     ]
     people = [
-        charts.Bar(row.value or _("Not specified"), row.contributors) for row in report.by_region
+        charts.Bar(row.value, row.contributors, lang=written)
+        if row.value
+        else charts.Bar(_("Not specified"), row.contributors)
+        for row in report.by_region
     ]
     ages = [charts.Bar(row.value or _("Not specified"), row.contributors) for row in report.by_age]
     genders = [
@@ -233,6 +232,7 @@ def words(question_id):
         [(c.display, c.occurrences) for c in counts[: services.CLOUD_WORDS]],
         _("Word cloud"),
         "word-cloud",
+        lang=content_language(),
     )
     return render_template(
         "analysis/words.html",
@@ -346,7 +346,7 @@ def topic(topic_id):
     items, total = services.topic_contributions(found, page=_page())
     findings = services.findings_of(found.question.consultation)
     quote_form = QuoteForm()
-    quote_form.finding_id.choices = [SelectChoice(f.id, f.title) for f in findings]
+    quote_form.finding_id.choices = written_choices((f.id, f.title) for f in findings)
     return render_template(
         "analysis/topic.html",
         topic=found,
@@ -488,6 +488,7 @@ def _render_comparison(question, comparison):
             float(share.share or 0) * 100,
             _pct(share.share),
             muted=share.too_small,
+            lang=content_language(),
         )
         for name, share in comparison.rows
     ]
@@ -516,9 +517,9 @@ def _finding_form(consultation, finding=None) -> FindingForm:
     topics = services.consultation_topics(consultation)
     if finding is not None:
         topics += [t for t in finding.topics if t not in topics]
-    form.topics.choices = [
-        SelectChoice(t.id, f"{t.question.position + 1}. {t.name}") for t in topics
-    ]
+    form.topics.choices = written_choices(
+        (t.id, f"{t.question.position + 1}. {t.name}") for t in topics
+    )
     if finding is not None and not form.is_submitted():
         form.title.data = finding.title
         form.text.data = _plain(finding.body)
@@ -698,7 +699,9 @@ def search(consultation_id):
         page=page,
         questions=services.text_questions(consultation),
         topics={q.id: services.topics_of(q) for q in services.text_questions(consultation)},
-        findings_choices=[SelectChoice(f.id, f.title) for f in services.findings_of(consultation)],
+        findings_choices=written_choices(
+            (f.id, f.title) for f in services.findings_of(consultation)
+        ),
     )
 
 

@@ -2,11 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from consult.core.forms import IntegerField
+from consult.core.forms import IntegerField, WrittenStringField, WrittenTextAreaField
 from consult.core.imports.forms import UploadForm
 from consult.core.params import db_int
 
@@ -19,7 +19,7 @@ KIND_LABELS = {
 class AssemblyForm(FlaskForm):
     """A new general assembly."""
 
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    title = WrittenStringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     held_on = DateField(_l("Date"), validators=[InputRequired()])
     convocation = SelectField(
         _l("Convocation"),
@@ -46,8 +46,10 @@ class RollForm(UploadForm):
 class ResolutionForm(FlaskForm):
     """A text put on the agenda."""
 
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    body = TextAreaField(_l("Text put to the vote"), validators=[DataRequired(), Length(max=20000)])
+    title = WrittenStringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    body = WrittenTextAreaField(
+        _l("Text put to the vote"), validators=[DataRequired(), Length(max=20000)]
+    )
     category = SelectField(
         _l("Category"),
         choices=[
@@ -58,7 +60,7 @@ class ResolutionForm(FlaskForm):
     kind = SelectField(
         _l("Kind of vote"), choices=[SelectChoice(k, label) for k, label in KIND_LABELS.items()]
     )
-    wordings = TextAreaField(
+    wordings = WrittenTextAreaField(
         _l("Alternative wordings, separated by an empty line"),
         validators=[Length(max=40000)],
         description=_l("Only for a choice among wordings: between 2 and 8."),

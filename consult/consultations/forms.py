@@ -2,11 +2,16 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from consult.core.forms import IntegerField, LocalDateTimeField
+from consult.core.forms import (
+    IntegerField,
+    LocalDateTimeField,
+    WrittenStringField,
+    WrittenTextAreaField,
+)
 from consult.core.params import db_int
 
 QUESTION_KIND_LABELS = {
@@ -20,8 +25,8 @@ QUESTION_KIND_LABELS = {
 class ConsultationForm(FlaskForm):
     """A consultation's settings; the invited populations are added by the view (one per field)."""
 
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    introduction = TextAreaField(
+    title = WrittenStringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    introduction = WrittenTextAreaField(
         _l("Introduction"),
         validators=[Length(max=20_000)],
         description=_l("Shown above the questions. Paragraphs, bold, italics, lists and links."),
@@ -38,8 +43,8 @@ def eligible_field_name(population_id: int) -> str:
 class ThemeForm(FlaskForm):
     """A theme that groups questions."""
 
-    title = StringField(_l("Theme title"), validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
+    title = WrittenStringField(_l("Theme title"), validators=[DataRequired(), Length(max=200)])
+    description = WrittenTextAreaField(_l("Description"), validators=[Length(max=5000)])
 
 
 class QuestionForm(FlaskForm):
@@ -49,14 +54,14 @@ class QuestionForm(FlaskForm):
         _l("Kind of question"),
         choices=[SelectChoice(k, label) for k, label in QUESTION_KIND_LABELS.items()],
     )
-    prompt = TextAreaField(_l("Question"), validators=[DataRequired(), Length(max=2000)])
-    help_text = TextAreaField(_l("Help for participants"), validators=[Length(max=2000)])
+    prompt = WrittenTextAreaField(_l("Question"), validators=[DataRequired(), Length(max=2000)])
+    help_text = WrittenTextAreaField(_l("Help for participants"), validators=[Length(max=2000)])
     theme_id = SelectField(_l("Theme"), coerce=db_int)
     max_words = IntegerField(
         _l("Words at most (for “a few words”)"),
         default=3,
         validators=[Optional(), NumberRange(min=1, max=10)],
     )
-    choices = TextAreaField(
+    choices = WrittenTextAreaField(
         _l("Options (for choice questions), one per line"), validators=[Length(max=5000)]
     )

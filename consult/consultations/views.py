@@ -20,7 +20,13 @@ from consult.consultations.forms import (
 from consult.consultations.models import Consultation, Contribution, Question, Theme
 from consult.core.clock import parse_local, to_local, utcnow
 from consult.core.errors import RuleError, refuse
-from consult.core.forms import HONEYPOT_MESSAGE, IntegerField, form_page, honeypot_filled
+from consult.core.forms import (
+    HONEYPOT_MESSAGE,
+    IntegerField,
+    form_page,
+    honeypot_filled,
+    written_choices,
+)
 from consult.core.links import safe_referrer
 from consult.core.nav import NavItem
 from consult.core.paging import page_arg
@@ -466,9 +472,9 @@ def question(consultation_id, question_id=None):
     if question_id and (item is None or item.consultation_id != consultation.id):
         abort(404)
     form = QuestionForm(obj=item)
-    form.theme_id.choices = [SelectChoice(0, _("No theme"))] + [
-        SelectChoice(t.id, t.title) for t in consultation.themes
-    ]
+    form.theme_id.choices = [SelectChoice(0, _("No theme"))] + written_choices(
+        (t.id, t.title) for t in consultation.themes
+    )
     if request.method == "GET" and item is not None:
         form.theme_id.data = item.theme_id or 0
         form.choices.data = "\n".join(c.label for c in item.choices)

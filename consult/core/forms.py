@@ -4,12 +4,40 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from wtforms import DateTimeLocalField, SelectMultipleField, StringField
+from wtforms import DateTimeLocalField, SelectMultipleField, StringField, TextAreaField
 from wtforms import IntegerField as _WTFormsIntegerField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from consult.core.i18n import content_language
 from consult.core.params import db_int
+
+
+def written_choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs whose labels people wrote (a consultation's title, a region), as
+    options marked with the language they are written in: an <option> or the label of a radio
+    button cannot hold a <span lang>, so an English page would read them with English sounds.
+    The select widget writes the mark on each <option>, `render_field` on each choice's label."""
+    lang = content_language()
+    return [SelectChoice(value, label, render_kw={"lang": lang}) for value, label in pairs]
+
+
+class _Written:
+    """A text field whose value is content: its box carries the content's language (the value
+    is read, and spell-checked, in French on an English page)."""
+
+    def __call__(self, **kwargs):
+        kwargs.setdefault("lang", content_language())
+        return super().__call__(**kwargs)
+
+
+class WrittenStringField(_Written, StringField):
+    """A line of content: a title, a place, a name of a region."""
+
+
+class WrittenTextAreaField(_Written, TextAreaField):
+    """A text of content: a description, a question, minutes."""
 
 
 class MultiCheckboxField(SelectMultipleField):

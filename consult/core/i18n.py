@@ -70,13 +70,17 @@ def sources(area: str) -> tuple[list[Path], list[Path]]:
     return python, templates
 
 
+def content_language() -> str:
+    """The language people write the platform's content in (titles, questions, answers)."""
+    return current_app.config.get("CONTENT_LANGUAGE", "fr")
+
+
 def written(text) -> Markup:
     """What people wrote (a title, a question) inside an interface sentence, marked with the
     language they write in, so that an English page has it read in French:
     `_("Minutes of “%(title)s”", title=written(meeting.title))`. Markup: not for <title>,
-    <option> or attributes."""
-    lang = current_app.config.get("CONTENT_LANGUAGE", "fr")
-    return Markup('<span lang="{}">{}</span>').format(lang, text)
+    <option> or attributes (see consult.core.forms.written_choices)."""
+    return Markup('<span lang="{}">{}</span>').format(content_language(), text)
 
 
 def english_count(number: int, singular: str, plural: str) -> str:

@@ -2,12 +2,18 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms import RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from consult.consultations.forms import QUESTION_KIND_LABELS
-from consult.core.forms import IntegerField, LocalDateTimeField, MultiCheckboxField
+from consult.core.forms import (
+    IntegerField,
+    LocalDateTimeField,
+    MultiCheckboxField,
+    WrittenStringField,
+    WrittenTextAreaField,
+)
 from consult.core.params import db_int
 
 KIND_LABELS = {
@@ -37,7 +43,7 @@ def _optional_int(value):
 class MeetingForm(FlaskForm):
     """A meeting's settings; choices are filled in by the view."""
 
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    title = WrittenStringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(
         _l("Kind of meeting"), choices=[SelectChoice(k, v) for k, v in KIND_LABELS.items()]
     )
@@ -47,7 +53,7 @@ class MeetingForm(FlaskForm):
         default="in_person",
         validators=[InputRequired()],
     )
-    place = StringField(
+    place = WrittenStringField(
         _l("Address"),
         validators=[Length(max=300)],
         description=_l("For a meeting in person or both."),
@@ -60,7 +66,7 @@ class MeetingForm(FlaskForm):
     region_id = SelectField(_l("Region"), coerce=_optional_int, validate_choice=True)
     starts_at = LocalDateTimeField(_l("Starts on (Paris time)"), validators=[InputRequired()])
     ends_at = LocalDateTimeField(_l("Ends on (Paris time)"), validators=[InputRequired()])
-    agenda = TextAreaField(
+    agenda = WrittenTextAreaField(
         _l("Agenda"),
         validators=[Length(max=20_000)],
         description=_l("Paragraphs, bold, italics, lists and links."),
@@ -95,13 +101,13 @@ class QuestionForm(FlaskForm):
         _l("Kind of question"),
         choices=[SelectChoice(k, label) for k, label in QUESTION_KIND_LABELS.items()],
     )
-    prompt = TextAreaField(_l("Question"), validators=[DataRequired(), Length(max=500)])
+    prompt = WrittenTextAreaField(_l("Question"), validators=[DataRequired(), Length(max=500)])
     max_words = IntegerField(
         _l("Words at most (for “a few words”)"),
         default=3,
         validators=[Optional(), NumberRange(min=1, max=10)],
     )
-    choices = TextAreaField(
+    choices = WrittenTextAreaField(
         _l("Options (for choice questions), one per line"), validators=[Length(max=5000)]
     )
 
@@ -109,13 +115,13 @@ class QuestionForm(FlaskForm):
 class CancelForm(FlaskForm):
     """Why a meeting is cancelled."""
 
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
+    reason = WrittenTextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
 
 
 class MinutesForm(FlaskForm):
     """The minutes' text and who may read them once published."""
 
-    body = TextAreaField(_l("Minutes"), validators=[DataRequired(), Length(max=200_000)])
+    body = WrittenTextAreaField(_l("Minutes"), validators=[DataRequired(), Length(max=200_000)])
     visibility = RadioField(
         _l("Once published, readable by"),
         choices=[
@@ -137,7 +143,9 @@ class ContributionForm(FlaskForm):
     """Something said in the meeting, attributed by profile."""
 
     question_id = SelectField(_l("Question"), coerce=_optional_int)
-    text = TextAreaField(_l("What was said"), validators=[DataRequired(), Length(max=20_000)])
+    text = WrittenTextAreaField(
+        _l("What was said"), validators=[DataRequired(), Length(max=20_000)]
+    )
     registration_id = SelectField(
         _l("Said by a participant"),
         coerce=_optional_int,

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from consult.accounts.rules import AGE_BAND_LABELS
 from consult.core.clock import parse_local, to_local, utcnow
 from consult.core.errors import RuleError, attempt, refuse
-from consult.core.forms import attach_error, form_page
+from consult.core.forms import attach_error, form_page, written_choices
 from consult.core.permissions import Role, role_required
 from consult.extensions import db
 from consult.meetings import channel, minutes, registration, services
@@ -56,21 +56,21 @@ def _fill_choices(form: MeetingForm) -> None:
     from consult.panels.models import Panel
 
     none = [("", _l("Not attached"))]
-    form.region_id.choices = [("", _l("National or online"))] + [
+    form.region_id.choices = [("", _l("National or online"))] + written_choices(
         (r.id, r.name) for r in services.regions()
-    ]
-    form.populations.choices = [(p.id, p.name) for p in services.populations()]
-    form.consultation_id.choices = none + [
+    )
+    form.populations.choices = written_choices((p.id, p.name) for p in services.populations())
+    form.consultation_id.choices = none + written_choices(
         (c.id, c.title)
         for c in db.session.scalars(select(Consultation).order_by(Consultation.opens_at.desc()))
-    ]
-    form.panel_id.choices = none + [
+    )
+    form.panel_id.choices = none + written_choices(
         (p.id, f"{p.project.title} — {p.name}") for p in db.session.scalars(select(Panel))
-    ]
-    form.mission_session_id.choices = none + [
+    )
+    form.mission_session_id.choices = none + written_choices(
         (s.id, s.title)
         for s in db.session.scalars(select(CommitteeSession).order_by(CommitteeSession.held_on))
-    ]
+    )
 
 
 def _local(moment):
@@ -316,18 +316,22 @@ def move_minutes(meeting_id: int, action: str):
 
 def _contribution_choices(form: ContributionForm, meeting: Meeting) -> None:
     """Questions of the consultation, participants, and profile lists."""
-    form.question_id.choices = [(q.id, q.prompt) for q in channel.questions_for(meeting)]
+    form.question_id.choices = written_choices(
+        (q.id, q.prompt) for q in channel.questions_for(meeting)
+    )
     people = [r for r in registration.registrants(meeting) if r.status != "cancelled"]
     form.registration_id.choices = [("", _l("Someone else (describe below)"))] + [
         (r.id, r.user.display_name or r.user.email) for r in people
     ]
-    form.population_id.choices = [("", _l("Choose"))] + [
+    form.population_id.choices = [("", _l("Choose"))] + written_choices(
         (p.id, p.name) for p in services.populations()
-    ]
+    )
     form.age_band.choices = [("", _l("Not given"))] + [
         (code, label) for code, label in AGE_BAND_LABELS.items()
     ]
-    form.region_id.choices = [("", _l("Not given"))] + [(r.id, r.name) for r in services.regions()]
+    form.region_id.choices = [("", _l("Not given"))] + written_choices(
+        (r.id, r.name) for r in services.regions()
+    )
 
 
 @bp.route("/<int:meeting_id>/contributions", methods=["GET", "POST"])

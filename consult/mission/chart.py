@@ -16,6 +16,7 @@ from consult.analysis.charts import (
     GRID_COLOUR,
     PALETTE,
     TEXT_COLOUR,
+    lang_attribute,
     nice_ceiling,
 )
 
@@ -30,8 +31,10 @@ def trajectory_chart(
     target: tuple[str, float, str] | None = None,
     width: int = 400,
     height: int = 260,
+    title_lang: str | None = None,
 ) -> str:
-    """Columns for (label, value, text) per year; a dashed line at the target, if any."""
+    """Columns for (label, value, text) per year; a dashed line at the target, if any.
+    `title_lang`: the language of a title people wrote (the indicator's)."""
     left, right, bottom, top_margin = 60, 12, 40, 30
     plot_width = width - left - right
     plot_height = height - bottom - top_margin
@@ -45,7 +48,7 @@ def trajectory_chart(
         f' id="{escape(chart_id)}" viewBox="0 0 {width} {height}" width="100%" role="img"'
         f' aria-labelledby="{escape(title_id)}" preserveAspectRatio="xMinYMin meet"'
         f' font-family="sans-serif">',
-        f'<title id="{escape(title_id)}">{escape(title)}</title>',
+        f'<title id="{escape(title_id)}"{lang_attribute(title_lang)}>{escape(title)}</title>',
     ]
     for fraction in (0, 0.5, 1):
         y = top_margin + plot_height * (1 - fraction)

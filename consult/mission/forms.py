@@ -11,12 +11,16 @@ from wtforms import (
     RadioField,
     SelectField,
     StringField,
-    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from consult.core.forms import IntegerField, MultiCheckboxField
+from consult.core.forms import (
+    IntegerField,
+    MultiCheckboxField,
+    WrittenStringField,
+    WrittenTextAreaField,
+)
 from consult.core.params import db_int
 from consult.mission import labels
 from consult.mission.files import accepted_extensions
@@ -53,7 +57,7 @@ class ObjectiveForm(FlaskForm):
     resolution_id = SelectField(
         _l("Adopted resolution"), coerce=db_int, validators=[InputRequired()]
     )
-    title = StringField(
+    title = WrittenStringField(
         _l("Short title"),
         validators=[Optional(), Length(max=200)],
         description=_l("Leave empty to use the resolution's title."),
@@ -63,18 +67,20 @@ class ObjectiveForm(FlaskForm):
 class EngagementForm(FlaskForm):
     """An engagement under an objective."""
 
-    title = StringField(_l("Engagement"), validators=[DataRequired(), Length(max=300)])
-    description = TextAreaField(_l("What it means in practice"), validators=[Length(max=5000)])
+    title = WrittenStringField(_l("Engagement"), validators=[DataRequired(), Length(max=300)])
+    description = WrittenTextAreaField(
+        _l("What it means in practice"), validators=[Length(max=5000)]
+    )
 
 
 class IndicatorForm(FlaskForm):
     """An indicator with everything it carries."""
 
-    title = StringField(_l("Indicator"), validators=[DataRequired(), Length(max=300)])
+    title = WrittenStringField(_l("Indicator"), validators=[DataRequired(), Length(max=300)])
     kind = SelectField(
         _l("Kind"), choices=[SelectChoice(k, v) for k, v in labels.KIND_LABELS.items()]
     )
-    unit = StringField(
+    unit = WrittenStringField(
         _l("Unit"),
         validators=[Length(max=40)],
         description=_l("For a number or a count: kg, entreprises, actions…"),
@@ -92,13 +98,13 @@ class IndicatorForm(FlaskForm):
     baseline_year = _year_field(_l("Baseline year"))
     target_value = FigureField(_l("Target"))
     target_year = _year_field(_l("Target year"))
-    method = TextAreaField(_l("Method"), validators=[Length(max=5000)])
-    owner = StringField(_l("Owner (department or person)"), validators=[Length(max=200)])
+    method = WrittenTextAreaField(_l("Method"), validators=[Length(max=5000)])
+    owner = WrittenStringField(_l("Owner (department or person)"), validators=[Length(max=200)])
     owner_email = StringField(
         _l("E-mail of the account that enters the values"),
         validators=[Optional(), Length(max=254)],
     )
-    source = StringField(_l("Source"), validators=[Length(max=300)])
+    source = WrittenStringField(_l("Source"), validators=[Length(max=300)])
     computed = SelectField(
         _l("Computed by consult"),
         choices=[
@@ -112,7 +118,7 @@ class IndicatorForm(FlaskForm):
         validators=[Optional(), NumberRange(1)],
     )
     internal_only = BooleanField(_l("Only the internal populations (employees and delegates)"))
-    components = TextAreaField(
+    components = WrittenTextAreaField(
         _l("Components of the index"),
         description=_l("One a line: indicator number; reference; weight (e.g. « 12; 90; 1 »)."),
         validators=[Length(max=2000)],
@@ -124,16 +130,16 @@ class ValueForm(FlaskForm):
 
     as_of = DateField(_l("As at"), validators=[InputRequired()])
     value = FigureField(_l("Value"))
-    text_value = StringField(
+    text_value = WrittenStringField(
         _l("State reached (qualitative indicator)"), validators=[Length(max=300)]
     )
-    parts = TextAreaField(
+    parts = WrittenTextAreaField(
         _l("Parts of the breakdown"),
         description=_l("One a line: « label = figure »."),
         validators=[Length(max=4000)],
     )
-    comment = TextAreaField(_l("Comment"), validators=[Length(max=5000)])
-    evidence = TextAreaField(_l("Evidence"), validators=[Length(max=5000)])
+    comment = WrittenTextAreaField(_l("Comment"), validators=[Length(max=5000)])
+    evidence = WrittenTextAreaField(_l("Evidence"), validators=[Length(max=5000)])
 
 
 class AuditForm(FlaskForm):
@@ -147,7 +153,7 @@ class AuditForm(FlaskForm):
 class CommentForm(FlaskForm):
     """A committee member's remark."""
 
-    body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=5000)])
+    body = WrittenTextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=5000)])
 
 
 class AttachmentForm(FlaskForm):
@@ -163,12 +169,12 @@ class AttachmentForm(FlaskForm):
 class ProofForm(FlaskForm):
     """A proof put forward."""
 
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    title = WrittenStringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     happened_on = DateField(_l("Date"), validators=[InputRequired()])
-    department = StringField(_l("Department"), validators=[DataRequired(), Length(max=200)])
-    territory = StringField(_l("Territory"), validators=[Length(max=200)])
-    description = TextAreaField(_l("Description"), validators=[Length(max=10000)])
-    figures = TextAreaField(_l("Figures"), validators=[Length(max=2000)])
+    department = WrittenStringField(_l("Department"), validators=[DataRequired(), Length(max=200)])
+    territory = WrittenStringField(_l("Territory"), validators=[Length(max=200)])
+    description = WrittenTextAreaField(_l("Description"), validators=[Length(max=10000)])
+    figures = WrittenTextAreaField(_l("Figures"), validators=[Length(max=2000)])
     links = MultiCheckboxField(_l("What it shows"), choices=[])
 
 
@@ -181,26 +187,26 @@ class DecisionForm(FlaskForm):
         validators=[InputRequired()],
     )
     public = BooleanField(_l("Show it on the public pages"))
-    reason = TextAreaField(_l("Reason"), validators=[Length(max=2000)])
+    reason = WrittenTextAreaField(_l("Reason"), validators=[Length(max=2000)])
 
 
 class SessionForm(FlaskForm):
     """A committee session."""
 
     held_on = DateField(_l("Date"), validators=[InputRequired()])
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    place = StringField(_l("Place"), validators=[Length(max=200)])
-    agenda = TextAreaField(_l("Agenda"), validators=[Length(max=10000)])
-    minutes = TextAreaField(_l("Minutes"), validators=[Length(max=50000)])
+    title = WrittenStringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    place = WrittenStringField(_l("Place"), validators=[Length(max=200)])
+    agenda = WrittenTextAreaField(_l("Agenda"), validators=[Length(max=10000)])
+    minutes = WrittenTextAreaField(_l("Minutes"), validators=[Length(max=50000)])
 
 
 class OpinionForm(FlaskForm):
     """A version of the annual opinion."""
 
     year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(2000, 2100)])
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    body = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=50000)])
-    note = StringField(_l("What changed in this version"), validators=[Length(max=300)])
+    title = WrittenStringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    body = WrittenTextAreaField(_l("Text"), validators=[DataRequired(), Length(max=50000)])
+    note = WrittenStringField(_l("What changed in this version"), validators=[Length(max=300)])
 
 
 class ImportForm(FlaskForm):

@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from consult.core.clock import utcnow
 from consult.core.errors import RuleError
-from consult.core.i18n import format_day
+from consult.core.i18n import content_language, format_day
 from consult.core.paging import page_arg
 from consult.core.params import db_int
 from consult.mission import committee, exports, labels, proofs, rules
@@ -72,9 +72,12 @@ def indicator_view(indicator: Indicator) -> dict:
                     )
                     for value in numeric
                 ],
-                _("%(title)s: values and target", title=indicator.title),
+                # the image is named by the indicator alone, in its language: the figure's
+                # caption says what it shows ("Values at each date and target")
+                indicator.title,
                 f"indicator-{indicator.id}",
                 target=target,
+                title_lang=content_language(),
             )
         )
     return {"rows": rows, "chart": chart}

@@ -10,11 +10,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
 
 from consult.core.clock import utcnow
 from consult.core.errors import RuleError, refuse
-from consult.core.forms import attach_error, form_page
+from consult.core.forms import attach_error, form_page, written_choices
 from consult.core.params import db_int
 from consult.core.permissions import Role, has_any_role, login_required, role_required
 from consult.extensions import db
@@ -82,10 +81,10 @@ def mine():
 def objective_new():
     """Follow an adopted resolution as an objective (its text is frozen as voted)."""
     form = ObjectiveForm()
-    form.resolution_id.choices = [
-        SelectChoice(r.id, f"{r.assembly.title} — {r.position}. {r.title}")
+    form.resolution_id.choices = written_choices(
+        (r.id, f"{r.assembly.title} — {r.position}. {r.title}")
         for r in building.adoptable_resolutions()
-    ]
+    )
     return form_page(
         form,
         lambda: building.create_objective(

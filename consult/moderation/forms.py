@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from consult.core.forms import HoneypotField, IntegerField
+from consult.core.forms import HoneypotField, IntegerField, WrittenTextAreaField
 from consult.core.params import db_int
 from consult.moderation.rules import FREE_TEXT_MAX
 
@@ -78,7 +78,7 @@ class FlagForm(FlaskForm):
     """A participant reports a contribution; ``website`` is a honeypot for robots."""
 
     reason_code = SelectField(_l("Why should moderators look at it?"), validators=[DataRequired()])
-    reason_text = TextAreaField(
+    reason_text = WrittenTextAreaField(
         _l("Details (optional)"),
         validators=[Optional(), Length(max=FREE_TEXT_MAX)],
         render_kw={"rows": 3, "maxlength": FREE_TEXT_MAX},
@@ -89,7 +89,9 @@ class FlagForm(FlaskForm):
 class ResubmitForm(FlaskForm):
     """The author edits a rejected contribution and sends it back to the moderators."""
 
-    text = TextAreaField(_l("Your answer"), validators=[DataRequired()], render_kw={"rows": 8})
+    text = WrittenTextAreaField(
+        _l("Your answer"), validators=[DataRequired()], render_kw={"rows": 8}
+    )
     website = HoneypotField(_l("Leave this field empty"))
 
 

@@ -25,6 +25,7 @@ from consult.consultations import services as consultation_services
 from consult.consultations.models import Consultation, Contribution, Question
 from consult.core.clock import parse_local, utcnow
 from consult.core.errors import RuleError, attempt, refuse
+from consult.core.forms import written_choices
 from consult.core.links import safe_next
 from consult.core.nav import NavItem
 from consult.core.paging import page_arg
@@ -106,7 +107,9 @@ def _queue_filters() -> tuple[QueueFilterForm, queries.QueueFilters]:
     """Read the queue's filters from the query string; invalid ones are ignored with a message."""
     form = QueueFilterForm(request.args)
     consultations = db.session.scalars(select(Consultation).order_by(Consultation.title)).all()
-    form.consultation.choices = choices([(0, _("All"))] + [(c.id, c.title) for c in consultations])
+    form.consultation.choices = choices([(0, _("All"))]) + written_choices(
+        (c.id, c.title) for c in consultations
+    )
     questions = []
     if form.consultation.data:
         questions = db.session.scalars(
@@ -117,8 +120,8 @@ def _queue_filters() -> tuple[QueueFilterForm, queries.QueueFilters]:
             )
             .order_by(Question.position)
         ).all()
-    form.question.choices = choices(
-        [(0, _("All"))] + [(q.id, plain_text(q.prompt)[:80]) for q in questions]
+    form.question.choices = choices([(0, _("All"))]) + written_choices(
+        (q.id, plain_text(q.prompt)[:80]) for q in questions
     )
     form.state.choices = choices(
         [("review", _("To review")), ("", _("All"))]

@@ -7,12 +7,17 @@ from wtforms import (
     RadioField,
     SelectField,
     StringField,
-    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from consult.core.forms import HoneypotField, IntegerField, LocalDateTimeField
+from consult.core.forms import (
+    HoneypotField,
+    IntegerField,
+    LocalDateTimeField,
+    WrittenStringField,
+    WrittenTextAreaField,
+)
 from consult.core.imports.forms import UploadForm
 from consult.core.params import db_int
 
@@ -25,8 +30,8 @@ METHOD_LABELS = {
 class ProjectForm(FlaskForm):
     """A panel project's settings."""
 
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField(
+    title = WrittenStringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    description = WrittenTextAreaField(
         _l("What the panels are about"),
         validators=[Length(max=20_000)],
         description=_l("Shown on the volunteer form. Paragraphs, bold, italics, lists and links."),
@@ -42,8 +47,8 @@ class ProjectForm(FlaskForm):
 class FeatureForm(FlaskForm):
     """A profile feature and its values."""
 
-    label = StringField(_l("Feature"), validators=[DataRequired(), Length(max=200)])
-    values = TextAreaField(
+    label = WrittenStringField(_l("Feature"), validators=[DataRequired(), Length(max=200)])
+    values = WrittenTextAreaField(
         _l("Values, one per line"),
         validators=[DataRequired(), Length(max=5000)],
         description=_l(
@@ -55,14 +60,16 @@ class FeatureForm(FlaskForm):
 class PanelForm(FlaskForm):
     """A panel to fill."""
 
-    name = StringField(_l("Panel name"), validators=[DataRequired(), Length(max=120)])
+    name = WrittenStringField(_l("Panel name"), validators=[DataRequired(), Length(max=120)])
     size = IntegerField(
         _l("Seats"),
         default=12,
         validators=[InputRequired(), NumberRange(min=1, max=500)],
         render_kw={"inputmode": "numeric"},
     )
-    place = StringField(_l("Place and facilitating association"), validators=[Length(max=300)])
+    place = WrittenStringField(
+        _l("Place and facilitating association"), validators=[Length(max=300)]
+    )
 
 
 class VolunteerForm(FlaskForm):
@@ -141,16 +148,16 @@ class SessionForm(FlaskForm):
     """A meeting of a panel."""
 
     starts_at = LocalDateTimeField(_l("Date and time (Paris time)"), validators=[InputRequired()])
-    place = StringField(_l("Place"), validators=[DataRequired(), Length(max=300)])
-    agenda = TextAreaField(_l("Agenda"), validators=[Length(max=5000)])
+    place = WrittenStringField(_l("Place"), validators=[DataRequired(), Length(max=300)])
+    agenda = WrittenTextAreaField(_l("Agenda"), validators=[Length(max=5000)])
 
 
 class DocumentForm(FlaskForm):
     """A document for the panellists."""
 
-    title = StringField(_l("Document title"), validators=[DataRequired(), Length(max=200)])
+    title = WrittenStringField(_l("Document title"), validators=[DataRequired(), Length(max=200)])
     url = StringField(_l("Link"), validators=[DataRequired(), Length(max=500)])
-    summary = TextAreaField(_l("Summary"), validators=[Length(max=2000)])
+    summary = WrittenTextAreaField(_l("Summary"), validators=[Length(max=2000)])
 
 
 class QuestionnaireForm(FlaskForm):
@@ -172,6 +179,6 @@ class QuestionnaireForm(FlaskForm):
         choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
         validators=[InputRequired(_l("Choose an answer."))],
     )
-    words = StringField(
+    words = WrittenStringField(
         _l("A few words that sum up your experience"), validators=[Optional(), Length(max=300)]
     )

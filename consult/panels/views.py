@@ -24,7 +24,7 @@ from wtforms.validators import InputRequired
 from consult.consultations.models import Consultation, Contribution
 from consult.core.clock import parse_local, utcnow
 from consult.core.errors import RuleError, attempt, refuse
-from consult.core.forms import attach_error, form_page
+from consult.core.forms import attach_error, form_page, written_choices
 from consult.core.imports import services as imports
 from consult.core.imports.views import large_upload
 from consult.core.links import external_url
@@ -117,7 +117,7 @@ def _feature_field(feature: PanelFeature) -> RadioField:
     """A radio question for one profile feature."""
     return RadioField(
         feature.label,
-        choices=[SelectChoice(str(v.id), v.label) for v in feature.values],
+        choices=written_choices((str(v.id), v.label) for v in feature.values),
         validators=[InputRequired(_l("Answer this question."))],
     )
 
@@ -347,9 +347,9 @@ def _project_form(project: PanelProject | None) -> ProjectForm:
     """The settings form with the consultations to choose from."""
     form = ProjectForm(obj=project)
     consultations = db.session.scalars(select(Consultation).order_by(Consultation.id.desc()))
-    form.consultation_id.choices = [SelectChoice(0, _("None"))] + [
-        SelectChoice(c.id, c.title) for c in consultations
-    ]
+    form.consultation_id.choices = [SelectChoice(0, _("None"))] + written_choices(
+        (c.id, c.title) for c in consultations
+    )
     if request.method == "GET" and project is not None:
         form.consultation_id.data = project.consultation_id or 0
     return form

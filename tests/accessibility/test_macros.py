@@ -2,8 +2,11 @@
 
 from flask import render_template_string
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField
+from wtforms import BooleanField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
+
+from consult.core.forms import WrittenStringField, WrittenTextAreaField, written_choices
 
 TEMPLATE = """{% from "macros.html" import render_field %}{{ render_field(form.name) }}
 {{ render_field(form.agree) }}{{ render_field(form.town, hint="Where you live.") }}"""
@@ -59,3 +62,68 @@ def test_written_text_is_marked_french_inside_an_english_sentence(app):
             '{{ _("Minutes of “%(title)s”", title=written(title)) }}', title="L’agora <b>"
         )
     assert html == 'Minutes of “<span lang="fr">L’agora &lt;b&gt;</span>”'
+
+
+class Written(FlaskForm):
+    """Content chosen or typed (a consultation, a title) beside the interface's own choices."""
+
+    consultation = SelectField("Consultation", coerce=int)
+    region = RadioField("Region")
+    title = WrittenStringField("Title")
+    text = WrittenTextAreaField("Text")
+    email = StringField("E-mail")
+
+
+WRITTEN = """{% from "macros.html" import render_field %}{{ render_field(form.consultation) }}
+{{ render_field(form.region) }}{{ render_field(form.title) }}{{ render_field(form.text) }}
+{{ render_field(form.email) }}"""
+
+
+def _written_form(app):
+    """The form filled as an edit page shows it, rendered in English."""
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        form = Written(meta={"csrf": False})
+        form.consultation.choices = [SelectChoice(0, "None")] + written_choices(
+            [(7, "Notre raison d’être")]
+        )
+        form.region.choices = written_choices([("1", "Pays de la Loire")])
+        form.title.data, form.text.data = "Agora de Toulouse", "Ordre du jour"
+        form.email.data = "camille@example.org"
+        return render_template_string(WRITTEN, form=form)
+
+
+def test_options_people_wrote_are_marked_french_and_the_interface_s_are_not(app):
+    html = _written_form(app)
+    assert '<option value="0">None</option>' in html
+    assert '<option lang="fr" value="7">Notre raison d’être</option>' in html
+
+
+def test_a_radio_button_people_wrote_has_its_label_marked_french(app):
+    html = _written_form(app)
+    assert '<label for="region-0" lang="fr">Pays de la Loire</label>' in html
+
+
+def test_text_fields_of_content_are_marked_french_and_other_fields_are_not(app):
+    html = _written_form(app)
+    assert 'lang="fr" name="title" type="text" value="Agora de Toulouse"' in html
+    assert '<textarea id="text" lang="fr" name="text">' in html
+    assert 'name="email" type="text" value="camille@example.org">' in html
+    assert html.count('lang="fr"') == 4
+
+
+def test_the_content_language_is_the_configured_one(app, monkeypatch):
+    monkeypatch.setitem(app.config, "CONTENT_LANGUAGE", "br")
+    html = _written_form(app)
+    assert '<option lang="br" value="7">' in html and 'lang="fr"' not in html
+
+
+PAGE = """{% extends "base.html" %}{% if content %}{% set title_lang = content_lang %}{% endif %}
+{% block title %}{{ title }}{% endblock %}"""
+
+
+def test_a_tab_title_made_of_content_alone_is_marked_french(app):
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        content = render_template_string(PAGE, content=True, title="Agora de Toulouse")
+        interface = render_template_string(PAGE, content=False, title="Notifications")
+    assert '<title lang="fr">Agora de Toulouse — consult</title>' in content
+    assert "<title>Notifications — consult</title>" in interface

@@ -371,20 +371,30 @@ def _sign_in(page, base, local):
     assert "/login" not in page.url, f"{local} could not sign in"
 
 
-#: Text nodes of the page whose nearest language is English, with the element around them
-#: (not yet <option>s, chart titles and text fields, which a <span lang> cannot enter).
+#: What the page shows whose nearest language is English, with the element around it: its text
+#: (in <option>s and SVG charts too), the values of its text fields and its tab title.
 _ENGLISH_TEXT = """() => {
     const found = [];
+    const english = (element) => element.closest("[lang]").getAttribute("lang") === "en";
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-        const around = node.parentElement;
         const text = node.textContent.trim();
-        if (!text || around.closest("[lang]").lang !== "en") continue;
-        if (around.closest("option, svg, textarea")) continue;  // no markup inside them
-        found.push([text, around.outerHTML.slice(0, 160)]);
+        if (text && english(node.parentElement)) {
+            found.push(["text", text, node.parentElement.outerHTML.slice(0, 160)]);
+        }
     }
+    const fields = "textarea, input:not([type]), input[type=text], input[type=search]";
+    for (const field of document.querySelectorAll(fields)) {
+        if (field.value && english(field)) {
+            found.push(["field", field.value, field.outerHTML.slice(0, 160)]);
+        }
+    }
+    const title = document.querySelector("title");
+    if (english(title)) found.push(["title", title.textContent, title.outerHTML.slice(0, 160)]);
     return found;
 }"""
+#: What base.html puts after every tab title.
+_TITLE_SUFFIX = " — consult"
 
 
 def _french_titles():
@@ -410,12 +420,24 @@ def _french_titles():
     return titles
 
 
+def _is_content_alone(tab_title, titles):
+    """A tab title made of one content title only (Jinja's truncate may have shortened it): a
+    <title> holds text alone, so one that mixes interface words and content keeps the page's
+    language."""
+    name = tab_title.removesuffix(_TITLE_SUFFIX).removesuffix("...")
+    return len(name) > 10 and any(title.startswith(name) for title in titles)
+
+
 def _unmarked_french(page, titles):
     """French content shown in an English page without lang="fr" around it."""
     return [
         f"{text!r} in {html}"
-        for text, html in page.evaluate(_ENGLISH_TEXT)
-        if any(title in text for title in titles)
+        for kind, text, html in page.evaluate(_ENGLISH_TEXT)
+        if (
+            _is_content_alone(text, titles)
+            if kind == "title"
+            else any(title in text for title in titles)
+        )
     ]
 
 

@@ -58,6 +58,19 @@ def test_labels_are_escaped():
     parse(cloud)
 
 
+def test_labels_people_wrote_carry_their_language_and_the_interface_s_do_not():
+    """A region or a word of the answers is read in French on an English page; the values,
+    "Not specified" and the title stay in the page's language."""
+    bars = [Bar("Occitanie", 3, lang="fr"), Bar("Not specified", 1)]
+    for svg in (bar_chart(bars, "Contributors by region", "r"), column_chart(bars, "Days", "d")):
+        labels = {t.text: t.get("lang") for t in parse(svg).iter(f"{SVG}text")}
+        assert labels["Occitanie"] == "fr" and labels["Not specified"] is None
+        assert labels.get("3") is None and parse(svg).find(f"{SVG}title").get("lang") is None
+    cloud = parse(word_cloud([("santé", 3), ("soins", 2)], "Word cloud", "w", lang="fr"))
+    assert {t.get("lang") for t in cloud.iter(f"{SVG}text")} == {"fr"}
+    assert 'lang="' not in word_cloud([("santé", 3)], "Word cloud", "w")
+
+
 def test_long_labels_are_clipped():
     """A label wider than its column ends with an ellipsis."""
     root = parse(bar_chart([Bar("x" * 200, 1)], "T", "t"))
@@ -141,3 +154,12 @@ def test_any_input_gives_well_formed_svg(rows):
     parse(bar_chart([Bar(label, value) for label, value in rows], "T", "a"))
     parse(column_chart([Bar(label, value) for label, value in rows], "T", "b"))
     parse(word_cloud(rows, "T", "c"))
+
+
+def test_an_indicator_s_chart_is_named_by_its_title_in_its_language():
+    """The trajectory image is named by the indicator alone, so its <title> can carry lang."""
+    from consult.mission.chart import trajectory_chart
+
+    root = parse(trajectory_chart([("2023", 82.7, "82,7 %")], "Taux", "i", title_lang="fr"))
+    assert root.find(f"{SVG}title").get("lang") == "fr"
+    assert parse(trajectory_chart([], "Values", "j")).find(f"{SVG}title").get("lang") is None

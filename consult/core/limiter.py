@@ -134,7 +134,7 @@ class Limiter(FlaskLimiter):
             app.teardown_request(lambda _error: g.pop("_rate_limit_windows", None))
 
     def _check_request_limit(self, callable_name=None, in_middleware=True) -> None:
-        strategy = self.limiter
+        strategy = self.limiter if self.enabled and self.initialized else None
         if not isinstance(strategy, CountedInOneTrip) or _batch.get() is not None:
             super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
             return

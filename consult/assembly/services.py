@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import weakref
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
@@ -31,7 +32,7 @@ from consult.assembly.models import (
 )
 from consult.core import audit
 from consult.core.errors import RuleError
-from consult.extensions import db
+from consult.extensions import db, dialect_insert
 
 #: Majority-judgment grades, best first (the scale French civic practice uses).
 GRADES = (
@@ -158,49 +159,43 @@ def _extend_chain(assembly: Assembly, entries: list[dict]) -> AssemblyLogEntry |
     return entry
 
 
-def _seal_pending(assembly: Assembly) -> int:
-    """Move the committed casts still waiting (and this transaction's own) into the chain, in
-    the order they were queued; the head is held. Returns how many were sealed."""
-    pending = db.session.execute(
-        select(PendingLogEntry.id, PendingLogEntry.payload)
+def _take_pending(assembly: Assembly) -> list[dict]:
+    """Take the committed casts still waiting (and this transaction's own) out of the queue, in
+    the order they were queued, in one statement; the head is held, so they go into the chain
+    before whatever this transaction appends."""
+    taken = db.session.execute(
+        delete(PendingLogEntry)
         .where(PendingLogEntry.assembly_id == assembly.id)
-        .order_by(PendingLogEntry.id)
+        .returning(PendingLogEntry.id, PendingLogEntry.payload)
+        .execution_options(synchronize_session=False)
     ).all()
-    if pending:
-        _extend_chain(assembly, [json.loads(row.payload) for row in pending])
-        db.session.execute(
-            delete(PendingLogEntry).where(PendingLogEntry.id.in_([row.id for row in pending]))
-        )
-    return len(pending)
+    return [json.loads(row.payload) for row in sorted(taken)]
 
 
 def append_log(assembly: Assembly, action: str, *, now: datetime, **fields) -> AssemblyLogEntry:
     """Append one entry to the assembly's hash chain (never a ballot's content), after the casts
     still waiting to be sealed: what the chain says before an opening or a close is complete."""
     _lock_assembly(assembly)
-    _seal_pending(assembly)
-    return _extend_chain(
-        assembly, [{"action": action, "at": now.isoformat(timespec="microseconds"), **fields}]
-    )
+    entry = {"action": action, "at": now.isoformat(timespec="microseconds"), **fields}
+    return _extend_chain(assembly, [*_take_pending(assembly), entry])
 
 
 def _log_cast(assembly: Assembly, *, now: datetime, **fields) -> None:
     """Record a cast for the chain without waiting for its head.
 
-    If no other transaction holds the head, this one seals every waiting entry and chains its own.
-    Otherwise the entry is queued in the cast's own transaction (so it is durable with the ballot,
-    or lost with it), and the holder, the next cast that finds the head free, or at the latest the
-    close of the vote (which seals before it tallies) does: casts never wait for one another.
-    On SQLite every writing transaction runs alone (``BEGIN IMMEDIATE``): the entry is chained
-    at once.
+    If no other transaction holds the head, this one seals every waiting entry and chains its own
+    after them (the head read once). Otherwise the entry is queued in the cast's own transaction
+    (so it is durable with the ballot, or lost with it), and the holder, the next cast that finds
+    the head free, or at the latest the close of the vote (which seals before it tallies) does:
+    casts never wait for one another. On SQLite every writing transaction runs alone
+    (``BEGIN IMMEDIATE``): the entry is chained at once.
     """
     payload = {"action": "cast", "at": now.isoformat(timespec="microseconds"), **fields}
     if db.session.get_bind().dialect.name != "postgresql":
         _extend_chain(assembly, [payload])  # SQLite: this transaction is the only writer
         return
     if _lock_assembly(assembly, wait=False):
-        _seal_pending(assembly)
-        _extend_chain(assembly, [payload])
+        _extend_chain(assembly, [*_take_pending(assembly), payload])
         return
     db.session.add(PendingLogEntry(assembly_id=assembly.id, payload=rules.canonical_json(payload)))
     db.session.flush()
@@ -373,14 +368,42 @@ def _freeze(actor: User, assembly: Assembly, now: datetime) -> None:
     )
 
 
-def _lock_resolution(resolution: Resolution, *, exclusive: bool) -> Resolution:
-    """Re-read the resolution under a row lock: casts share it, opening and closing take it."""
-    return db.session.execute(
+def _read_locked(*where, exclusive: bool) -> Resolution | None:
+    """Read a resolution under a row lock; remember a shared one for this transaction."""
+    found = db.session.execute(
         select(Resolution)
-        .where(Resolution.id == resolution.id)
+        .where(*where)
         .with_for_update(read=not exclusive)
         .execution_options(populate_existing=True)
-    ).scalar_one()
+    ).scalar_one_or_none()
+    if found is not None and not exclusive:
+        transaction = weakref.ref(db.session().get_transaction())
+        db.session.info["resolution_shared_lock"] = (transaction, found.id)
+    return found
+
+
+def _lock_resolution(resolution: Resolution, *, exclusive: bool) -> Resolution:
+    """Re-read the resolution under a row lock: casts share it, opening and closing take it.
+
+    A shared lock this transaction has already taken (resolution_to_cast) is not taken again:
+    the row was read under it, and the lock is held until the transaction ends."""
+    held = db.session.info.get("resolution_shared_lock")
+    if (
+        not exclusive
+        and held is not None
+        and held[0]() is db.session().get_transaction()
+        and held[1] == resolution.id
+    ):
+        return resolution
+    return _read_locked(Resolution.id == resolution.id, exclusive=exclusive)
+
+
+def resolution_to_cast(assembly: Assembly, resolution_id: int) -> Resolution | None:
+    """A resolution of this assembly read under the shared lock its cast then holds (the cast
+    does not read it again); None if it is not one of the assembly's."""
+    return _read_locked(
+        Resolution.id == resolution_id, Resolution.assembly_id == assembly.id, exclusive=False
+    )
 
 
 def open_resolution(actor: User, resolution: Resolution, *, now: datetime) -> None:
@@ -668,40 +691,44 @@ def cast(
     seal = _seal(resolution.id, mandate.id)
     code = rules.format_tracking_code(secrets.token_bytes(rules.CODE_BYTES))
     weight = mandate.weight
+    at_the_same_moment = _l(
+        "Another ballot for this vote was recorded at the same moment; yours was not"
+        " counted. Reload the page to see the vote that counts."
+    )
+    if existing is None:
+        # The one-participation constraint decides between first casts at the same moment: the
+        # second inserts nothing (on PostgreSQL once the first's transaction has ended) and its
+        # ballot is never written. Any unique guard, not one named target: without the guards
+        # the inserts would all go through (tests/assembly/test_concurrency.py shows it).
+        taken = db.session.execute(
+            dialect_insert(Participation)
+            .values(resolution_id=resolution.id, delegate_id=mandate.id, cast_by_id=caster.id)
+            .on_conflict_do_nothing()
+            .returning(Participation.id)
+        ).scalar_one_or_none()
+        if taken is None:
+            raise RuleError(at_the_same_moment)
+    else:
+        db.session.execute(
+            delete(Ballot).where(Ballot.resolution_id == resolution.id, Ballot.seal == seal)
+        )
+        existing.cast_by_id = caster.id
+        existing.changes += 1
+    db.session.add(
+        Ballot(
+            code=code,
+            resolution_id=resolution.id,
+            choice=choice,
+            grades=grades_json,
+            weight=weight,
+            seal=seal,
+        )
+    )
     try:
-        with db.session.begin_nested():
-            if existing is None:
-                db.session.add(
-                    Participation(
-                        resolution_id=resolution.id,
-                        delegate_id=mandate.id,
-                        cast_by_id=caster.id,
-                    )
-                )
-            else:
-                db.session.execute(
-                    delete(Ballot).where(Ballot.resolution_id == resolution.id, Ballot.seal == seal)
-                )
-                existing.cast_by_id = caster.id
-                existing.changes += 1
-            db.session.add(
-                Ballot(
-                    code=code,
-                    resolution_id=resolution.id,
-                    choice=choice,
-                    grades=grades_json,
-                    weight=weight,
-                    seal=seal,
-                )
-            )
-            db.session.flush()
+        db.session.flush()
     except IntegrityError:
-        raise RuleError(
-            _l(
-                "Another ballot for this vote was recorded at the same moment; yours was not"
-                " counted. Reload the page to see the vote that counts."
-            )
-        ) from None
+        # (resolution, seal) or a tracking code already taken: the caller rolls back.
+        raise RuleError(at_the_same_moment) from None
     _log_cast(
         assembly,
         now=now,

@@ -470,7 +470,7 @@ def vote(assembly_id):
 def cast(assembly_id, resolution_id):
     """Cast one ballot for one mandate; the page shows the tracking code."""
     assembly = _assembly(assembly_id)
-    resolution = _resolution(assembly, resolution_id)
+    resolution = services.resolution_to_cast(assembly, resolution_id) or abort(404)
     delegate = _delegate(assembly)
     mandate_id = int_or_none(request.form.get("mandate"))
     mandate = db.session.get(Delegate, mandate_id) if mandate_id is not None else None
@@ -501,7 +501,7 @@ def cast(assembly_id, resolution_id):
     # The receipt is handed over only once the ballot is durably stored; nothing is read after.
     key = f"{resolution.id}:{mandate.id}"
     target = url_for(".vote", assembly_id=assembly.id, _anchor=f"r{resolution.id}-m{mandate.id}")
-    commit(_("Your vote was not recorded: the database did not confirm it. Vote again."))
+    commit(_l("Your vote was not recorded: the database did not confirm it. Vote again."))
     session[RECEIPT_KEY] = {"key": key, "code": code}
     return redirect(target, 303)
 

@@ -189,8 +189,8 @@ def test_casts_racing_the_close_are_either_tallied_or_refused(app, make_assembly
 
 
 def test_a_cast_rolled_back_leaves_neither_ballot_nor_chain_entry(app, one_voter):
-    """The savepoint guarding the ballot is part of the request's transaction (on SQLite too:
-    pysqlite's own handling committed a savepoint released before any write)."""
+    """The ballot, its participation and its chain entry are part of the request's transaction
+    (on SQLite too: pysqlite's own handling committed a savepoint released before any write)."""
     assembly, resolution_id, delegate_id, user_id = one_voter(allow_vote_change=True)
     chained = len(services.log_entries(assembly))
     with app.test_request_context(method="POST"):

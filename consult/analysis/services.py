@@ -1022,6 +1022,9 @@ class Comparison:
     label: str
     rows: list[tuple[str, rules.GroupShare]]
     minimum: int
+    #: the name of the row of respondents outside every named population: the interface's
+    #: words, where every other name is one the organisers wrote
+    unnamed: str = ""
 
     @property
     def any_too_small(self) -> bool:
@@ -1052,7 +1055,7 @@ def _comparison(consultation, label, bases, counts, minimum) -> Comparison:
     names, order = _population_names(consultation)
     rows = rules.compare_groups(bases, counts, minimum=minimum, order=order)
     unknown = str(_l("Not specified"))
-    return Comparison(label, [(names.get(r.group, unknown), r) for r in rows], minimum)
+    return Comparison(label, [(names.get(r.group, unknown), r) for r in rows], minimum, unknown)
 
 
 def compare_topic(topic: Topic, minimum: int) -> Comparison:

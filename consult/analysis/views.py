@@ -488,7 +488,7 @@ def _render_comparison(question, comparison):
             float(share.share or 0) * 100,
             _pct(share.share),
             muted=share.too_small,
-            lang=content_language(),
+            lang=None if name == comparison.unnamed else content_language(),
         )
         for name, share in comparison.rows
     ]

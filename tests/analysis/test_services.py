@@ -257,6 +257,22 @@ def test_compare_topics_across_populations(scenario, now):
     assert single.rows == comparisons[0].rows
 
 
+def test_comparison_names_its_unnamed_row(scenario, now):
+    """Respondents outside every named population share one row named in the interface's words,
+    which the page keeps in its own language (every other name is one the organisers wrote)."""
+    run_job("topics", scenario, now, n_topics=3)
+    question = scenario.open_question
+    for contribution in db.session.scalars(
+        select(Contribution).where(Contribution.question_id == question.id).limit(2)
+    ):
+        contribution.population_id = None
+    db.session.flush()
+    comparison = services.compare_topics(question, minimum=10)[0]
+    names = [name for name, _share in comparison.rows]
+    assert comparison.unnamed == "Non renseigné" and comparison.unnamed in names
+    assert "Adhérents" in names and "Adhérents" != comparison.unnamed
+
+
 # --- findings and quotes ----------------------------------------------------------------------
 
 

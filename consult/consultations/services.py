@@ -7,6 +7,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, insert, select
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import text as sql_text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -403,7 +404,9 @@ def _first_answer(user, question, consultation, body, chosen, *, now) -> Contrib
         .values(values)
         .on_conflict_do_nothing(
             index_elements=[Contribution.question_id, Contribution.author_id],
-            index_where=Contribution.channel == "online",
+            # the index's own predicate, as written (a parameter would not name it in a
+            # statement PostgreSQL plans generically, once prepared)
+            index_where=sql_text("channel = 'online'"),
         )
         .returning(Contribution)
     ).first()

@@ -63,6 +63,18 @@ def test_an_answer_is_stored_clean_and_published_with_the_profile(member, open_q
     assert contribution.attribution == "Adhérente, 40-60 ans, Occitanie"
 
 
+def test_first_answers_are_stored_one_after_another_on_one_connection(
+    make_user, open_question, now
+):
+    """Past psycopg's threshold (5) the INSERT ... ON CONFLICT is prepared, and past five more
+    PostgreSQL plans it without its parameters: its conflict target must still name the
+    one-answer index (a parameter in the index's predicate did not)."""
+    for number in range(14):
+        services.answer(make_user(), open_question, text=f"Avis {number}", now=now)
+        db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(Contribution)) == 14
+
+
 def test_editing_keeps_the_earlier_text_nothing_is_lost(member, open_question, now):
     first = services.answer(member, open_question, text="Première idée", now=now)
     later = now + timedelta(hours=1)

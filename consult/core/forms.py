@@ -4,7 +4,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from wtforms import DateTimeLocalField, SelectMultipleField, StringField, TextAreaField
+from wtforms import DateTimeLocalField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms import IntegerField as _WTFormsIntegerField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
@@ -38,6 +38,24 @@ class WrittenStringField(_Written, StringField):
 
 class WrittenTextAreaField(_Written, TextAreaField):
     """A text of content: a description, a question, minutes."""
+
+
+class WrittenLabel:
+    """A field whose label people wrote (a panel feature, a population's name): `render_field`
+    and the error summary mark the label with the content's language."""
+
+    @property
+    def label_lang(self) -> str:
+        """The language the label is written in."""
+        return content_language()
+
+
+class WrittenLabelRadioField(WrittenLabel, RadioField):
+    """A radio question worded by the organisers (a panel feature and its values)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.type = "RadioField"  # the templates lay a field out by its WTForms type
 
 
 class MultiCheckboxField(SelectMultipleField):

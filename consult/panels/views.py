@@ -17,14 +17,13 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
-from wtforms import RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from consult.consultations.models import Consultation, Contribution
 from consult.core.clock import parse_local, utcnow
 from consult.core.errors import RuleError, attempt, refuse
-from consult.core.forms import attach_error, form_page, written_choices
+from consult.core.forms import WrittenLabelRadioField, attach_error, form_page, written_choices
 from consult.core.imports import services as imports
 from consult.core.imports.views import large_upload
 from consult.core.links import external_url
@@ -113,9 +112,9 @@ def _volunteer_form(project: PanelProject):
     return Form()
 
 
-def _feature_field(feature: PanelFeature) -> RadioField:
-    """A radio question for one profile feature."""
-    return RadioField(
+def _feature_field(feature: PanelFeature) -> WrittenLabelRadioField:
+    """A radio question for one profile feature, worded by the organisers."""
+    return WrittenLabelRadioField(
         feature.label,
         choices=written_choices((str(v.id), v.label) for v in feature.values),
         validators=[InputRequired(_l("Answer this question."))],

@@ -6,7 +6,12 @@ from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
-from consult.core.forms import WrittenStringField, WrittenTextAreaField, written_choices
+from consult.core.forms import (
+    WrittenLabelRadioField,
+    WrittenStringField,
+    WrittenTextAreaField,
+    written_choices,
+)
 
 TEMPLATE = """{% from "macros.html" import render_field %}{{ render_field(form.name) }}
 {{ render_field(form.agree) }}{{ render_field(form.town, hint="Where you live.") }}"""
@@ -109,6 +114,28 @@ def test_text_fields_of_content_are_marked_french_and_other_fields_are_not(app):
     assert '<textarea id="text" lang="fr" name="text">' in html
     assert 'name="email" type="text" value="camille@example.org">' in html
     assert html.count('lang="fr"') == 4
+
+
+class Feature(FlaskForm):
+    age = WrittenLabelRadioField("Tranche d’âge ?", validators=[DataRequired("Answer this.")])
+    town = StringField("Town", validators=[DataRequired("Say where.")])
+
+
+FEATURE = """{% from "macros.html" import render_field, render_form_errors %}
+{{ render_form_errors(form) }}{{ render_field(form.age) }}{{ render_field(form.town) }}"""
+
+
+def test_a_question_people_worded_has_its_legend_and_its_error_marked_french(app):
+    with app.test_request_context("/", method="POST", headers={"Accept-Language": "en"}):
+        form = Feature(meta={"csrf": False})
+        form.age.choices = written_choices([("1", "40-60 ans")])
+        assert not form.validate()
+        html = render_template_string(FEATURE, form=form)
+    assert '<legend><span lang="fr">Tranche d’âge ?</span>' in html
+    # the error summary's line keeps the label's own « ? » (no colon) and its language
+    assert '<a href="#age-0"><span lang="fr">Tranche d’âge ?</span> Answer this.</a>' in html
+    assert '<a href="#town">Town: Say where.</a>' in html
+    assert '<label for="town">Town' in html
 
 
 def test_the_content_language_is_the_configured_one(app, monkeypatch):

@@ -171,8 +171,9 @@ def find_personal_data(body: str) -> list[pii.Span]:
     return pii.detect_in_markup(body) if "<" in body else pii.detect(body)
 
 
-def first_status(contribution: Contribution) -> dict:
-    """The moderation row a contribution is written with (its id known)."""
+def first_status(contribution) -> dict:
+    """The moderation row a contribution is written with (its id known; a row with the id,
+    body, state and times of one will do)."""
     found = find_personal_data(contribution.body or "")
     return {
         "contribution_id": contribution.id,
@@ -903,7 +904,13 @@ def backfill_statuses(batch: int = 2000) -> int:
     created = 0
     while True:
         rows = db.session.execute(
-            select(Contribution.id, Contribution.body, Contribution.state, Contribution.updated_at)
+            select(
+                Contribution.id,
+                Contribution.body,
+                Contribution.state,
+                Contribution.updated_at,
+                Contribution.created_at,
+            )
             .outerjoin(ModerationStatus, ModerationStatus.contribution_id == Contribution.id)
             .where(ModerationStatus.contribution_id.is_(None))
             .order_by(Contribution.id)
@@ -911,19 +918,6 @@ def backfill_statuses(batch: int = 2000) -> int:
         ).all()
         if not rows:
             return created
-        values = []
-        for row in rows:
-            found = find_personal_data(row.body or "")
-            values.append(
-                {
-                    "contribution_id": row.id,
-                    "version": 0,
-                    "needs_review": row.state == State.PENDING,
-                    "flag_count": 0,
-                    "personal_data": sorted({span.kind.value for span in found}),
-                    "has_personal_data": bool(found),
-                    "submitted_at": row.updated_at,
-                }
-            )
+        values = [first_status(row) for row in rows]
         db.session.execute(insert(ModerationStatus), values)
         created += len(values)

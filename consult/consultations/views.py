@@ -22,7 +22,7 @@ from consult.core.clock import parse_local, to_local, utcnow
 from consult.core.errors import RuleError, refuse
 from consult.core.forms import (
     HONEYPOT_MESSAGE,
-    IntegerField,
+    WrittenLabelIntegerField,
     form_page,
     honeypot_filled,
     written_choices,
@@ -323,7 +323,7 @@ def _consultation_form(consultation: Consultation | None):
         setattr(
             Form,
             eligible_field_name(population.id),
-            IntegerField(
+            WrittenLabelIntegerField(
                 population.name,
                 validators=[
                     # Empty means "not invited", as the form's hint says.

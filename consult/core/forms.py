@@ -44,6 +44,11 @@ class WrittenLabel:
     """A field whose label people wrote (a panel feature, a population's name): `render_field`
     and the error summary mark the label with the content's language."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # the templates lay a field out by its WTForms type: the one this field extends
+        self.type = next(c.__name__ for c in type(self).__mro__ if c.__module__[:8] == "wtforms.")
+
     @property
     def label_lang(self) -> str:
         """The language the label is written in."""
@@ -52,10 +57,6 @@ class WrittenLabel:
 
 class WrittenLabelRadioField(WrittenLabel, RadioField):
     """A radio question worded by the organisers (a panel feature and its values)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.type = "RadioField"  # the templates lay a field out by its WTForms type
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -81,6 +82,10 @@ class IntegerField(_WTFormsIntegerField):
         except ValueError:
             self.data = None
             raise ValueError(_l("Enter a whole number.")) from None
+
+
+class WrittenLabelIntegerField(WrittenLabel, IntegerField):
+    """A number asked under a name the organisers wrote (a population's head-count)."""
 
 
 #: The years a date-time field accepts.

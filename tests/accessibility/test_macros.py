@@ -7,6 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 from consult.core.forms import (
+    WrittenLabelIntegerField,
     WrittenLabelRadioField,
     WrittenStringField,
     WrittenTextAreaField,
@@ -119,10 +120,12 @@ def test_text_fields_of_content_are_marked_french_and_other_fields_are_not(app):
 class Feature(FlaskForm):
     age = WrittenLabelRadioField("Tranche d’âge ?", validators=[DataRequired("Answer this.")])
     town = StringField("Town", validators=[DataRequired("Say where.")])
+    members = WrittenLabelIntegerField("Adhérents")
 
 
 FEATURE = """{% from "macros.html" import render_field, render_form_errors %}
-{{ render_form_errors(form) }}{{ render_field(form.age) }}{{ render_field(form.town) }}"""
+{{ render_form_errors(form) }}{{ render_field(form.age) }}{{ render_field(form.town) }}
+{{ render_field(form.members) }}"""
 
 
 def test_a_question_people_worded_has_its_legend_and_its_error_marked_french(app):
@@ -136,6 +139,8 @@ def test_a_question_people_worded_has_its_legend_and_its_error_marked_french(app
     assert '<a href="#age-0"><span lang="fr">Tranche d’âge ?</span> Answer this.</a>' in html
     assert '<a href="#town">Town: Say where.</a>' in html
     assert '<label for="town">Town' in html
+    assert '<label for="members"><span lang="fr">Adhérents</span></label>' in html
+    assert form.age.type == "RadioField" and form.members.type == "IntegerField"
 
 
 def test_the_content_language_is_the_configured_one(app, monkeypatch):

@@ -353,11 +353,11 @@ def main() -> None:
         server.wait_until_up(60)
         port = server.port
         started = time.perf_counter()
+        cpu_before = workers_cpu(server.process.pid)
         browsers, failures = sign_in_all(port, plan, args.clients)
+        sign_in_cpu = (workers_cpu(server.process.pid) - cpu_before) / max(1, len(browsers))
         timings["sign-in and voting page"] = time.perf_counter() - started
-        timings["  per delegate (ms)"] = (
-            timings["sign-in and voting page"] * 1000 / max(1, len(browsers))
-        )
+        timings["  per delegate"] = timings["sign-in and voting page"] / max(1, len(browsers))
         casts = schedule(plan, args.seed, args.change_share)
         cpu_before = workers_cpu(server.process.pid)
         elapsed, latencies, statuses = cast_all(port, plan, browsers, casts, args.clients)
@@ -405,6 +405,10 @@ def main() -> None:
     )
     for label, seconds in timings.items():
         print(f"  {label:<26} {seconds:8.2f} s")
+    print(
+        f"  server CPU per sign-in     {sign_in_cpu * 1000:8.1f} ms (scrypt, the session, the "
+        "voting page)"
+    )
     print(
         f"  casts sent                 {len(casts):8d} (of which vote changes "
         f"{len(casts) - len(last)}), HTTP statuses {dict(statuses)}"

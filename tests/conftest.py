@@ -240,6 +240,50 @@ def make_contribution(app, now):
 
 
 @pytest.fixture
+def make_seat(app, now):
+    """Factory: a volunteer drawn into a panel and their seat, with their answer to the invitation
+    (committed). `number` names them (key V-3, panel-3@example.org), one after the other unless
+    given; `user` is the account they are linked to, none by default."""
+    from consult.panels.models import PanelSeat, PanelVolunteer
+
+    counter = iter(range(1, 100_000))
+
+    def make(panel, draw, status="invited", number=None, user=None):
+        number = next(counter) if number is None else number
+        volunteer = PanelVolunteer(
+            project_id=panel.project_id,
+            key=f"V-{number}",
+            first_name="Prénom",
+            last_name=f"Nom{number}",
+            email=f"panel-{number}@example.org",
+            birth_year=1980,
+            postcode="44000",
+            consent_contact_at=now,
+            consent_profile_at=now,
+            source="form",
+            created_at=now,
+            user_id=user.id if user else None,
+        )
+        db.session.add(volunteer)
+        db.session.flush()
+        seat = PanelSeat(
+            project_id=panel.project_id,
+            panel_id=panel.id,
+            volunteer_id=volunteer.id,
+            draw_id=draw.id,
+            status=status,
+            # Unique, as a real token's hash is; nobody opens the link in these tests.
+            token_hash=f"{volunteer.id:064d}",
+            invited_at=now,
+        )
+        db.session.add(seat)
+        db.session.commit()
+        return seat
+
+    return make
+
+
+@pytest.fixture
 def login():
     """Sign a test client in as a user (through the real form)."""
 

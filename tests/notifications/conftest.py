@@ -6,18 +6,11 @@ import pytest
 
 from consult.assembly.models import Assembly, Delegate, Resolution
 from consult.extensions import db
-from consult.panels.models import (
-    Panel,
-    PanelDraw,
-    PanelProject,
-    PanelSeat,
-    PanelSession,
-    PanelVolunteer,
-)
+from consult.panels.models import Panel, PanelDraw, PanelProject, PanelSession
 
 
 @pytest.fixture
-def panel_meeting(make_user, now):
+def panel_meeting(make_user, make_seat, now):
     """A panel meeting tomorrow with two accepted panellists (with accounts) and one declined."""
 
     def make(starts_in=timedelta(days=1)):
@@ -29,35 +22,9 @@ def panel_meeting(make_user, now):
         db.session.add(project)
         db.session.flush()
         people = []
-        for i, status in enumerate(("accepted", "accepted", "declined")):
+        for status in ("accepted", "accepted", "declined"):
             user = make_user(population="member")
-            volunteer = PanelVolunteer(
-                project_id=project.id,
-                key=f"V-{project.id}-{i}",
-                first_name="Prénom",
-                last_name=f"Nom{i}",
-                email=f"panel{project.id}-{i}@example.org",
-                birth_year=1980,
-                postcode="44000",
-                consent_contact_at=now,
-                consent_profile_at=now,
-                source="form",
-                created_at=now,
-                user_id=user.id,
-            )
-            db.session.add(volunteer)
-            db.session.flush()
-            db.session.add(
-                PanelSeat(
-                    project_id=project.id,
-                    panel_id=panel.id,
-                    volunteer_id=volunteer.id,
-                    draw_id=draw.id,
-                    status=status,
-                    token_hash=f"{volunteer.id:064d}",
-                    invited_at=now,
-                )
-            )
+            make_seat(panel, draw, status, user=user)
             people.append(user)
         session = PanelSession(
             panel_id=panel.id, starts_at=now + starts_in, place="Nantes, salle 2"

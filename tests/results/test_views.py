@@ -172,40 +172,9 @@ def test_deleting_an_account_leaves_published_figures_alone(app, closed, make_us
     assert db.session.get(ResultsPublication, closed.id).figures == frozen
 
 
-def _seat(project, panel, draw, number, status, now):
-    """A volunteer of the project drawn into the panel, with their answer to the invitation."""
-    from consult.panels.models import PanelSeat, PanelVolunteer
-
-    volunteer = PanelVolunteer(
-        project_id=project.id,
-        key=f"V-{number}",
-        first_name="Prénom",
-        last_name=f"Nom{number}",
-        email=f"panel-{number}@example.org",
-        birth_year=1980,
-        postcode="44000",
-        consent_contact_at=now,
-        consent_profile_at=now,
-        source="form",
-        created_at=now,
-    )
-    db.session.add(volunteer)
-    db.session.flush()
-    seat = PanelSeat(
-        project_id=project.id,
-        panel_id=panel.id,
-        volunteer_id=volunteer.id,
-        draw_id=draw.id,
-        status=status,
-        token_hash=f"{volunteer.id:064d}",
-        invited_at=now,
-    )
-    db.session.add(seat)
-    db.session.flush()
-    return seat
-
-
-def test_the_band_counts_the_consultation_s_panellists_and_who_wants_to_continue(closed, now):
+def test_the_band_counts_the_consultation_s_panellists_and_who_wants_to_continue(
+    closed, make_seat, now
+):
     """Panellists are the accepted seats of the panels drawn for this consultation (not another
     one's); the share is of those who answered the closing questionnaire."""
     from consult.panels.models import Panel, PanelDraw, PanelProject, QuestionnaireResponse
@@ -225,10 +194,10 @@ def test_the_band_counts_the_consultation_s_panellists_and_who_wants_to_continue
     mine, other = projects
     statuses = ["accepted", "accepted", "accepted", "declined"]
     seats = [
-        _seat(mine, mine.panels[0], mine.draws[0], n, status, now)
+        make_seat(mine.panels[0], mine.draws[0], status, number=n)
         for n, status in enumerate(statuses)
     ]
-    _seat(other, other.panels[0], other.draws[0], 9, "accepted", now)
+    make_seat(other.panels[0], other.draws[0], "accepted", number=9)
     for seat, wants in zip(seats[:2], (True, False), strict=True):
         db.session.add(
             QuestionnaireResponse(

@@ -9,16 +9,22 @@ Three gunicorn servers run side by side with the same settings: the **ceiling**,
 app whose POST does one INSERT through a connection pool; the **floor**, the same INSERT behind the
 machinery of a consult form POST (signed session cookie, CSRF check, Flask-Login, a flash, a 303)
 and nothing else, so what Flask, Werkzeug and these extensions cost by themselves; and **consult**
-with its real routes, each request carrying a signed-in session cookie and a CSRF token. Each round
-sends the same number of requests to the ceiling, the floor, the answer POST (a participant
-changes their answer) and the cast POST (a delegate changes their vote), one after the other, from
-the same client threads; the ratio of each route's throughput to the ceiling's (and to the
-floor's) in the same round is printed (min / median over the rounds), with the application's and
-PostgreSQL's CPU per request and, measured in-process, the SQL statements and pool checkouts of
-one request (with BENCH_REDIS_URL, its Redis round trips too, and the commands Redis ran per
-request, those of its scripts included). Each POST is sent with the cookie the person had once
-signed in, as a browser that follows the redirect (whose page takes the flashed message or the
-receipt out of the session).
+with its real routes, each request carrying a signed-in session cookie and a CSRF token.
+
+The floor also serves `/floor/K/R`: the same POST sending K SQL statements in its transaction (K - 1
+primary-key reads, then the INSERT) and running R scripts on Redis. The **answer floor** and the
+**cast floor** are that route with the K and R measured for the answer and the cast (in-process,
+before the rounds): what the same number of round trips costs with no ORM, no rules and no
+templates. What a route costs above its own floor is consult's code; its floor is what any code
+sending the same statements through this stack would pay.
+
+Each round sends the same number of requests to the ceiling, the floor, the answer floor, the
+answer POST (a participant changes their answer), the cast floor and the cast POST (a delegate
+changes their vote), one after the other, from the same client threads; the ratio of each route's
+throughput to the ceiling's (and to its own floor's) in the same round is printed (min / median
+over the rounds), with the application's and PostgreSQL's CPU per request. Each POST is sent with
+the cookie the person had once signed in, as a browser that follows the redirect (whose page takes
+the flashed message or the receipt out of the session).
 """
 
 import argparse
@@ -46,6 +52,9 @@ from bench.bench_assembly import (  # noqa: E402
     run_threads,
     workers_cpu,
 )
+
+#: The server each measured route is sent to (the others go to the server of their own name).
+SERVED_BY = {"answer floor": "floor", "cast floor": "floor", "answer": "consult", "cast": "consult"}
 
 
 def ceiling_app():
@@ -101,10 +110,27 @@ def floor_app():
     def page():
         return render_template_string('<input name="csrf_token" value="{{ csrf_token() }}">')
 
+    redis_url = os.environ.get("BENCH_REDIS_URL")
+    if redis_url:
+        import redis
+
+        count = redis.Redis.from_url(redis_url).register_script(
+            "local n = redis.call('INCR', KEYS[1]) redis.call('EXPIRE', KEYS[1], 60) return n"
+        )
+
     @app.post("/floor")
+    @app.post("/floor/<int:statements>/<int:trips>")
     @login_required
-    def floor():
+    def floor(statements=1, trips=0):
+        """The INSERT, after `statements - 1` primary-key reads in the same transaction, and
+        `trips` scripts run on Redis (with BENCH_REDIS_URL; a rate limit is one)."""
+        for _trip in range(trips if redis_url else 0):
+            count(["bench-floor"])
         with engine.begin() as connection:
+            for n in range(1, statements):
+                connection.execute(
+                    text("SELECT id, body FROM bench_ceiling WHERE id = :id"), {"id": n}
+                ).first()
             connection.execute(text("INSERT INTO bench_ceiling (body) VALUES (:b)"), {"b": "x"})
         flash("Enregistré.", "success")
         return redirect("/", 303)
@@ -293,7 +319,8 @@ def burst(requests: int, clients: int, send) -> tuple[float, dict]:
 
 def statements_per_request(plan: dict) -> dict[str, tuple[int, int, int]]:
     """SQL statements, pool checkouts and Redis round trips (commands the app sends, with
-    BENCH_REDIS_URL) of one answer POST and one cast POST (in-process)."""
+    BENCH_REDIS_URL) of one answer POST and one cast POST (in-process, each request in its own
+    application context as under gunicorn: nothing is left in the session from the one before)."""
     from consult.extensions import db, limiter
 
     app = make_app()
@@ -303,36 +330,43 @@ def statements_per_request(plan: dict) -> dict[str, tuple[int, int, int]]:
     with app.app_context():
         engine = db.engine
 
-        def on_statement(*_args):
-            counts["statements"] += 1
+    def on_statement(*_args):
+        counts["statements"] += 1
 
-        def on_checkout(*_args):
-            counts["checkouts"] += 1
+    def on_checkout(*_args):
+        counts["checkouts"] += 1
 
-        event.listen(engine, "before_cursor_execute", on_statement)
-        event.listen(engine.pool, "checkout", on_checkout)
-        if os.environ.get("BENCH_REDIS_URL"):
-            redis = limiter.storage.get_connection()
-            send = redis.execute_command
+    event.listen(engine, "before_cursor_execute", on_statement)
+    event.listen(engine.pool, "checkout", on_checkout)
+    if os.environ.get("BENCH_REDIS_URL"):
+        redis = limiter.storage.get_connection()
+        send = redis.execute_command
 
-            def counted(*args, **options):
-                counts["redis"] += 1
-                return send(*args, **options)
+        def counted(*args, **options):
+            counts["redis"] += 1
+            return send(*args, **options)
 
-            redis.execute_command = counted
-        client = app.test_client()
-        client.post("/login", data={"email": "d1@bench.example", "password": PASSWORD})
-        routes = {
-            "answer": (f"/questions/{plan['question']}/answer", {"answer": "Mesure"}),
-            "cast": (
-                f"/assemblies/{plan['assembly']}/resolutions/{plan['resolution']}/vote",
-                {"mandate": plan["mandates"][1], "choice": "against"},
-            ),
-        }
-        for name, (path, form) in routes.items():
+        redis.execute_command = counted
+    client = app.test_client()
+    client.post("/login", data={"email": "d1@bench.example", "password": PASSWORD})
+    signed_in = client.get_cookie("session").value
+    # Counted on the second POST of each, a changed answer and a changed vote, as the rounds'.
+    routes = {
+        "answer": (
+            f"/questions/{plan['question']}/answer",
+            [{"answer": "Mesure"}, {"answer": "Autre mesure"}],
+        ),
+        "cast": (
+            f"/assemblies/{plan['assembly']}/resolutions/{plan['resolution']}/vote",
+            [{"mandate": plan["mandates"][1], "choice": c} for c in ("against", "for")],
+        ),
+    }
+    for name, (path, forms) in routes.items():
+        for form in forms:
+            client.set_cookie("session", signed_in)
             counts.update(statements=0, checkouts=0, redis=0)
             client.post(path, data=form)
-            found[name] = (counts["statements"], counts["checkouts"], counts["redis"])
+        found[name] = (counts["statements"], counts["checkouts"], counts["redis"])
     return found
 
 
@@ -350,6 +384,7 @@ def main() -> None:
         raise SystemExit("set DATABASE_URL to a PostgreSQL database (its schema is emptied)")
     reset_database(url)
     plan = prepare(args.people)
+    statements = statements_per_request(plan)
     servers = {
         name: Gunicorn(factory, workers=args.workers)
         for name, factory in (
@@ -360,7 +395,9 @@ def main() -> None:
     }
     ceiling_port, floor_port, consult_port = (server.port for server in servers.values())
     choices = ["for", "against", "abstention", "blank"]
-    figures = {name: [] for name in ("ceiling", "floor", "answer", "cast")}
+    work = {name: "/floor/{}/{}".format(*statements[name][::2]) for name in ("answer", "cast")}
+    names = ("ceiling", "floor", "answer floor", "answer", "cast floor", "cast")
+    figures = {name: [] for name in names}
     # app seconds, PostgreSQL seconds, requests, Redis commands
     cpu = {name: [0.0, 0.0, 0, 0] for name in figures}
     try:
@@ -404,18 +441,20 @@ def main() -> None:
             path = f"/assemblies/{plan['assembly']}/resolutions/{plan['resolution']}/vote"
             return post(browser, path, form)
 
-        def send_floor(index, _i):
-            return post(floors[index], "/floor", {"csrf_token": floors[index].token})
+        def floor_sender(path):
+            return lambda index, _i: post(floors[index], path, {"csrf_token": floors[index].token})
 
         senders = {
             "ceiling": send_ceiling,
-            "floor": send_floor,
+            "floor": floor_sender("/floor"),
+            "answer floor": floor_sender(work["answer"]),
             "answer": send_answer,
+            "cast floor": floor_sender(work["cast"]),
             "cast": send_cast,
         }
         for round_ in range(args.rounds):
             for name, send in senders.items():
-                server = servers[name if name in ("ceiling", "floor") else "consult"]
+                server = servers[SERVED_BY.get(name, name)]
                 app_before, pg_before = workers_cpu(server.process.pid), postgres_cpu(url)
                 redis_before = redis_commands()
                 elapsed, statuses = burst(args.requests, args.clients, send)
@@ -437,25 +476,28 @@ def main() -> None:
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; rate limits "
         + ("counted in Redis" if os.environ.get("BENCH_REDIS_URL") else "not counted")
     )
-    statements = statements_per_request(plan)
     for name, rates in figures.items():
         app_ms = cpu[name][0] / cpu[name][2] * 1000
         pg_ms = cpu[name][1] / cpu[name][2] * 1000
-        line = f"  {name:<8} {statistics.median(rates):7.1f} req/s median"
+        line = f"  {name:<12} {statistics.median(rates):7.1f} req/s median"
         if name != "ceiling":
-            ratios = [r / c for r, c in zip(rates, figures["ceiling"], strict=True)]
-            line += f"; ratio to the ceiling min {min(ratios):.2f} / median "
-            line += f"{statistics.median(ratios):.2f}"
-            if name != "floor":
-                to_floor = [r / f for r, f in zip(rates, figures["floor"], strict=True)]
-                line += f" (to the floor {min(to_floor):.2f} / {statistics.median(to_floor):.2f})"
-            if name in statements:
-                line += "; {} statements, {} pool checkouts".format(*statements[name][:2])
+            line += "; ratio to the ceiling " + _ratios(rates, figures["ceiling"])
+        if name in statements:
+            line += f" (to its floor {_ratios(rates, figures[name + ' floor'])})"
+            line += "; {} statements, {} pool checkouts".format(*statements[name][:2])
+        elif name != "ceiling":
+            line += f"; {work[name.split()[0]] if ' ' in name else '/floor'}"
         line += f"; CPU per request: app {app_ms:.2f} ms, PostgreSQL {pg_ms:.2f} ms"
-        if os.environ.get("BENCH_REDIS_URL") and name not in ("ceiling", "floor"):
+        if os.environ.get("BENCH_REDIS_URL") and name in statements:
             line += f"; Redis: {statements[name][2]} round trips, "
             line += f"{cpu[name][3] / cpu[name][2]:.1f} commands (those of scripts included)"
         print(line)
+
+
+def _ratios(rates: list[float], others: list[float]) -> str:
+    """Round by round ratios of two routes' throughputs, as min / median."""
+    ratios = [r / o for r, o in zip(rates, others, strict=True)]
+    return f"min {min(ratios):.2f} / median {statistics.median(ratios):.2f}"
 
 
 if __name__ == "__main__":

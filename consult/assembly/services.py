@@ -16,6 +16,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, event, func, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import contains_eager
 
 from consult.accounts.models import User
 from consult.assembly import rules
@@ -377,15 +378,20 @@ def _read_locked(*where, exclusive: bool) -> Resolution | None:
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if found is not None and not exclusive:
-        transaction = weakref.ref(db.session().get_transaction())
-        db.session.info["resolution_shared_lock"] = (transaction, found.id)
+        _remember_shared_lock(found)
     return found
+
+
+def _remember_shared_lock(resolution: Resolution) -> None:
+    """This transaction holds the resolution's shared lock: its cast need not take it again."""
+    transaction = weakref.ref(db.session().get_transaction())
+    db.session.info["resolution_shared_lock"] = (transaction, resolution.id)
 
 
 def _lock_resolution(resolution: Resolution, *, exclusive: bool) -> Resolution:
     """Re-read the resolution under a row lock: casts share it, opening and closing take it.
 
-    A shared lock this transaction has already taken (resolution_to_cast) is not taken again:
+    A shared lock this transaction has already taken (cast_target) is not taken again:
     the row was read under it, and the lock is held until the transaction ends."""
     held = db.session.info.get("resolution_shared_lock")
     if (
@@ -398,12 +404,44 @@ def _lock_resolution(resolution: Resolution, *, exclusive: bool) -> Resolution:
     return _read_locked(Resolution.id == resolution.id, exclusive=exclusive)
 
 
-def resolution_to_cast(assembly: Assembly, resolution_id: int) -> Resolution | None:
-    """A resolution of this assembly read under the shared lock its cast then holds (the cast
-    does not read it again); None if it is not one of the assembly's."""
-    return _read_locked(
-        Resolution.id == resolution_id, Resolution.assembly_id == assembly.id, exclusive=False
+class CastTarget(NamedTuple):
+    """What a cast request reads before it casts, in one query."""
+
+    #: the resolution, read under the shared lock its cast then holds, with its assembly
+    resolution: Resolution
+    #: the signed-in person's roll line in the assembly (None: they are not on its roll)
+    caster: Delegate | None
+    #: whether that roll line gave a proxy still in force (taken back if they vote in person)
+    gives_proxy: bool
+
+
+def cast_target(user, assembly_id: int, resolution_id: int) -> CastTarget | None:
+    """The resolution, its assembly and the person's roll line with whether it gave a proxy, in
+    one statement (the cast reads none of them again); None if the resolution is not one of this
+    assembly's."""
+    gives_proxy = (
+        select(Proxy.id)
+        .where(Proxy.giver_id == Delegate.id, Proxy.revoked_at.is_(None))
+        .exists()
+        .label("gives_proxy")
     )
+    found = db.session.execute(
+        select(Resolution, Delegate, gives_proxy)
+        .join(Resolution.assembly)
+        .outerjoin(
+            Delegate,
+            (Delegate.assembly_id == Resolution.assembly_id)
+            & (Delegate.user_id == getattr(user, "id", None)),
+        )
+        .where(Resolution.id == resolution_id, Resolution.assembly_id == assembly_id)
+        .options(contains_eager(Resolution.assembly))
+        .with_for_update(read=True, of=Resolution)
+        .execution_options(populate_existing=True)
+    ).first()
+    if found is None:
+        return None
+    _remember_shared_lock(found.Resolution)
+    return CastTarget(found.Resolution, found.Delegate, bool(found.gives_proxy))
 
 
 def open_resolution(actor: User, resolution: Resolution, *, now: datetime) -> None:
@@ -458,8 +496,13 @@ def _proxy_map(assembly: Assembly) -> dict[int, int]:
     return {p.giver_id: p.holder_id for p in active_proxies(assembly)}
 
 
-def _take_back(delegate: Delegate, reason: str, *, actor, now: datetime) -> None:
-    """End the proxy a delegate gave, because they now take part themselves."""
+def _take_back(
+    delegate: Delegate, reason: str, *, actor, now: datetime, gives_proxy: bool | None = None
+) -> None:
+    """End the proxy a delegate gave, because they now take part themselves (``gives_proxy``
+    False: read in this transaction already, none is in force)."""
+    if gives_proxy is False:
+        return
     for proxy in db.session.scalars(
         select(Proxy).where(Proxy.giver_id == delegate.id, Proxy.revoked_at.is_(None))
     ):
@@ -644,14 +687,16 @@ def cast(
     grades=None,
     now: datetime,
     caster: Delegate | None = None,
+    gives_proxy: bool | None = None,
 ) -> str:
     """Record a secret ballot for a mandate and return its tracking code.
 
-    ``caster`` is the actor's roll line when the caller has already loaded it (checked again).
+    ``caster`` is the actor's roll line when the caller has already loaded it (checked again),
+    and ``gives_proxy`` whether that line gave a proxy in force, when read with it (cast_target).
     """
     assembly = resolution.assembly
     if caster is None or caster.user_id != actor.id or caster.assembly_id != assembly.id:
-        caster = delegate_for(actor, assembly)
+        caster, gives_proxy = delegate_for(actor, assembly), None
     if caster is None or mandate.assembly_id != assembly.id:
         raise RuleError(_l("You are not on the roll of this assembly."))
     resolution = _lock_resolution(resolution, exclusive=False)
@@ -687,7 +732,7 @@ def cast(
     if decision is rules.CastDecision.PROXY_TAKEN_BACK:
         raise RuleError(_l("This delegate has voted in person: the proxy no longer applies."))
     if by_self:
-        _take_back(mandate, "voted", actor=actor, now=now)
+        _take_back(mandate, "voted", actor=actor, now=now, gives_proxy=gives_proxy)
     seal = _seal(resolution.id, mandate.id)
     code = rules.format_tracking_code(secrets.token_bytes(rules.CODE_BYTES))
     weight = mandate.weight

@@ -469,9 +469,9 @@ def vote(assembly_id):
 @role_required(Role.DELEGATE)
 def cast(assembly_id, resolution_id):
     """Cast one ballot for one mandate; the page shows the tracking code."""
-    assembly = _assembly(assembly_id)
-    resolution = services.resolution_to_cast(assembly, resolution_id) or abort(404)
-    delegate = _delegate(assembly)
+    target = services.cast_target(current_user, assembly_id, resolution_id) or abort(404)
+    resolution, delegate = target.resolution, target.caster or abort(403)
+    assembly = resolution.assembly
     mandate_id = int_or_none(request.form.get("mandate"))
     mandate = db.session.get(Delegate, mandate_id) if mandate_id is not None else None
     if mandate is None or mandate.assembly_id != assembly.id:
@@ -490,6 +490,7 @@ def cast(assembly_id, resolution_id):
             grades=grades,
             now=utcnow(),
             caster=delegate,
+            gives_proxy=target.gives_proxy,
         )
     except RuleError as error:
         db.session.rollback()

@@ -248,6 +248,59 @@ def test_bad_ballots_get_a_clear_answer(client, voting):
     assert db.session.scalars(select(Ballot.choice)).all() == ["for"]
 
 
+def _cast_reads(client, url, form) -> tuple[int, list[set[str]]]:
+    """The status of a cast POST and, for each of its SELECT statements, the tables it reads."""
+    from sqlalchemy import event
+
+    reads = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if statement.lstrip().startswith("SELECT"):
+            reads.append(set(re.findall(r"\b(?:FROM|JOIN)\s+\"?(\w+)", statement)))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        status = client.post(url, data=form).status_code
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return status, reads
+
+
+def test_a_cast_reads_the_resolution_assembly_and_roll_line_in_one_statement(client, voting):
+    assembly = voting
+    resolution = assembly.resolutions[0]
+    url = f"/assemblies/{assembly.id}/resolutions/{resolution.id}/vote"
+    status, reads = _cast_reads(client, url, {"mandate": assembly.delegates[0].id, "choice": "for"})
+    assert status == 303
+    # the sign-in session with its person; then the resolution, its assembly and the caster's
+    # roll line, whether they gave a proxy read with it; then the participation to write
+    assert reads[1] == {"resolution", "assembly", "assembly_delegate", "assembly_proxy"}
+    assert {"assembly_participation"} in reads[2:]
+    assert not any(tables & {"assembly_delegate", "assembly_proxy"} for tables in reads[2:])
+    assert db.session.scalars(select(Ballot.choice)).all() == ["for"]
+
+
+def test_voting_in_person_through_the_page_takes_back_the_proxy_given(
+    client, voting, officer, now, app
+):
+    from consult.assembly.models import Proxy
+
+    assembly = voting
+    giver, holder = assembly.delegates[0], assembly.delegates[1]
+    with app.test_request_context():
+        services.give_proxy(officer, assembly, giver, holder, now=now)
+    db.session.commit()
+    resolution = assembly.resolutions[0]
+    url = f"/assemblies/{assembly.id}/resolutions/{resolution.id}/vote"
+    status, reads = _cast_reads(client, url, {"mandate": giver.id, "choice": "against"})
+    assert status == 303
+    assert {"assembly_proxy"} in reads  # the proxy in force is read, to be taken back
+    proxy = db.session.scalars(select(Proxy)).one()
+    db.session.refresh(proxy)
+    assert proxy.revoked_at is not None and proxy.revoked_reason == "voted"
+    assert db.session.scalars(select(Ballot.choice)).all() == ["against"]
+
+
 def test_a_cast_after_the_close_is_refused(client, voting, officer, now, app):
     assembly = voting
     resolution = assembly.resolutions[0]

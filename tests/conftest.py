@@ -5,12 +5,13 @@ import os
 import shutil
 import socket
 import threading
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from werkzeug.serving import make_server
 
 from consult import create_app
@@ -515,6 +516,39 @@ def check_access():
             assert status in ok, (path, role, status, response.get_data(as_text=True)[:300])
 
     return check
+
+
+@pytest.fixture
+def loaded_by_sign_in(app, now):
+    """Load a person as a request's sign-in does (consult.accounts.sessions.load), facts and all."""
+    from consult.accounts import sessions
+
+    def load(user):
+        token = sessions.start(user, now=now)
+        db.session.commit()
+        return sessions.load(user.id, token, now=now)
+
+    return load
+
+
+@pytest.fixture
+def statements(app):
+    """Record the SQL statements sent inside a block: `with statements() as sent: ...`."""
+
+    @contextmanager
+    def record():
+        sent = []
+
+        def on_statement(_connection, _cursor, statement, *_args):
+            sent.append(" ".join(statement.split()))
+
+        event.listen(db.engine, "before_cursor_execute", on_statement)
+        try:
+            yield sent
+        finally:
+            event.remove(db.engine, "before_cursor_execute", on_statement)
+
+    return record
 
 
 @pytest.fixture

@@ -92,6 +92,9 @@ class User(UserMixin, db.Model):
 
     #: The random id of the sign-in session this object was loaded for (never stored here).
     session_token = None
+    #: The facts about the person their sign-in loaded with them, by name (consult.core.facts;
+    #: never stored); None for a person loaded any other way.
+    loaded_facts = None
 
     def get_id(self) -> str:
         """Flask-Login: the id plus the sign-in session's random token, checked against the

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from consult.accounts.models import SignInSession, User
-from consult.core import audit
+from consult.core import audit, facts
 from consult.extensions import db
 
 #: How stale `last_seen_at` may get before a request writes it again (one write per few
@@ -52,13 +52,20 @@ def load(user_id: int, token: str, *, now: datetime) -> User | None:
     """The person a cookie signs in, when its session is active and not expired.
 
     One query per request: the session's row, its person, their population, region and roles
-    together (nothing is loaded again later in the request, nor after its commit).
+    together, and the facts every page's navigation asks about them (consult.core.facts):
+    nothing is loaded again later in the request, nor after its commit.
     """
     if not token:
         return None
     found = (
         db.session.execute(
-            select(SignInSession.id, SignInSession.remember, SignInSession.last_seen_at, User)
+            select(
+                SignInSession.id,
+                SignInSession.remember,
+                SignInSession.last_seen_at,
+                User,
+                *facts.columns(User.id),
+            )
             .join(User, User.id == SignInSession.user_id)
             .where(
                 SignInSession.token_hash == _hash(token),
@@ -72,7 +79,7 @@ def load(user_id: int, token: str, *, now: datetime) -> User | None:
     )
     if found is None:
         return None
-    session_id, remember, last_seen_at, user = found
+    session_id, remember, last_seen_at, user, *answers = found
     if last_seen_at + _lifetime(remember) < now:
         return None
     if now - last_seen_at > SEEN_EVERY:
@@ -80,6 +87,7 @@ def load(user_id: int, token: str, *, now: datetime) -> User | None:
             update(SignInSession).where(SignInSession.id == session_id).values(last_seen_at=now)
         )
     user.session_token = token
+    facts.keep(user, answers)
     return user
 
 

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from consult.assembly.models import Assembly, Resolution
-from consult.core import audit
+from consult.core import audit, facts
 from consult.core.errors import RuleError
 from consult.extensions import db
 from consult.mission.models import Engagement, Indicator, Objective
@@ -190,6 +190,9 @@ def save_indicator(
     indicator.method = method.strip()
     indicator.owner = owner.strip()[:200]
     indicator.source = source.strip()[:300]
+    if indicator.owner_user_id != owner_user_id:
+        # The owner changed: a page this request renders asks both people's menus again.
+        facts.forget(indicator.owner_user_id, owner_user_id)
     indicator.owner_user_id = owner_user_id
     indicator.computed = computed or None
     indicator.computed_params = computed_params if computed else None

@@ -148,8 +148,11 @@ class Indicator(db.Model):
     method: Mapped[str] = mapped_column(Text, default="")
     owner: Mapped[str] = mapped_column(String(200), default="")
     source: Mapped[str] = mapped_column(String(300), default="")
-    #: The account that enters the values (the owner in person), if any.
-    owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    #: The account that enters the values (the owner in person), if any (indexed: every
+    #: signed-in request asks whether its person owns an indicator, consult.mission.facts).
+    owner_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
     #: When consult computes it from its own data: what it computes, and from what (JSON).
     computed: Mapped[str | None] = mapped_column(String(40))
     computed_params: Mapped[dict | None] = mapped_column(JSON)

@@ -8,27 +8,17 @@ sessions, opinions); importing them here attaches them to the blueprint.
 from flask import g
 from flask_babel import lazy_gettext as _l
 
+from consult.core import facts
 from consult.core.nav import NavItem
 from consult.core.permissions import Role
 from consult.mission import meetings, public, work  # noqa: F401  (their routes join `bp`)
 from consult.mission.api import api_bp
 from consult.mission.blueprint import bp
+from consult.mission.facts import OWNS_AN_INDICATOR
 from consult.mission.proofs import discard_unsaved, forget_saved
 
 # The public JSON lives in its own blueprint under /api/v1/mission.
 bp.record_once(lambda state: state.app.register_blueprint(api_bp))
-
-
-def _enters_values(user) -> bool:
-    """The person owns at least one indicator (one small query, for the navigation)."""
-    from sqlalchemy import select
-
-    from consult.extensions import db
-    from consult.mission.models import Indicator
-
-    return bool(
-        db.session.scalar(select(Indicator.id).where(Indicator.owner_user_id == user.id).limit(1))
-    )
 
 
 NAV = [
@@ -39,7 +29,12 @@ NAV = [
         roles=(Role.ORGANISER, Role.COMMITTEE, Role.AUDITOR),
         order=66,
     ),
-    NavItem("mission.mine", _l("My indicators"), when=_enters_values, order=67),
+    NavItem(
+        "mission.mine",
+        _l("My indicators"),
+        when=lambda user: facts.holds(user, OWNS_AN_INDICATOR),
+        order=67,
+    ),
 ]
 
 

@@ -199,8 +199,11 @@ class PanelVolunteer(db.Model):
     excluded_at: Mapped[datetime | None]
     excluded_reason: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime]
-    #: The account created when the volunteer accepted a seat.
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    #: The account created when the volunteer accepted a seat (indexed: every signed-in request
+    #: asks whether its person sits in a panel, consult.panels.facts).
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
 
     project: Mapped[PanelProject] = relationship()
     user: Mapped[User | None] = relationship()
@@ -282,7 +285,11 @@ class PanelSeat(db.Model):
         ForeignKey("panel_project.id", ondelete="CASCADE"), index=True
     )
     panel_id: Mapped[int] = mapped_column(ForeignKey("panel.id", ondelete="CASCADE"), index=True)
-    volunteer_id: Mapped[int] = mapped_column(ForeignKey("panel_volunteer.id", ondelete="CASCADE"))
+    #: The volunteer drawn (indexed: the unique pair starts with the project, and every
+    #: signed-in request looks the person's seats up by volunteer).
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("panel_volunteer.id", ondelete="CASCADE"), index=True
+    )
     draw_id: Mapped[int] = mapped_column(ForeignKey("panel_draw.id", ondelete="CASCADE"))
     #: invited → accepted or declined; a declined seat is replaced by a replacement draw.
     status: Mapped[str] = mapped_column(String(20), default="invited")

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from consult.accounts import services as accounts
 from consult.accounts.models import Population, User
 from consult.accounts.rules import normalise_email as valid_email
-from consult.core import audit
+from consult.core import audit, facts
 from consult.core.errors import RuleError
 from consult.core.permissions import Role
 from consult.core.sanitize import clean_html
@@ -700,6 +700,8 @@ def answer_invitation(seat: PanelSeat, accept: bool, *, now: datetime) -> str | 
             )
             token = accounts.issue_token(user, "invitation", now=now, valid_for=timedelta(days=30))
         person.user = user
+        # They sit in a panel now: a page this request renders must show "My panel".
+        facts.forget(user)
     db.session.flush()
     audit.record(None, "panels.accept" if accept else "panels.decline", seat, now=now)
     return token

@@ -21,6 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from consult.consultations.models import Consultation, Contribution
+from consult.core import facts
 from consult.core.clock import parse_local, utcnow
 from consult.core.errors import RuleError, attempt, refuse
 from consult.core.forms import WrittenLabelRadioField, attach_error, form_page, written_choices
@@ -33,6 +34,7 @@ from consult.core.paging import page_arg
 from consult.core.permissions import Role, has_any_role, login_required, role_required
 from consult.extensions import db
 from consult.panels import commitment, services
+from consult.panels.facts import SITS_IN_A_PANEL
 from consult.panels.forms import (
     METHOD_LABELS,
     DocumentForm,
@@ -67,7 +69,7 @@ NAV = [
         _l("My panel"),
         roles=(Role.PARTICIPANT,),
         order=41,
-        when=lambda user: bool(services.seats_of_user(user)),
+        when=lambda user: facts.holds(user, SITS_IN_A_PANEL),
     ),
 ]
 

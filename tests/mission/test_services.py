@@ -7,11 +7,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from consult.core import facts
 from consult.core.errors import RuleError
 from consult.core.models import AuditEvent
 from consult.extensions import db
 from consult.mission import committee, computed, proofs, rules, values
 from consult.mission import indicators as building
+from consult.mission.facts import OWNS_AN_INDICATOR
 from consult.mission.models import Objective
 
 END_2024 = date(2024, 12, 31)
@@ -268,3 +270,38 @@ def test_a_concurrent_second_draft_is_a_clear_refusal(make_indicator, officer, n
     assert "rechargez la page" in str(refused.value.message) or "reload" in str(
         refused.value.message
     )
+
+
+def test_owning_an_indicator_is_the_fact_of_its_owner_only(
+    make_indicator, owner, officer, loaded_by_sign_in
+):
+    """The fact the menu reads ("My indicators"), asked or loaded at sign-in."""
+    make_indicator(owner_user_id=owner.id)
+    make_indicator(title="Sans titulaire")
+    for person, owns in ((owner, True), (officer, False)):
+        assert facts.holds(person, OWNS_AN_INDICATOR) is owns  # asked: loaded no other way
+        user = loaded_by_sign_in(person)
+        assert user.loaded_facts[OWNS_AN_INDICATOR] is owns
+        assert facts.holds(user, OWNS_AN_INDICATOR) is owns
+
+
+def test_changing_an_indicators_owner_forgets_what_the_sign_in_loaded(
+    make_indicator, owner, officer, loaded_by_sign_in, now
+):
+    """A page rendered by the request that changes the owner shows both people's menus right."""
+    indicator = make_indicator(owner_user_id=officer.id)
+    before, after = loaded_by_sign_in(officer), loaded_by_sign_in(owner)
+    assert facts.holds(before, OWNS_AN_INDICATOR) and not facts.holds(after, OWNS_AN_INDICATOR)
+    building.save_indicator(
+        officer,
+        indicator.engagement,
+        indicator,
+        now=now,
+        title=indicator.title,
+        kind=indicator.kind,
+        direction=indicator.direction,
+        target_value=indicator.target_value,
+        target_year=indicator.target_year,
+        owner_user_id=owner.id,
+    )
+    assert not facts.holds(before, OWNS_AN_INDICATOR) and facts.holds(after, OWNS_AN_INDICATOR)

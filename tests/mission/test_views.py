@@ -426,3 +426,36 @@ def test_hostile_cells_of_a_mission_file_are_inert_in_pages_and_exports(
     assert not any(BIDI_CONTROLS.search(c) for c in cells)
     if kind != "bidi" and '"' not in value:  # (a bare quote changes how the CSV line reads)
         assert any(c == "'" + value for c in cells) or any(value in c for c in cells)
+
+
+MY_INDICATORS = 'href="/mission/mine"'
+
+
+def test_my_indicators_is_in_the_menu_of_indicator_owners_only(
+    client, login, make_indicator, owner, officer, make_user
+):
+    """The owner sees "My indicators" from the page after the officer names them, nobody else."""
+    indicator = make_indicator(title="Part des achats responsables")
+    login(client, owner)
+    assert MY_INDICATORS not in client.get("/profile").get_data(as_text=True)
+    client.post("/logout")
+    login(client, officer)
+    edit = client.post(
+        f"/mission/manage/indicators/{indicator.id}/edit",
+        data={
+            "title": indicator.title,
+            "kind": "percent",
+            "direction": "up",
+            "target_value": "80",
+            "target_year": "2026",
+            "owner_email": owner.email,
+            "computed": "",
+        },
+    )
+    assert edit.status_code == 302
+    assert MY_INDICATORS not in client.get("/profile").get_data(as_text=True)
+    client.post("/logout")
+    for person, shown in ((owner, True), (make_user(roles=("participant",)), False)):
+        login(client, person)
+        assert (MY_INDICATORS in client.get("/profile").get_data(as_text=True)) is shown
+        client.post("/logout")

@@ -5,12 +5,14 @@ import json
 import pytest
 from spreadsheets import import_file, preview
 
+from consult.core import facts
 from consult.core.errors import RuleError
 from consult.extensions import db
 from consult.panels import rules, services
 from consult.panels.draw import draw_panels
+from consult.panels.facts import SITS_IN_A_PANEL
 from consult.panels.imports import VOLUNTEERS
-from consult.panels.models import PanelSeat, PanelVolunteer
+from consult.panels.models import Panel, PanelDraw, PanelProject, PanelSeat, PanelVolunteer
 from tests.panels.conftest import VOLUNTEER_COLUMNS
 
 PROFILES = [("woman", "young"), ("man", "old"), ("woman", "old"), ("man", "young")]
@@ -270,3 +272,55 @@ def test_documents_need_an_http_link(make_project, organiser, now):
         organiser, project, title="Note", url="https://example.org/note.pdf", summary="", now=now
     )
     assert document.id
+
+
+# --- what the navigation knows about a person ---------------------------------------------------
+
+
+@pytest.fixture
+def drawn_panel(app, now):
+    """A panel whose draw is done, and that draw (straight into the database)."""
+    project = PanelProject(title="Panel citoyen", status="drawn", created_at=now)
+    panel = Panel(name="Nantes", size=12, place="Nantes")
+    project.panels.append(panel)
+    draw = PanelDraw(round=0, inputs="{}", commitment="0" * 64, committed_at=now, lottery="{}")
+    project.draws.append(draw)
+    db.session.add(project)
+    db.session.commit()
+    return panel, draw
+
+
+@pytest.mark.parametrize(
+    ("status", "sits"),
+    [
+        ("accepted", True),
+        ("invited", False),
+        ("declined", False),
+        ("replaced", False),
+        (None, False),
+    ],
+)
+def test_a_person_sits_in_a_panel_once_they_accepted_a_seat(
+    drawn_panel, make_seat, make_user, loaded_by_sign_in, status, sits
+):
+    """The fact the menu reads agrees with the panels page, asked or loaded at sign-in."""
+    person = make_user()
+    make_seat(*drawn_panel, "accepted")  # someone else's seat says nothing of this person
+    if status is not None:
+        make_seat(*drawn_panel, status, user=person)
+    assert bool(services.seats_of_user(person)) is sits
+    assert facts.holds(person, SITS_IN_A_PANEL) is sits  # asked: loaded no other way
+    user = loaded_by_sign_in(person)
+    assert user.loaded_facts[SITS_IN_A_PANEL] is sits
+    assert facts.holds(user, SITS_IN_A_PANEL) is sits
+
+
+def test_accepting_a_seat_forgets_what_the_sign_in_loaded(
+    drawn_panel, make_seat, make_user, loaded_by_sign_in, now
+):
+    """A page rendered by the request that accepts already shows "My panel"."""
+    person = loaded_by_sign_in(make_user())
+    seat = make_seat(*drawn_panel, user=person)
+    assert facts.holds(person, SITS_IN_A_PANEL) is False
+    services.answer_invitation(seat, True, now=now)
+    assert facts.holds(person, SITS_IN_A_PANEL) is True

@@ -269,6 +269,29 @@ def test_a_document_is_added_or_refused_and_the_project_page_says_which(
     assert [d.url for d in project.documents] == ["https://example.org/charte.pdf"]
 
 
+MY_PANEL = 'href="/panels/mine"'
+
+
+def test_my_panel_is_in_the_menu_from_the_page_after_the_acceptance(
+    client, drawn, make_user, login
+):
+    """A participant signed in answers their invitation: "My panel" shows once they accepted,
+    and not for a seat declined."""
+    _, seats = drawn
+    (accepted, accept_token), (declined, decline_token) = seats[0], seats[1]
+    panellist = make_user(email=accepted.volunteer.email)
+    other = make_user(email=declined.volunteer.email)
+    login(client, panellist)
+    assert MY_PANEL not in client.get("/profile").get_data(as_text=True)
+    answer = client.post(f"/panels/invitation/{accept_token}", data={"answer": "accept"})
+    assert answer.status_code == 302
+    assert MY_PANEL in client.get("/profile").get_data(as_text=True)
+    client.post("/logout")
+    login(client, other)
+    client.post(f"/panels/invitation/{decline_token}", data={"answer": "decline"})
+    assert MY_PANEL not in client.get("/profile").get_data(as_text=True)
+
+
 def test_an_acceptance_is_confirmed_only_once_stored(client, drawn):
     """A COMMIT that fails (connection lost): no e-mail, no confirmation, the seat unchanged."""
     from sqlalchemy import event

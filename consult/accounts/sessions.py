@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from consult.accounts.models import SignInSession, User
 from consult.core import audit, facts
@@ -72,7 +72,7 @@ def load(user_id: int, token: str, *, now: datetime) -> User | None:
                 SignInSession.user_id == user_id,
                 SignInSession.ended_at.is_(None),
             )
-            .options(joinedload(User.roles))
+            .options(joinedload(User.roles), lazyload(User.population), lazyload(User.region))
         )
         .unique()
         .first()

@@ -281,11 +281,19 @@ def own_answers(user: User, consultation: Consultation) -> dict[int, Contributio
 
 
 def question_to_answer(question_id: int) -> Question | None:
-    """A question with its consultation and the populations invited, in one query."""
+    """A question with its consultation and the ids of the populations invited, in one query
+    (the consultation's introduction and the populations' own rows are read only if a page
+    shows them: an answer that is saved needs neither)."""
+    consultation = joinedload(Question.consultation)
     return db.session.get(
         Question,
         question_id,
-        options=[joinedload(Question.consultation).joinedload(Consultation.populations)],
+        options=[
+            consultation.defer(Consultation.introduction),
+            consultation.joinedload(Consultation.populations).lazyload(
+                ConsultationPopulation.population
+            ),
+        ],
     )
 
 

@@ -54,6 +54,12 @@ def holds(user, name: str) -> bool:
     return bool(db.session.scalar(select(FACTS[name](literal(user.id)))))
 
 
+def loaded(user, name: str) -> bool | None:
+    """What the person's sign-in loaded for the fact, or None when it was not loaded (for a
+    service that only skips a query of its own when the answer is known already)."""
+    return (getattr(user, "loaded_facts", None) or {}).get(name)
+
+
 def forget(*people) -> None:
     """Drop the facts the request loaded about these people (users or their ids), whose facts it
     just changed: what it asks about them afterwards comes from the database."""

@@ -22,13 +22,14 @@ from consult.accounts.models import User
 from consult.admin import settings
 from consult.consultations import rules as consultation_rules
 from consult.consultations.models import Consultation, Contribution, ContributionRevision
-from consult.core import audit
+from consult.core import audit, facts
 from consult.core.errors import RuleError
 from consult.core.mail import send_mail
 from consult.core.models import AuditEvent
 from consult.core.sanitize import clean_html, plain_text
 from consult.extensions import db
 from consult.moderation import pii, rules
+from consult.moderation.facts import EVER_SUSPENDED
 from consult.moderation.models import Flag, ModerationDecision, ModerationStatus, Suspension
 from consult.moderation.rules import Action, Actor, Mode, ModerationRefused, Refusal, State
 
@@ -218,7 +219,10 @@ def status_of(contribution: Contribution) -> ModerationStatus:
 
 
 def active_suspension(user: User, now: datetime) -> Suspension | None:
-    """The suspension in force for this person now, if any."""
+    """The suspension in force for this person now, if any (no query when their sign-in found
+    they never had one)."""
+    if facts.loaded(user, EVER_SUSPENDED) is False:
+        return None
     rows = db.session.scalars(
         select(Suspension).where(Suspension.user_id == user.id, Suspension.ends_at > now)
     ).all()
@@ -273,6 +277,7 @@ def suspend(
     )
     db.session.add(suspension)
     db.session.flush()
+    facts.forget(user)
     audit.record(
         actor,
         "moderation.suspend",

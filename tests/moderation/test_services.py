@@ -390,6 +390,34 @@ def test_suspended_participant_cannot_post_or_flag(
     assert "moderation.suspend" in actions and "moderation.lift" in actions
 
 
+def test_the_sign_in_tells_whether_a_suspension_needs_looking_up(
+    app, author, moderator, loaded_by_sign_in, statements, now
+):
+    """Someone never suspended contributes with no look-up of suspensions; once suspended (the
+    same request's person included), and after a lift too, the look-up decides."""
+    person = loaded_by_sign_in(author)
+    with statements() as sent:
+        services.check_may_contribute(person, now)
+    assert sent == []
+    with app.test_request_context():
+        suspension = services.suspend(
+            moderator,
+            person,
+            reason_code="insulting",
+            reason_text="",
+            ends_at=now + timedelta(days=7),
+            now=now,
+        )
+    with pytest.raises(RuleError, match="suspendu"):
+        services.check_may_contribute(person, now)
+    services.lift(moderator, suspension, now=now)
+    db.session.commit()
+    person = loaded_by_sign_in(author)
+    with statements() as sent:
+        services.check_may_contribute(person, now)
+    assert [s for s in sent if "moderation_suspension" in s]
+
+
 def test_suspension_ends_by_itself(author, moderator, post_consultation, write, now):
     """After its end date, the participant contributes again."""
     services.suspend(

@@ -43,6 +43,8 @@ from consult.config import DevelopmentConfig  # noqa: E402
 
 PASSWORD = "bench-password-1"  # noqa: S105 - a throw-away benchmark database
 SIMULATED_WINDOW = 60.0
+#: The goal: this many delegates cast their 5 ballots within the window.
+GOAL_DELEGATES = 7000
 CHOICES = ["for", "for", "for", "against", "abstention", "blank"]
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -330,6 +332,24 @@ def workers_cpu(master_pid: int) -> float:
     return total / ticks
 
 
+def postgres_cpu(url: str) -> float:
+    """CPU seconds used so far by the backends connected to the benchmark's database."""
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        pids = connection.scalars(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        ).all()
+    engine.dispose()
+    ticks, total = os.sysconf("SC_CLK_TCK"), 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def main() -> None:
     """Set up, serve with gunicorn, sign in, cast, tally, check; print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -359,9 +379,10 @@ def main() -> None:
         timings["sign-in and voting page"] = time.perf_counter() - started
         timings["  per delegate"] = timings["sign-in and voting page"] / max(1, len(browsers))
         casts = schedule(plan, args.seed, args.change_share)
-        cpu_before = workers_cpu(server.process.pid)
+        cpu_before, pg_before = workers_cpu(server.process.pid), postgres_cpu(url)
         elapsed, latencies, statuses = cast_all(port, plan, browsers, casts, args.clients)
         server_cpu = workers_cpu(server.process.pid) - cpu_before
+        database_cpu = postgres_cpu(url) - pg_before
 
     from consult.accounts.models import User
     from consult.assembly import services
@@ -418,12 +439,19 @@ def main() -> None:
         f"  casts per second held      {held:8.1f}  (schedule needs {required:.1f}/s: "
         f"ratio {held / required:.2f})"
     )
-    per_cast = server_cpu / len(casts)
+    per_cast, database_per_cast = server_cpu / len(casts), database_cpu / len(casts)
+    # The goal's rate: 7,000 delegates, 5 resolutions and this share of changes in one minute.
+    goal = GOAL_DELEGATES * 5 * (1 + args.change_share) / SIMULATED_WINDOW
     print(
-        f"  server CPU per cast        {per_cast * 1000:8.1f} ms (gunicorn workers; PostgreSQL "
-        f"not counted): one free core holds {1 / per_cast:.0f} casts/s, the schedule needs "
-        f"{required * per_cast:.1f} cores; load average {os.getloadavg()[0]:.1f} on "
-        f"{os.cpu_count()} cores"
+        f"  CPU per cast               {per_cast * 1000:8.1f} ms app (gunicorn workers, the vote "
+        f"page after the redirect included) + {database_per_cast * 1000:.1f} ms PostgreSQL; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
+    print(
+        f"  cores for this schedule    {required * per_cast:8.1f} app + "
+        f"{required * database_per_cast:.1f} PostgreSQL; for {GOAL_DELEGATES:,} delegates "
+        f"({goal:.0f} casts/s): {goal * per_cast:.1f} app + {goal * database_per_cast:.1f} "
+        "PostgreSQL"
     )
     print(
         f"  cast latency p50 / p95     {statistics.median(latencies) * 1000:6.1f} / "

@@ -48,6 +48,7 @@ from bench.bench_assembly import (  # noqa: E402
     PASSWORD,
     Browser,
     make_app,
+    postgres_cpu,
     reset_database,
     run_threads,
     workers_cpu,
@@ -268,24 +269,6 @@ def sign_in(port: int, people: int, clients: int) -> dict[int, Browser]:
 
 
 # --------------------------------------------------------------------------- measure
-
-
-def postgres_cpu(url: str) -> float:
-    """CPU seconds used so far by the backends connected to the benchmark's database."""
-    engine = create_engine(url)
-    with engine.connect() as connection:
-        pids = connection.scalars(
-            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
-        ).all()
-    engine.dispose()
-    ticks, total = os.sysconf("SC_CLK_TCK"), 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / ticks
 
 
 def redis_commands() -> int:

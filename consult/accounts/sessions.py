@@ -1,12 +1,13 @@
 """Sign-in sessions kept in the database: started at sign-in, checked on every request, ended
 by signing out, from the sessions page, or by a new password."""
 
+import functools
 import hashlib
 import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload, lazyload
 
 from consult.accounts.models import SignInSession, User
@@ -48,35 +49,41 @@ def _lifetime(remember: bool) -> timedelta:
     return timedelta(hours=current_app.config["SESSION_IDLE_HOURS"])
 
 
+@functools.cache
+def _sign_in_query(_registered: tuple):
+    """The statement `load` sends, built once for the facts registered (`_registered`, the key;
+    its values are bound parameters): the session's row, its person with their roles, and every
+    registered fact about them."""
+    return (
+        select(
+            SignInSession.id,
+            SignInSession.remember,
+            SignInSession.last_seen_at,
+            User,
+            *facts.columns(User.id),
+        )
+        .join(User, User.id == SignInSession.user_id)
+        .where(
+            SignInSession.token_hash == bindparam("token_hash"),
+            SignInSession.user_id == bindparam("user_id"),
+            SignInSession.ended_at.is_(None),
+        )
+        .options(joinedload(User.roles), lazyload(User.population), lazyload(User.region))
+    )
+
+
 def load(user_id: int, token: str, *, now: datetime) -> User | None:
     """The person a cookie signs in, when its session is active and not expired.
 
-    One query per request: the session's row, its person, their population, region and roles
-    together, and the facts every page's navigation asks about them (consult.core.facts):
-    nothing is loaded again later in the request, nor after its commit.
+    One query per request: the session's row, its person and their roles together, and the
+    facts every page's navigation asks about them (consult.core.facts): nothing is loaded again
+    later in the request, nor after its commit (their population and region only on the pages
+    that show them).
     """
     if not token:
         return None
-    found = (
-        db.session.execute(
-            select(
-                SignInSession.id,
-                SignInSession.remember,
-                SignInSession.last_seen_at,
-                User,
-                *facts.columns(User.id),
-            )
-            .join(User, User.id == SignInSession.user_id)
-            .where(
-                SignInSession.token_hash == _hash(token),
-                SignInSession.user_id == user_id,
-                SignInSession.ended_at.is_(None),
-            )
-            .options(joinedload(User.roles), lazyload(User.population), lazyload(User.region))
-        )
-        .unique()
-        .first()
-    )
+    values = {"token_hash": _hash(token), "user_id": user_id}
+    found = db.session.execute(_sign_in_query(facts.registered()), values).unique().first()
     if found is None:
         return None
     session_id, remember, last_seen_at, user, *answers = found

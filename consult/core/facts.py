@@ -32,6 +32,12 @@ def fact(name: str):
     return register
 
 
+def registered() -> tuple:
+    """The facts registered now, as a hashable snapshot (a query built from `columns` can be
+    kept for as long as it is the same)."""
+    return tuple(FACTS.items())
+
+
 def columns(user_id: ColumnElement) -> list[ColumnElement[bool]]:
     """Every registered fact about the person whose id is `user_id`, as labelled columns to add
     to the query that loads them (correlated to it), in the order `keep` reads them back."""

@@ -95,3 +95,18 @@ def test_a_signed_in_page_sends_one_statement_fewer_per_fact_of_the_menu(
     assert sum(s.startswith("SELECT EXISTS") for s in asked) == 2
     # with them loaded, the sign-in query is the only statement about seats or indicators
     assert sum("panel_seat" in s or "mission_indicator" in s for s in loaded) == 1
+
+
+def test_the_sign_in_query_is_built_once_for_the_facts_registered(
+    make_user, loaded_by_sign_in, monkeypatch
+):
+    """Requests reuse one statement while the registered facts stay the same; a fact
+    registered later gets a statement of its own that loads it too."""
+    person = make_user()
+    loaded_by_sign_in(person)
+    built = sessions._sign_in_query.cache_info().misses
+    loaded_by_sign_in(person)
+    assert sessions._sign_in_query.cache_info().misses == built
+    monkeypatch.setitem(facts.FACTS, MODERATES, moderates)
+    assert MODERATES in loaded_by_sign_in(person).loaded_facts
+    assert sessions._sign_in_query.cache_info().misses == built + 1

@@ -3,6 +3,7 @@
 Services take the acting user and ``now``, flush and never commit (the request commits once).
 """
 
+import functools
 import hashlib
 import hmac
 import json
@@ -14,7 +15,7 @@ from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy import bindparam, delete, event, func, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import contains_eager
 
@@ -124,24 +125,40 @@ def _lock_assembly(assembly: Assembly, *, wait: bool = True) -> bool:
     ``FOR NO KEY UPDATE``: holders exclude one another, but not the key-share lock that inserting
     a row referencing the assembly takes (a cast's pending entry), which ``FOR UPDATE`` would.
     """
+    held = db.session.execute(_lock_assembly_query(wait), {"assembly_id": assembly.id})
+    return held.scalar_one_or_none() is not None
+
+
+@functools.cache
+def _lock_assembly_query(wait: bool):
+    """The statement of `_lock_assembly`, built once for each way of waiting."""
     return (
-        db.session.execute(
-            select(Assembly.id)
-            .where(Assembly.id == assembly.id)
-            .with_for_update(key_share=True, skip_locked=not wait)
-        ).scalar_one_or_none()
-        is not None
+        select(Assembly.id)
+        .where(Assembly.id == bindparam("assembly_id"))
+        .with_for_update(key_share=True, skip_locked=not wait)
     )
+
+
+#: The last entry of an assembly's chain (read once its head is held).
+_CHAIN_HEAD = (
+    select(AssemblyLogEntry.seq, AssemblyLogEntry.hash)
+    .where(AssemblyLogEntry.assembly_id == bindparam("assembly_id"))
+    .order_by(AssemblyLogEntry.seq.desc())
+    .limit(1)
+)
+
+#: The queued chain entries of an assembly, taken out of the queue in one statement.
+_TAKE_PENDING = (
+    delete(PendingLogEntry)
+    .where(PendingLogEntry.assembly_id == bindparam("assembly_id"))
+    .returning(PendingLogEntry.id, PendingLogEntry.payload)
+    .execution_options(synchronize_session=False)
+)
 
 
 def _extend_chain(assembly: Assembly, entries: list[dict]) -> AssemblyLogEntry | None:
     """Append entries (payloads without their sequence number) to the chain; the head is held."""
-    last = db.session.execute(
-        select(AssemblyLogEntry.seq, AssemblyLogEntry.hash)
-        .where(AssemblyLogEntry.assembly_id == assembly.id)
-        .order_by(AssemblyLogEntry.seq.desc())
-        .limit(1)
-    ).first()
+    last = db.session.execute(_CHAIN_HEAD, {"assembly_id": assembly.id}).first()
     seq, previous = (last.seq, last.hash) if last else (0, rules.GENESIS_HASH)
     entry = None
     for fields in entries:
@@ -164,12 +181,7 @@ def _take_pending(assembly: Assembly) -> list[dict]:
     """Take the committed casts still waiting (and this transaction's own) out of the queue, in
     the order they were queued, in one statement; the head is held, so they go into the chain
     before whatever this transaction appends."""
-    taken = db.session.execute(
-        delete(PendingLogEntry)
-        .where(PendingLogEntry.assembly_id == assembly.id)
-        .returning(PendingLogEntry.id, PendingLogEntry.payload)
-        .execution_options(synchronize_session=False)
-    ).all()
+    taken = db.session.execute(_TAKE_PENDING, {"assembly_id": assembly.id}).all()
     return [json.loads(row.payload) for row in sorted(taken)]
 
 
@@ -415,29 +427,44 @@ class CastTarget(NamedTuple):
     gives_proxy: bool
 
 
-def cast_target(user, assembly_id: int, resolution_id: int) -> CastTarget | None:
-    """The resolution, its assembly and the person's roll line with whether it gave a proxy, in
-    one statement (the cast reads none of them again); None if the resolution is not one of this
-    assembly's."""
+@functools.cache
+def _cast_target_query():
+    """The statement of `cast_target`, built once (the person, assembly and resolution are
+    bound parameters)."""
     gives_proxy = (
         select(Proxy.id)
         .where(Proxy.giver_id == Delegate.id, Proxy.revoked_at.is_(None))
         .exists()
         .label("gives_proxy")
     )
-    found = db.session.execute(
+    return (
         select(Resolution, Delegate, gives_proxy)
         .join(Resolution.assembly)
         .outerjoin(
             Delegate,
             (Delegate.assembly_id == Resolution.assembly_id)
-            & (Delegate.user_id == getattr(user, "id", None)),
+            & (Delegate.user_id == bindparam("user_id")),
         )
-        .where(Resolution.id == resolution_id, Resolution.assembly_id == assembly_id)
+        .where(
+            Resolution.id == bindparam("resolution_id"),
+            Resolution.assembly_id == bindparam("assembly_id"),
+        )
         .options(contains_eager(Resolution.assembly))
         .with_for_update(read=True, of=Resolution)
         .execution_options(populate_existing=True)
-    ).first()
+    )
+
+
+def cast_target(user, assembly_id: int, resolution_id: int) -> CastTarget | None:
+    """The resolution, its assembly and the person's roll line with whether it gave a proxy, in
+    one statement (the cast reads none of them again); None if the resolution is not one of this
+    assembly's."""
+    values = {
+        "user_id": getattr(user, "id", None),
+        "assembly_id": assembly_id,
+        "resolution_id": resolution_id,
+    }
+    found = db.session.execute(_cast_target_query(), values).first()
     if found is None:
         return None
     _remember_shared_lock(found.Resolution)
@@ -678,6 +705,17 @@ def _parse_grades(resolution: Resolution, grades) -> str:
     return json.dumps(values, separators=(",", ":"))
 
 
+#: A mandate's participation in a vote, locked until the cast commits.
+_PARTICIPATION_TO_CAST = (
+    select(Participation)
+    .where(
+        Participation.resolution_id == bindparam("resolution_id"),
+        Participation.delegate_id == bindparam("delegate_id"),
+    )
+    .with_for_update()
+)
+
+
 def cast(
     actor: User,
     resolution: Resolution,
@@ -716,11 +754,7 @@ def cast(
     else:
         grades_json, choice = _parse_grades(resolution, grades), None
     existing = db.session.execute(
-        select(Participation)
-        .where(
-            Participation.resolution_id == resolution.id, Participation.delegate_id == mandate.id
-        )
-        .with_for_update()
+        _PARTICIPATION_TO_CAST, {"resolution_id": resolution.id, "delegate_id": mandate.id}
     ).scalar_one_or_none()
     decision = rules.cast_decision(
         None if existing is None else existing.cast_by_id == existing.delegate_id,

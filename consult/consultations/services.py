@@ -1,11 +1,12 @@
 """Consultations: organising them, answering them, reading and reacting to contributions."""
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, insert, select
+from sqlalchemy import bindparam, case, func, insert, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import text as sql_text
 from sqlalchemy.exc import IntegrityError
@@ -280,21 +281,28 @@ def own_answers(user: User, consultation: Consultation) -> dict[int, Contributio
     return {c.question_id: c for c in found}
 
 
-def question_to_answer(question_id: int) -> Question | None:
-    """A question with its consultation and the ids of the populations invited, in one query
-    (the consultation's introduction and the populations' own rows are read only if a page
-    shows them: an answer that is saved needs neither)."""
+@functools.cache
+def _question_to_answer_query():
+    """The statement of `question_to_answer`, built once (the id is a bound parameter)."""
     consultation = joinedload(Question.consultation)
-    return db.session.get(
-        Question,
-        question_id,
-        options=[
+    return (
+        select(Question)
+        .where(Question.id == bindparam("question_id"))
+        .options(
             consultation.defer(Consultation.introduction),
             consultation.joinedload(Consultation.populations).lazyload(
                 ConsultationPopulation.population
             ),
-        ],
+        )
     )
+
+
+def question_to_answer(question_id: int) -> Question | None:
+    """A question with its consultation and the ids of the populations invited, in one query
+    (the consultation's introduction and the populations' own rows are read only if a page
+    shows them: an answer that is saved needs neither)."""
+    found = db.session.execute(_question_to_answer_query(), {"question_id": question_id})
+    return found.unique().scalar_one_or_none()
 
 
 def answer(
@@ -318,7 +326,10 @@ def answer(
             question.kind, choice_ids or [], {c.id for c in question.choices}
         )
         chosen = [c for c in question.choices if c.id in chosen_ids]
-    found = db.session.execute(_own_answer_query(question, user)).first()
+    found = db.session.execute(
+        _own_answer_query(question.kind not in ("open", "words")),
+        {"question_id": question.id, "author_id": user.id},
+    ).first()
     if found is None:
         return _first_answer(user, question, consultation, body, chosen, now=now)
     contribution, status = found
@@ -354,22 +365,24 @@ def answer(
     return contribution
 
 
-def _own_answer_query(question: Question, user: User):
-    """The person's online answer to the question with its moderation row, in one query, locked
+@functools.cache
+def _own_answer_query(with_choices: bool):
+    """The person's online answer to a question with its moderation row, in one query, locked
     until the commit on PostgreSQL (two edits at once keep each other's text as a revision; on
-    SQLite a writing request holds the write lock already)."""
+    SQLite a writing request holds the write lock already). Built once per kind of question;
+    the question and the author are bound parameters."""
     query = (
         select(Contribution, ModerationStatus)
         .outerjoin(ModerationStatus, ModerationStatus.contribution_id == Contribution.id)
         .where(
-            Contribution.question_id == question.id,
-            Contribution.author_id == user.id,
+            Contribution.question_id == bindparam("question_id"),
+            Contribution.author_id == bindparam("author_id"),
             Contribution.channel == "online",
         )
         .options(lazyload(ModerationStatus.contribution))
         .with_for_update(of=Contribution)
     )
-    if question.kind not in ("open", "words"):
+    if with_choices:
         query = query.options(selectinload(Contribution.choices))
     return query
 

@@ -280,6 +280,19 @@ def test_a_cast_reads_the_resolution_assembly_and_roll_line_in_one_statement(cli
     assert db.session.scalars(select(Ballot.choice)).all() == ["for"]
 
 
+def test_casts_reuse_the_statement_built_for_the_first(client, voting):
+    """The statement that reads a cast's target is built once per process, not per request."""
+    assembly = voting
+    url = f"/assemblies/{assembly.id}/resolutions/{assembly.resolutions[0].id}/vote"
+    mandate = assembly.delegates[0].id
+    assert client.post(url, data={"mandate": mandate, "choice": "for"}).status_code == 303
+    built = services._cast_target_query.cache_info().misses
+    # a second cast (refused: this assembly allows no change) reads its target again
+    assert client.post(url, data={"mandate": mandate, "choice": "against"}).status_code == 422
+    assert services._cast_target_query.cache_info().misses == built
+    assert services._cast_target_query.cache_info().hits >= 1
+
+
 def test_voting_in_person_through_the_page_takes_back_the_proxy_given(
     client, voting, officer, now, app
 ):

@@ -385,6 +385,14 @@ def test_an_answer_reads_only_what_it_saves_with(member_client, make_consultatio
     assert "JOIN consultation_population" in read
     assert "introduction" not in read and "JOIN population" not in read
     assert db.session.scalar(select(Contribution.body)) == "<p>Mon idée</p>"
+    # the statements are built once per process: a second answer builds none
+    from consult.consultations import services as answering
+
+    built = [answering._question_to_answer_query, answering._own_answer_query]
+    misses = [query.cache_info().misses for query in built]
+    response = client.post(f"/questions/{question.id}/answer", data={"answer": "Autre idée"})
+    assert response.status_code == 302
+    assert [query.cache_info().misses for query in built] == misses
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, delete, event, func, insert, select
+from sqlalchemy import bindparam, delete, event, func, insert, or_, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import contains_eager
 
@@ -652,8 +652,7 @@ class Mandate:
 def mandates_of(delegate: Delegate) -> list[Mandate]:
     """Every vote this delegate casts, their own first, then once per proxy carried."""
     assembly = delegate.assembly
-    proxies = _proxy_map(assembly)
-    ids = rules.mandates(delegate.id, proxies)
+    ids = rules.mandates(delegate.id, _proxies_of(delegate))
     if delegate.id not in ids:
         ids = [delegate.id, *ids]  # shown, so they can take their vote back by voting
     delegates = {d.id: d for d in db.session.scalars(select(Delegate).where(Delegate.id.in_(ids)))}
@@ -665,6 +664,24 @@ def mandates_of(delegate: Delegate) -> list[Mandate]:
     ):
         cast[row.delegate_id][row.resolution_id] = row.cast_by_id == row.delegate_id
     return [Mandate(delegates[i], i != delegate.id, cast[i]) for i in ids]
+
+
+def _proxies_of(delegate: Delegate) -> dict[int, int]:
+    """giver id → holder id for the proxies in force that this delegate gave or carries: all
+    that `rules.mandates` needs to know of the assembly's proxies for them (a vote page reads
+    these few rows, however many proxies the assembly holds)."""
+    rows = db.session.execute(
+        _PROXIES_OF, {"assembly_id": delegate.assembly_id, "delegate_id": delegate.id}
+    )
+    return {row.giver_id: row.holder_id for row in rows}
+
+
+#: The statement of `_proxies_of`.
+_PROXIES_OF = select(Proxy.giver_id, Proxy.holder_id).where(
+    Proxy.assembly_id == bindparam("assembly_id"),
+    Proxy.revoked_at.is_(None),
+    or_(Proxy.giver_id == bindparam("delegate_id"), Proxy.holder_id == bindparam("delegate_id")),
+)
 
 
 def _carries(holder: Delegate, giver: Delegate) -> bool:

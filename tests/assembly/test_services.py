@@ -268,6 +268,29 @@ def test_holder_votes_once_per_mandate_and_giver_takes_back(
     assert [m.delegate.identifier for m in services.mandates_of(holder)] == ["D001"]
 
 
+def test_a_vote_page_reads_only_the_proxies_its_delegate_gave_or_carries(
+    make_assembly, officer, statements, now
+):
+    """Others' proxies change nothing on a delegate's page, and are not read for it."""
+    assembly = make_assembly(delegates=6, proxy_cap=2)
+    d = {n: delegate(assembly, n) for n in range(1, 7)}
+    services.give_proxy(officer, assembly, d[2], d[1], now=now)  # carried by 1
+    services.give_proxy(officer, assembly, d[4], d[5], now=now)  # between others
+    services.give_proxy(officer, assembly, d[6], d[5], now=now)
+    db.session.commit()
+    with statements() as sent:
+        mandates = services.mandates_of(d[1])
+    assert [(m.delegate.identifier, m.by_proxy) for m in mandates] == [
+        ("D001", False),
+        ("D002", True),
+    ]
+    (read,) = [s for s in sent if "FROM assembly_proxy" in s]
+    assert "giver_id" in read.split("WHERE", 1)[1] and "holder_id" in read.split("WHERE", 1)[1]
+    giver = services.mandates_of(d[6])
+    assert [(m.delegate.identifier, m.by_proxy) for m in giver] == [("D006", False)]
+    assert [m.delegate.identifier for m in services.mandates_of(d[5])] == ["D005", "D004", "D006"]
+
+
 def test_presence_takes_back_the_proxy(make_assembly, officer, now):
     assembly = make_assembly(delegates=3)
     proxy = services.give_proxy(

@@ -52,9 +52,9 @@ def keep(user, values) -> None:
 
 def holds(user, name: str) -> bool:
     """Whether the fact is true of this person: what their sign-in loaded, else one query."""
-    loaded = getattr(user, "loaded_facts", None)
-    if loaded is not None and name in loaded:
-        return loaded[name]
+    known = loaded(user, name)
+    if known is not None:
+        return known
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     return bool(db.session.scalar(select(FACTS[name](literal(user.id)))))

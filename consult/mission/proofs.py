@@ -17,11 +17,12 @@ from flask import current_app, g
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import extract, func, select
 
-from consult.core import audit
+from consult.core import audit, facts
 from consult.core.errors import RuleError
 from consult.core.permissions import Role, has_any_role
 from consult.extensions import db
 from consult.mission import files
+from consult.mission.facts import OWNS_AN_INDICATOR
 from consult.mission.models import (
     Attachment,
     Engagement,
@@ -39,9 +40,7 @@ def may_submit(actor) -> bool:
     """The mission officer, committee members and indicator owners put proofs forward."""
     if has_any_role(actor, (Role.ORGANISER, Role.COMMITTEE)):
         return True
-    return actor is not None and bool(
-        db.session.scalar(select(Indicator.id).where(Indicator.owner_user_id == actor.id).limit(1))
-    )
+    return facts.holds(actor, OWNS_AN_INDICATOR)
 
 
 def save_proof(

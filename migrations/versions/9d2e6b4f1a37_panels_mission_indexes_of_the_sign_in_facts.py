@@ -5,7 +5,7 @@ Every signed-in request asks, in its one sign-in query, whether the person sits 
 
 Revision ID: 9d2e6b4f1a37
 Revises: 3e5a7c9b1d20
-Create Date: 2026-12-08 10:00:00
+Create Date: 2026-12-01 21:40:00
 
 """
 from alembic import op

@@ -248,29 +248,26 @@ def test_bad_ballots_get_a_clear_answer(client, voting):
     assert db.session.scalars(select(Ballot.choice)).all() == ["for"]
 
 
-def _cast_reads(client, url, form) -> tuple[int, list[set[str]]]:
+def _cast_reads(client, statements, url, form) -> tuple[int, list[set[str]]]:
     """The status of a cast POST and, for each of its SELECT statements, the tables it reads."""
-    from sqlalchemy import event
-
-    reads = []
-
-    def record(_conn, _cursor, statement, *_args):
-        if statement.lstrip().startswith("SELECT"):
-            reads.append(set(re.findall(r"\b(?:FROM|JOIN)\s+\"?(\w+)", statement)))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements() as sent:
         status = client.post(url, data=form).status_code
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+    reads = [
+        set(re.findall(r"\b(?:FROM|JOIN)\s+\"?(\w+)", statement))
+        for statement in sent
+        if statement.startswith("SELECT")
+    ]
     return status, reads
 
 
-def test_a_cast_reads_the_resolution_assembly_and_roll_line_in_one_statement(client, voting):
+def test_a_cast_reads_the_resolution_assembly_and_roll_line_in_one_statement(
+    client, voting, statements
+):
     assembly = voting
     resolution = assembly.resolutions[0]
     url = f"/assemblies/{assembly.id}/resolutions/{resolution.id}/vote"
-    status, reads = _cast_reads(client, url, {"mandate": assembly.delegates[0].id, "choice": "for"})
+    form = {"mandate": assembly.delegates[0].id, "choice": "for"}
+    status, reads = _cast_reads(client, statements, url, form)
     assert status == 303
     # the sign-in session with its person; then the resolution, its assembly and the caster's
     # roll line, whether they gave a proxy read with it; then the participation to write
@@ -294,7 +291,7 @@ def test_casts_reuse_the_statement_built_for_the_first(client, voting):
 
 
 def test_voting_in_person_through_the_page_takes_back_the_proxy_given(
-    client, voting, officer, now, app
+    client, voting, officer, now, app, statements
 ):
     from consult.assembly.models import Proxy
 
@@ -305,7 +302,7 @@ def test_voting_in_person_through_the_page_takes_back_the_proxy_given(
     db.session.commit()
     resolution = assembly.resolutions[0]
     url = f"/assemblies/{assembly.id}/resolutions/{resolution.id}/vote"
-    status, reads = _cast_reads(client, url, {"mandate": giver.id, "choice": "against"})
+    status, reads = _cast_reads(client, statements, url, {"mandate": giver.id, "choice": "against"})
     assert status == 303
     assert {"assembly_proxy"} in reads  # the proxy in force is read, to be taken back
     proxy = db.session.scalars(select(Proxy)).one()

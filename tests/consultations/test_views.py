@@ -360,27 +360,17 @@ def test_answer_edit_and_withdraw_through_the_pages(member_client, make_consulta
     assert "L'entraide." not in text(client.get("/my/contributions"))
 
 
-def test_an_answer_reads_only_what_it_saves_with(member_client, make_consultation):
+def test_an_answer_reads_only_what_it_saves_with(member_client, make_consultation, statements):
     """The person and the question are each read in one statement, without the rows an answer
     does not need: their population and region, the consultation's introduction (long rich
     text) and the invited populations' own rows (their ids are on the join rows)."""
-    from sqlalchemy import event
-
     client, _ = member_client
     question = make_consultation().questions[0]
-    statements = []
-
-    def record(_conn, _cursor, statement, *_args):
-        statements.append(" ".join(statement.split()))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements() as sent:
         response = client.post(f"/questions/{question.id}/answer", data={"answer": "Mon idée"})
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     assert response.status_code == 302
-    (identity,) = [s for s in statements if "FROM sign_in_session" in s]
-    (read,) = [s for s in statements if s.startswith("SELECT question.id")]
+    (identity,) = [s for s in sent if "FROM sign_in_session" in s]
+    (read,) = [s for s in sent if s.startswith("SELECT question.id")]
     assert "JOIN population" not in identity and "JOIN region" not in identity
     assert "JOIN consultation_population" in read
     assert "introduction" not in read and "JOIN population" not in read

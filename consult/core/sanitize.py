@@ -1,10 +1,16 @@
-"""The one allow-list for user rich text: applied when text is stored and again when rendered."""
+"""The one allow-list for user rich text: applied when text is stored and again when rendered.
+
+The allow-list is applied by nh3 (the Rust html5ever parser and the ammonia sanitiser behind it,
+the maintained successor of bleach): about 20 µs a text where bleach's html5lib took 200 to 400.
+Bare addresses are turned into links by bleach's linkifier, which parses again, so only a text in
+which its address pattern finds something pays for it.
+"""
 
 import html as html_lib
 import re
 
-import bleach
-from bleach.linkifier import Linker
+import nh3
+from bleach.linkifier import URL_RE, Linker
 from markupsafe import Markup
 
 ALLOWED_TAGS = frozenset({"p", "br", "strong", "em", "ul", "ol", "li", "a"})
@@ -16,6 +22,25 @@ LINK_REL = "nofollow noopener"
 #: "factureexe.png"), and byte-order marks. Removed before anything else looks at the text.
 _INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
 
+#: nh3's settings for the allow-list. A removed tag keeps its text (a participant's words are
+#: never dropped, even those written inside <script>); every kept link gets our rel.
+_ALLOW = {
+    "tags": set(ALLOWED_TAGS),
+    "attributes": {tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+    "url_schemes": set(ALLOWED_PROTOCOLS),
+    "link_rel": LINK_REL,
+    "strip_comments": True,
+    "clean_content_tags": set(),
+}
+#: Every tag removed, its text kept: for the plain text of markup.
+_NO_TAGS = {"tags": set(), "clean_content_tags": set()}
+
+
+def _nh3_clean(text: str, settings: dict) -> str:
+    """nh3's clean, with no-break spaces written as the character, as they were typed and as
+    the typography checks and the earlier stored texts have them (nh3 writes "&nbsp;")."""
+    return nh3.clean(text, **settings).replace("&nbsp;", "\u00a0")
+
 
 def strip_invisible(text: str) -> str:
     """Remove control and bidirectional-override characters a person cannot see."""
@@ -23,37 +48,35 @@ def strip_invisible(text: str) -> str:
 
 
 def _set_rel(attrs, new=False):
-    """Force rel="nofollow noopener" on every link a participant writes."""
+    """Force rel="nofollow noopener" on every link the linkifier makes."""
     attrs[(None, "rel")] = LINK_REL
     return attrs
 
 
-_cleaner = bleach.Cleaner(
-    tags=ALLOWED_TAGS,
-    attributes=ALLOWED_ATTRIBUTES,
-    protocols=ALLOWED_PROTOCOLS,
-    strip=True,
-    strip_comments=True,
-)
 _linker = Linker(callbacks=[_set_rel], skip_tags={"pre", "code"}, parse_email=False)
 
 
 def clean_html(text: str | None) -> str:
-    """Return the text with every tag, attribute and protocol outside the allow-list removed."""
+    """Return the text with every tag, attribute and protocol outside the allow-list removed,
+    and its bare web addresses made links."""
     if not text:
         return ""
-    cleaned = _cleaner.clean(strip_invisible(text))
-    # Linkify also passes existing <a> through the callback, so every link gets our rel.
+    cleaned = _nh3_clean(strip_invisible(text), _ALLOW)
+    # The linkifier looks for this pattern in the text between tags; where the whole decoded
+    # markup has no match, no text of it has one and the markup is already what it would return.
+    if URL_RE.search(html_lib.unescape(cleaned)) is None:
+        return cleaned
     return _linker.linkify(cleaned)
 
 
 def text_to_html(text: str | None) -> str:
-    """Turn plain text (line breaks, no markup) into safe paragraphs."""
+    """Turn plain text (line breaks, no markup) into safe paragraphs: what was typed is shown as
+    typed, a "<" or an "&amp;" included."""
     if not text:
         return ""
     text = strip_invisible(text.replace("\r\n", "\n"))
     paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
-    escaped = (bleach.clean(p, tags=set(), strip=False) for p in paragraphs)
+    escaped = (html_lib.escape(p, quote=False) for p in paragraphs)
     return clean_html("".join(f"<p>{p.replace(chr(10), '<br>')}</p>" for p in escaped))
 
 
@@ -62,7 +85,7 @@ def plain_text(markup: str | None) -> str:
     if not markup:
         return ""
     spaced = markup.replace("</p>", "</p>\n").replace("<br>", "\n")
-    return html_lib.unescape(bleach.clean(spaced, tags=set(), strip=True)).strip()
+    return html_lib.unescape(_nh3_clean(spaced, _NO_TAGS)).strip()
 
 
 def rich(markup: str | None) -> Markup:

@@ -192,6 +192,25 @@ def test_a_cleaned_answer_is_safe_and_stable(typed):
     assert "<script" not in html.lower()
 
 
+def test_plain_text_is_shown_as_typed():
+    """Typed characters that mean something in HTML are kept as text, entities included."""
+    html = clean_open_answer("b > a & c &amp; d\n\nsuite", MAX)
+    assert html == "<p>b &gt; a &amp; c &amp;amp; d</p><p>suite</p>"
+    assert plain_text(html) == "b > a & c &amp; d\nsuite"
+
+
+@given(st.text(max_size=200) | st.sampled_from(["voir www.exemple.fr", "<p>https://a.fr/x</p>"]))
+def test_the_linkifier_is_skipped_only_where_it_would_change_nothing(typed):
+    """A text where the address pattern finds nothing skips the second parse, with the markup
+    the linkifier would have returned; bare addresses still become links with our rel."""
+    from consult.core import sanitize
+
+    settled = sanitize._nh3_clean(sanitize.strip_invisible(typed), sanitize._ALLOW)
+    assert clean_html(typed) == sanitize._linker.linkify(settled)
+    if "www.exemple.fr" in typed:
+        assert 'href="http://www.exemple.fr" rel="nofollow noopener"' in clean_html(typed)
+
+
 # --- a few words ------------------------------------------------------------------------------
 
 

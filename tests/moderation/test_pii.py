@@ -344,7 +344,7 @@ def test_highlighting_marks_text_nodes_never_attributes():
     )
     spans = pii.detect_in_markup(markup)
     marked = pii.highlight_markup(markup, spans, lambda chunk, kind: f"<mark>{chunk}</mark>")
-    assert 'title="x> jean.dupont@exemple.fr"' in marked
+    assert 'title="x&gt; jean.dupont@exemple.fr"' in marked  # the title as nh3 writes it
     assert marked.count("<mark>") == 1 and "à <mark>jean.dupont@exemple.fr</mark>" in marked
 
     class Titles(HTMLParser):

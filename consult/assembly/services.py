@@ -193,25 +193,47 @@ def append_log(assembly: Assembly, action: str, *, now: datetime, **fields) -> A
     return _extend_chain(assembly, [*_take_pending(assembly), entry])
 
 
+#: On PostgreSQL a cast queues its chain entry, and the cast whose entry's number is a multiple
+#: of this seals the queue into the chain (when no other transaction holds the head): a cast
+#: sends one statement for the chain, the sealing cast four more for every entry sealed with it.
+SEAL_EVERY = 32
+
+#: A cast's chain entry put in the queue, with its number.
+_QUEUE_ENTRY = (
+    insert(PendingLogEntry)
+    .values(assembly_id=bindparam("assembly_id"), payload=bindparam("payload"))
+    .returning(PendingLogEntry.id)
+)
+
+
 def _log_cast(assembly: Assembly, *, now: datetime, **fields) -> None:
     """Record a cast for the chain without waiting for its head.
 
-    If no other transaction holds the head, this one seals every waiting entry and chains its own
-    after them (the head read once). Otherwise the entry is queued in the cast's own transaction
-    (so it is durable with the ballot, or lost with it), and the holder, the next cast that finds
-    the head free, or at the latest the close of the vote (which seals before it tallies) does:
-    casts never wait for one another. On SQLite every writing transaction runs alone
+    On PostgreSQL the entry is queued in the cast's own transaction (so it is durable with the
+    ballot, or lost with it). One cast in `SEAL_EVERY` then seals every committed entry and its
+    own into the chain, unless another transaction holds the head; what is left is sealed by a
+    later one, by `seal`, or at the latest by the close of the vote (which seals before it
+    tallies): casts never wait for one another. On SQLite every writing transaction runs alone
     (``BEGIN IMMEDIATE``): the entry is chained at once.
     """
     payload = {"action": "cast", "at": now.isoformat(timespec="microseconds"), **fields}
     if db.session.get_bind().dialect.name != "postgresql":
         _extend_chain(assembly, [payload])  # SQLite: this transaction is the only writer
         return
-    if _lock_assembly(assembly, wait=False):
-        _extend_chain(assembly, [*_take_pending(assembly), payload])
-        return
-    db.session.add(PendingLogEntry(assembly_id=assembly.id, payload=rules.canonical_json(payload)))
-    db.session.flush()
+    number = db.session.execute(
+        _QUEUE_ENTRY, {"assembly_id": assembly.id, "payload": rules.canonical_json(payload)}
+    ).scalar_one()
+    if number % SEAL_EVERY == 0 and _lock_assembly(assembly, wait=False):
+        _extend_chain(assembly, _take_pending(assembly))
+
+
+def seal(assembly: Assembly) -> int:
+    """Seal the casts still queued into the chain now (waiting for its head); how many."""
+    _lock_assembly(assembly)
+    pending = _take_pending(assembly)
+    if pending:
+        _extend_chain(assembly, pending)
+    return len(pending)
 
 
 def log_entries(assembly: Assembly) -> list[AssemblyLogEntry]:

@@ -6,7 +6,7 @@ import threading
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 from consult.accounts.models import User
 from consult.assembly import rules, services
@@ -202,14 +202,17 @@ def test_a_cast_rolled_back_leaves_neither_ballot_nor_chain_entry(app, one_voter
 
 
 @pytest.mark.postgres
-def test_a_cast_does_not_wait_for_the_chain_head(app, make_assembly, officer, now):
+def test_a_cast_does_not_wait_for_the_chain_head(app, make_assembly, officer, now, monkeypatch):
     """Finding (issue 12): every cast took the assembly row FOR UPDATE to extend the chain and
     held it to its commit, so the casts of one assembly ran one at a time. Now a cast that finds
     the head held queues its entry with its ballot and commits at once; the entry is sealed into
-    the chain by the next transaction that holds the head (here the close), and verify agrees."""
+    the chain by the next transaction that holds the head (here the close), and verify agrees.
+    Here every cast tries to seal (one in `SEAL_EVERY` does in production)."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("needs PostgreSQL (SQLite serialises every writer anyway)")
     from consult.assembly.models import Assembly, PendingLogEntry
+
+    monkeypatch.setattr(services, "SEAL_EVERY", 1)
 
     assembly = make_assembly(delegates=3)
     with app.test_request_context():
@@ -243,6 +246,51 @@ def test_a_cast_does_not_wait_for_the_chain_head(app, make_assembly, officer, no
     casts = [e for e in services.log_entries(assembly) if '"action":"cast"' in e.payload]
     assert len(casts) == 2
     assert services.verify(assembly) == []
+
+
+@pytest.mark.postgres
+def test_casts_are_sealed_into_the_chain_in_batches(app, make_assembly, officer, monkeypatch):
+    """A cast sends one statement for the chain (its queued entry); the cast whose entry's number
+    is a multiple of SEAL_EVERY seals the whole queue, in the order it was queued."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("needs PostgreSQL (SQLite chains each cast at once)")
+    from consult.assembly.models import Assembly, PendingLogEntry
+
+    monkeypatch.setattr(services, "SEAL_EVERY", 3)
+    assembly = make_assembly(delegates=6)  # six numbers in a row: two multiples of three
+    with app.test_request_context():
+        services.open_all(officer, assembly, now=utcnow())
+    db.session.commit()
+    assembly_id, resolution_id = assembly.id, assembly.resolutions[0].id
+    voters = [(d.user_id, d.id, d.identifier) for d in assembly.delegates]
+    queued, statements = [], []
+    for user_id, delegate_id, _ in voters:
+        sent = []
+
+        def record(_conn, _cursor, statement, *_args, sent=sent):
+            sent.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            assert race(app, [cast_job(user_id, resolution_id, delegate_id, "for")])[0][0] == "ok"
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        db.session.rollback()
+        queued.append(db.session.scalar(select(func.count()).select_from(PendingLogEntry)))
+        statements.append(sum("assembly_log" in s for s in sent))
+    # Each cast queues its entry; one in three seals what is waiting, its own included.
+    assert max(queued) < 3 and queued.count(0) == 2, queued
+    assert statements.count(0) == 4 and statements.count(2) == 2, statements
+    assembly = db.session.get(Assembly, assembly_id)
+    chained = [json.loads(e.payload) for e in services.log_entries(assembly)]
+    in_chain = [p["delegate"] for p in chained if p["action"] == "cast"]
+    assert in_chain == [identifier for *_, identifier in voters][: len(in_chain)]
+    assert len(in_chain) == 1 + max(i for i, n in enumerate(queued) if n == 0)
+    assert services.verify(assembly) == []
+    with app.test_request_context():  # the rest, without waiting for another cast
+        assert services.seal(assembly) == len(voters) - len(in_chain) == queued[-1]
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(PendingLogEntry)) == 0
 
 
 def test_the_close_seals_the_casts_still_waiting(app, make_assembly, officer, now):

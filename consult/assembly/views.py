@@ -171,14 +171,19 @@ def _turnout(assembly) -> dict[int, tuple[int, int]]:
 
 
 def _labels() -> dict:
-    """Labels the templates share."""
+    """Labels the templates share, translated once for the page (a lazy label would be
+    translated again each time a loop prints it)."""
     return {
-        "choice": services.CHOICE_LABELS,
-        "outcome": services.OUTCOME_LABELS,
-        "category": services.CATEGORY_LABELS,
-        "presence": services.PRESENCE_LABELS,
-        "grades": services.GRADES,
+        "choice": _translated(services.CHOICE_LABELS),
+        "outcome": _translated(services.OUTCOME_LABELS),
+        "category": _translated(services.CATEGORY_LABELS),
+        "presence": _translated(services.PRESENCE_LABELS),
+        "grades": [str(label) for label in services.GRADES],
     }
+
+
+def _translated(labels: dict) -> dict:
+    return {key: str(label) for key, label in labels.items()}
 
 
 @bp.get("/<int:assembly_id>")

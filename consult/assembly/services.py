@@ -661,6 +661,26 @@ def delegate_for(user, assembly: Assembly) -> Delegate | None:
     )
 
 
+#: The statement of `roll_line`, built once.
+_ROLL_LINE = (
+    select(Delegate)
+    .join(Delegate.assembly)
+    .options(contains_eager(Delegate.assembly))
+    .where(
+        Delegate.assembly_id == bindparam("assembly_id"),
+        Delegate.user_id == bindparam("user_id"),
+    )
+)
+
+
+def roll_line(user, assembly_id: int) -> Delegate | None:
+    """This signed-in person's roll line in an assembly, with the assembly, in one statement."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    found = db.session.execute(_ROLL_LINE, {"assembly_id": assembly_id, "user_id": user.id})
+    return found.scalar_one_or_none()
+
+
 @dataclass
 class Mandate:
     """A vote a delegate casts: their own or one they carry by proxy."""
@@ -677,14 +697,18 @@ def mandates_of(delegate: Delegate) -> list[Mandate]:
     ids = rules.mandates(delegate.id, _proxies_of(delegate))
     if delegate.id not in ids:
         ids = [delegate.id, *ids]  # shown, so they can take their vote back by voting
-    delegates = {d.id: d for d in db.session.scalars(select(Delegate).where(Delegate.id.in_(ids)))}
+    # The delegates with their participations, in one statement (a roll line belongs to one
+    # assembly, so its participations are all in this assembly's resolutions).
+    delegates: dict[int, Delegate] = {}
     cast: dict[int, dict[int, bool]] = {i: {} for i in ids}
-    for row in db.session.execute(
-        select(Participation.delegate_id, Participation.resolution_id, Participation.cast_by_id)
-        .join(Resolution, Resolution.id == Participation.resolution_id)
-        .where(Resolution.assembly_id == assembly.id, Participation.delegate_id.in_(ids))
+    for found, resolution_id, cast_by_id in db.session.execute(
+        select(Delegate, Participation.resolution_id, Participation.cast_by_id)
+        .outerjoin(Participation, Participation.delegate_id == Delegate.id)
+        .where(Delegate.id.in_(ids), Delegate.assembly_id == assembly.id)
     ):
-        cast[row.delegate_id][row.resolution_id] = row.cast_by_id == row.delegate_id
+        delegates[found.id] = found
+        if resolution_id is not None:
+            cast[found.id][resolution_id] = cast_by_id == found.id
     return [Mandate(delegates[i], i != delegate.id, cast[i]) for i in ids]
 
 

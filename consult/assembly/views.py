@@ -454,20 +454,15 @@ def _ballot_page(assembly, delegate, status=200, errors=None):
     return page, status
 
 
-def _delegate(assembly: Assembly) -> Delegate:
-    """The current person's roll line, or 403."""
-    delegate = services.delegate_for(current_user, assembly)
-    if delegate is None:
-        abort(403)
-    return delegate
-
-
 @bp.get("/<int:assembly_id>/vote")
 @role_required(Role.DELEGATE)
 def vote(assembly_id):
     """The ballots open to this delegate: their own vote and each proxy they carry."""
-    assembly = _assembly(assembly_id)
-    return _ballot_page(assembly, _delegate(assembly))
+    delegate = services.roll_line(current_user, assembly_id)
+    if delegate is None:
+        _assembly(assembly_id)  # 404 for an assembly that does not exist
+        abort(403)
+    return _ballot_page(delegate.assembly, delegate)
 
 
 @bp.post("/<int:assembly_id>/resolutions/<int:resolution_id>/vote")

@@ -277,6 +277,32 @@ def test_a_cast_reads_the_resolution_assembly_and_roll_line_in_one_statement(
     assert db.session.scalars(select(Ballot.choice)).all() == ["for"]
 
 
+def test_the_vote_page_reads_the_roll_line_and_the_mandates_in_one_statement_each(
+    client, voting, officer, now, app, statements
+):
+    """The roll line comes with its assembly, and the mandates with their participations."""
+    assembly = voting
+    giver = assembly.delegates[1]
+    with app.test_request_context():
+        services.give_proxy(officer, assembly, giver, assembly.delegates[0], now=now)
+    db.session.commit()
+    url = f"/assemblies/{assembly.id}/resolutions/{assembly.resolutions[0].id}/vote"
+    assert client.post(url, data={"mandate": giver.id, "choice": "against"}).status_code == 303
+    with statements() as sent:
+        page = client.get(f"/assemblies/{assembly.id}/vote")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert f"Le vote de {giver.name} est pris en compte" in text
+    reads = [set(re.findall(r"\b(?:FROM|JOIN)\s+\"?(\w+)", s)) for s in sent if "SELECT" in s]
+    with_delegates = [tables for tables in reads if "assembly_delegate" in tables]
+    assert with_delegates == [
+        {"assembly_delegate", "assembly"},
+        {"assembly_delegate", "assembly_participation"},
+    ]
+    # an assembly that does not exist is not found (off the roll: 403, test_voting_page_matrix)
+    assert client.get(f"/assemblies/{assembly.id + 1000}/vote").status_code == 404
+
+
 def test_casts_reuse_the_statement_built_for_the_first(client, voting):
     """The statement that reads a cast's target is built once per process, not per request."""
     assembly = voting

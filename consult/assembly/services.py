@@ -149,10 +149,9 @@ _CHAIN_HEAD = (
 
 #: The queued chain entries of an assembly, taken out of the queue in one statement.
 _TAKE_PENDING = (
-    delete(PendingLogEntry)
-    .where(PendingLogEntry.assembly_id == bindparam("assembly_id"))
-    .returning(PendingLogEntry.id, PendingLogEntry.payload)
-    .execution_options(synchronize_session=False)
+    delete(PendingLogEntry.__table__)
+    .where(PendingLogEntry.__table__.c.assembly_id == bindparam("assembly_id"))
+    .returning(PendingLogEntry.__table__.c.id, PendingLogEntry.__table__.c.payload)
 )
 
 
@@ -200,9 +199,9 @@ SEAL_EVERY = 32
 
 #: A cast's chain entry put in the queue, with its number.
 _QUEUE_ENTRY = (
-    insert(PendingLogEntry)
+    insert(PendingLogEntry.__table__)
     .values(assembly_id=bindparam("assembly_id"), payload=bindparam("payload"))
-    .returning(PendingLogEntry.id)
+    .returning(PendingLogEntry.__table__.c.id)
 )
 
 
@@ -769,6 +768,13 @@ def _parse_grades(resolution: Resolution, grades) -> str:
 
 
 #: A mandate's participation in a vote, locked until the cast commits.
+#: The ballot a changed vote replaces, found by its seal (a Core statement: no ORM object of it
+#: is loaded, so there is nothing in the session to synchronise).
+_REPLACED_BALLOT = delete(Ballot.__table__).where(
+    Ballot.__table__.c.resolution_id == bindparam("resolution_id"),
+    Ballot.__table__.c.seal == bindparam("seal"),
+)
+
 _PARTICIPATION_TO_CAST = (
     select(Participation)
     .where(
@@ -842,18 +848,17 @@ def cast(
         # second inserts nothing (on PostgreSQL once the first's transaction has ended) and its
         # ballot is never written. Any unique guard, not one named target: without the guards
         # the inserts would all go through (tests/assembly/test_concurrency.py shows it).
+        participations = Participation.__table__  # Core: no ORM object is made of it
         taken = db.session.execute(
-            dialect_insert(Participation)
+            dialect_insert(participations)
             .values(resolution_id=resolution.id, delegate_id=mandate.id, cast_by_id=caster.id)
             .on_conflict_do_nothing()
-            .returning(Participation.id)
+            .returning(participations.c.id)
         ).scalar_one_or_none()
         if taken is None:
             raise RuleError(at_the_same_moment)
     else:
-        db.session.execute(
-            delete(Ballot).where(Ballot.resolution_id == resolution.id, Ballot.seal == seal)
-        )
+        db.session.execute(_REPLACED_BALLOT, {"resolution_id": resolution.id, "seal": seal})
         existing.cast_by_id = caster.id
         existing.changes += 1
     db.session.add(

@@ -338,11 +338,11 @@ def answer(
             return contribution
     previous_state = contribution.state
     if contribution.body:
-        # Added through its many-to-one side: the earlier revisions are not loaded for it.
-        db.session.add(
-            ContributionRevision(
-                contribution=contribution, body=contribution.body, replaced_at=now, reason="edit"
-            )
+        # The earlier text, kept by a statement of its own: neither the earlier revisions nor
+        # an object of this one is loaded for it, and the flush has one object fewer to order.
+        db.session.execute(
+            _KEEP_REVISION,
+            {"contribution_id": contribution.id, "body": contribution.body, "replaced_at": now},
         )
     contribution.withdrawn_at = None
     contribution.body = body
@@ -363,6 +363,15 @@ def answer(
     contribution.published_at = now if contribution.state == "published" else None
     db.session.flush()
     return contribution
+
+
+#: An edited answer's earlier text, kept as a revision.
+_KEEP_REVISION = insert(ContributionRevision.__table__).values(
+    contribution_id=bindparam("contribution_id"),
+    body=bindparam("body"),
+    replaced_at=bindparam("replaced_at"),
+    reason="edit",
+)
 
 
 @functools.cache
@@ -434,7 +443,7 @@ def _first_answer(user, question, consultation, body, chosen, *, now) -> Contrib
     if stored is None:
         # The same person answered the same question in another tab at the same instant.
         raise RuleError(_l("Your answer was saved from another window: reload the page."))
-    db.session.execute(insert(ModerationStatus).values(moderation.first_status(stored)))
+    db.session.execute(insert(ModerationStatus.__table__).values(moderation.first_status(stored)))
     if chosen:
         db.session.execute(
             insert(contribution_choice),

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, delete, event, func, insert, or_, select
+from sqlalchemy import bindparam, delete, event, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import contains_eager
 
@@ -767,22 +767,36 @@ def _parse_grades(resolution: Resolution, grades) -> str:
     return json.dumps(values, separators=(",", ":"))
 
 
-#: A mandate's participation in a vote, locked until the cast commits.
-#: The ballot a changed vote replaces, found by its seal (a Core statement: no ORM object of it
-#: is loaded, so there is nothing in the session to synchronise).
-_REPLACED_BALLOT = delete(Ballot.__table__).where(
-    Ballot.__table__.c.resolution_id == bindparam("resolution_id"),
-    Ballot.__table__.c.seal == bindparam("seal"),
-)
+# A cast's statements, built once. They are Core statements on the tables: a cast makes no ORM
+# object of its participation or its ballot, so the session has nothing to flush or synchronise
+# for them (an ORM-enabled statement, or an object and a flush, cost about 0.4 ms more each).
+_PARTICIPATIONS, _BALLOTS = Participation.__table__, Ballot.__table__
 
+#: A mandate's participation in a vote, locked until the cast commits.
 _PARTICIPATION_TO_CAST = (
-    select(Participation)
+    select(_PARTICIPATIONS.c.id, _PARTICIPATIONS.c.delegate_id, _PARTICIPATIONS.c.cast_by_id)
     .where(
-        Participation.resolution_id == bindparam("resolution_id"),
-        Participation.delegate_id == bindparam("delegate_id"),
+        _PARTICIPATIONS.c.resolution_id == bindparam("resolution_id"),
+        _PARTICIPATIONS.c.delegate_id == bindparam("delegate_id"),
     )
     .with_for_update()
 )
+
+#: A changed vote: who cast the one that counts now, and one change more.
+_CHANGE_PARTICIPATION = (
+    update(_PARTICIPATIONS)
+    .where(_PARTICIPATIONS.c.id == bindparam("participation_id"))
+    .values(cast_by_id=bindparam("caster_id"), changes=_PARTICIPATIONS.c.changes + 1)
+)
+
+#: The ballot a changed vote replaces, found by its seal.
+_REPLACED_BALLOT = delete(_BALLOTS).where(
+    _BALLOTS.c.resolution_id == bindparam("resolution_id"),
+    _BALLOTS.c.seal == bindparam("seal"),
+)
+
+#: The counted ballot.
+_NEW_BALLOT = insert(_BALLOTS)
 
 
 def cast(
@@ -824,7 +838,7 @@ def cast(
         grades_json, choice = _parse_grades(resolution, grades), None
     existing = db.session.execute(
         _PARTICIPATION_TO_CAST, {"resolution_id": resolution.id, "delegate_id": mandate.id}
-    ).scalar_one_or_none()
+    ).first()
     decision = rules.cast_decision(
         None if existing is None else existing.cast_by_id == existing.delegate_id,
         by_self,
@@ -848,31 +862,29 @@ def cast(
         # second inserts nothing (on PostgreSQL once the first's transaction has ended) and its
         # ballot is never written. Any unique guard, not one named target: without the guards
         # the inserts would all go through (tests/assembly/test_concurrency.py shows it).
-        participations = Participation.__table__  # Core: no ORM object is made of it
         taken = db.session.execute(
-            dialect_insert(participations)
+            dialect_insert(_PARTICIPATIONS)
             .values(resolution_id=resolution.id, delegate_id=mandate.id, cast_by_id=caster.id)
             .on_conflict_do_nothing()
-            .returning(participations.c.id)
+            .returning(_PARTICIPATIONS.c.id)
         ).scalar_one_or_none()
         if taken is None:
             raise RuleError(at_the_same_moment)
     else:
         db.session.execute(_REPLACED_BALLOT, {"resolution_id": resolution.id, "seal": seal})
-        existing.cast_by_id = caster.id
-        existing.changes += 1
-    db.session.add(
-        Ballot(
-            code=code,
-            resolution_id=resolution.id,
-            choice=choice,
-            grades=grades_json,
-            weight=weight,
-            seal=seal,
+        db.session.execute(
+            _CHANGE_PARTICIPATION, {"participation_id": existing.id, "caster_id": caster.id}
         )
-    )
+    ballot = {
+        "code": code,
+        "resolution_id": resolution.id,
+        "choice": choice,
+        "grades": grades_json,
+        "weight": weight,
+        "seal": seal,
+    }
     try:
-        db.session.flush()
+        db.session.execute(_NEW_BALLOT, ballot)
     except IntegrityError:
         # (resolution, seal) or a tracking code already taken: the caller rolls back.
         raise RuleError(at_the_same_moment) from None

@@ -361,8 +361,69 @@ def answer(
             status=status,
         )
     contribution.published_at = now if contribution.state == "published" else None
-    db.session.flush()
+    if question.kind in ("open", "words") and status is not None and not db.session.new:
+        _write_edit(contribution, status)
+    else:
+        # The choices chosen, a moderation row written only now, or what moderation added (an
+        # unmasked text kept as a revision, a resubmission's decision that the row names).
+        db.session.flush()
     return contribution
+
+
+#: What an edit changes in an answer, and what moderation changes in its row for it.
+_EDITED_COLUMNS = (
+    "body",
+    "withdrawn_at",
+    "updated_at",
+    "population_id",
+    "gender_form",
+    "age_band",
+    "region_id",
+    "state",
+    "published_at",
+)
+_RESUBMITTED_COLUMNS = (
+    "version",
+    "needs_review",
+    "flag_count",
+    "personal_data",
+    "has_personal_data",
+    "original_body",
+    "submitted_at",
+)
+
+
+def _update_by_key(table, columns: tuple[str, ...]):
+    """UPDATE of these columns of one row, found by its primary key (bound as `row_key`)."""
+    (key,) = table.primary_key.columns
+    return (
+        table.update()
+        .where(key == bindparam("row_key"))
+        .values({name: bindparam(f"new_{name}") for name in columns})
+    )
+
+
+_EDITED_ANSWER = _update_by_key(Contribution.__table__, _EDITED_COLUMNS)
+_RESUBMITTED_STATUS = _update_by_key(ModerationStatus.__table__, _RESUBMITTED_COLUMNS)
+
+
+def _write_edit(contribution: Contribution, status: ModerationStatus) -> None:
+    """Write an edited text answer and its moderation row with the two statements built for
+    them, instead of the session's flush: ordering the objects of an edit, diffing them and
+    building each UPDATE cost more than the statements themselves.
+
+    The two objects are then expired, as the commit would do: nothing is written twice, and
+    anything read of them later in the request is read again, as written."""
+    for row, statement, columns in (
+        (contribution, _EDITED_ANSWER, _EDITED_COLUMNS),
+        (status, _RESUBMITTED_STATUS, _RESUBMITTED_COLUMNS),
+    ):
+        (key,) = sa_inspect(row).identity
+        values = {f"new_{name}": getattr(row, name) for name in columns}
+        with db.session.no_autoflush:  # else the session would write the same changes first
+            db.session.execute(statement, {"row_key": key, **values})
+    db.session.expire(contribution)
+    db.session.expire(status)
 
 
 #: An edited answer's earlier text, kept as a revision.

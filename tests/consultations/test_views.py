@@ -385,6 +385,31 @@ def test_an_answer_reads_only_what_it_saves_with(member_client, make_consultatio
     assert [query.cache_info().misses for query in built] == misses
 
 
+def test_an_edited_answer_writes_each_row_once(member_client, make_consultation, statements):
+    """A changed text sends one INSERT (the earlier text kept) and one UPDATE of the answer and
+    of its moderation row, nothing written twice; what is stored is the edit."""
+    from consult.consultations.models import ContributionRevision
+    from consult.moderation.models import ModerationStatus
+
+    client, _ = member_client
+    question = make_consultation().questions[0]
+    url = f"/questions/{question.id}/answer"
+    assert client.post(url, data={"answer": "Mon idée"}).status_code == 302
+    with statements() as sent:
+        assert client.post(url, data={"answer": "Une autre idée"}).status_code == 302
+    writes = [s.split(" SET ")[0].split(" (")[0] for s in sent if not s.startswith("SELECT")]
+    writes = [w for w in writes if w.startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert sorted(writes) == [
+        "INSERT INTO contribution_revision",
+        "UPDATE contribution",
+        "UPDATE moderation_status",
+    ]
+    db.session.expire_all()
+    assert db.session.scalar(select(Contribution.body)) == "<p>Une autre idée</p>"
+    assert db.session.scalars(select(ContributionRevision.body)).all() == ["<p>Mon idée</p>"]
+    assert db.session.scalar(select(ModerationStatus.version)) == 1
+
+
 @pytest.mark.parametrize(
     ("typed", "message"),
     [

@@ -10,6 +10,7 @@ import html as html_lib
 import re
 
 import nh3
+from bleach.html5lib_shim import HTML_TAGS_BLOCK_LEVEL
 from bleach.linkifier import URL_RE, Linker
 from markupsafe import Markup
 
@@ -22,6 +23,13 @@ LINK_REL = "nofollow noopener"
 #: "factureexe.png"), and byte-order marks. Removed before anything else looks at the text.
 _INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
 
+
+def _blocks_opening(tags) -> re.Pattern:
+    """The start tags of the block-level elements outside `tags`, after the text's start."""
+    names = "|".join(sorted(HTML_TAGS_BLOCK_LEVEL - set(tags)))
+    return re.compile(rf"(?<=.)<(?=(?:{names})\b)", re.IGNORECASE | re.DOTALL)
+
+
 #: nh3's settings for the allow-list. A removed tag keeps its text (a participant's words are
 #: never dropped, even those written inside <script>); every kept link gets our rel.
 _ALLOW = {
@@ -31,15 +39,20 @@ _ALLOW = {
     "link_rel": LINK_REL,
     "strip_comments": True,
     "clean_content_tags": set(),
+    "blocks": _blocks_opening(ALLOWED_TAGS),
 }
 #: Every tag removed, its text kept: for the plain text of markup.
-_NO_TAGS = {"tags": set(), "clean_content_tags": set()}
+_NO_TAGS = {"tags": set(), "clean_content_tags": set(), "blocks": _blocks_opening(())}
 
 
 def _nh3_clean(text: str, settings: dict) -> str:
-    """nh3's clean, with no-break spaces written as the character, as they were typed and as
+    """nh3's clean, with two habits of bleach kept: a removed block-level element leaves a line
+    break (as a browser shows it: "<div>Bonjour</div><div>Merci</div>" does not become
+    "BonjourMerci"), and no-break spaces are written as the character, as they were typed and as
     the typography checks and the earlier stored texts have them (nh3 writes "&nbsp;")."""
-    return nh3.clean(text, **settings).replace("&nbsp;", "\u00a0")
+    text = settings["blocks"].sub("\n<", text)
+    options = {key: value for key, value in settings.items() if key != "blocks"}
+    return nh3.clean(text, **options).replace("&nbsp;", "\u00a0")
 
 
 def strip_invisible(text: str) -> str:

@@ -196,7 +196,14 @@ def test_plain_text_is_shown_as_typed():
     """Typed characters that mean something in HTML are kept as text, entities included."""
     html = clean_open_answer("b > a & c &amp; d\n\nsuite", MAX)
     assert html == "<p>b &gt; a &amp; c &amp;amp; d</p><p>suite</p>"
-    assert plain_text(html) == "b > a & c &amp; d\nsuite"
+    assert plain_text(html) == "b > a & c &amp; d\n\nsuite"
+
+
+def test_a_removed_block_leaves_a_line_break():
+    """Pasted blocks outside the allow-list do not glue their words together, and the plain
+    text of paragraphs and list items keeps them on lines of their own."""
+    assert clean_html("<div>Bonjour</div><div>Merci</div>") == "Bonjour\nMerci"
+    assert plain_text("<p>Un.</p><ul><li>a</li><li>b</li></ul>") == "Un.\n\n\na\nb"  # as bleach
 
 
 @given(st.text(max_size=200) | st.sampled_from(["voir www.exemple.fr", "<p>https://a.fr/x</p>"]))

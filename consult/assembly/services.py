@@ -187,9 +187,9 @@ def _take_pending(assembly: Assembly) -> list[dict]:
 def append_log(assembly: Assembly, action: str, *, now: datetime, **fields) -> AssemblyLogEntry:
     """Append one entry to the assembly's hash chain (never a ballot's content), after the casts
     still waiting to be sealed: what the chain says before an opening or a close is complete."""
-    _lock_assembly(assembly)
+    seal(assembly)
     entry = {"action": action, "at": now.isoformat(timespec="microseconds"), **fields}
-    return _extend_chain(assembly, [*_take_pending(assembly), entry])
+    return _extend_chain(assembly, [entry])
 
 
 #: On PostgreSQL a cast queues its chain entry, and the cast whose entry's number is a multiple
@@ -222,13 +222,15 @@ def _log_cast(assembly: Assembly, *, now: datetime, **fields) -> None:
     number = db.session.execute(
         _QUEUE_ENTRY, {"assembly_id": assembly.id, "payload": rules.canonical_json(payload)}
     ).scalar_one()
-    if number % SEAL_EVERY == 0 and _lock_assembly(assembly, wait=False):
-        _extend_chain(assembly, _take_pending(assembly))
+    if number % SEAL_EVERY == 0:
+        seal(assembly, wait=False)
 
 
-def seal(assembly: Assembly) -> int:
-    """Seal the casts still queued into the chain now (waiting for its head); how many."""
-    _lock_assembly(assembly)
+def seal(assembly: Assembly, *, wait: bool = True) -> int | None:
+    """Seal the casts still queued into the chain now, holding its head (and keeping it until
+    the commit); how many. With ``wait=False``, None at once when another transaction holds it."""
+    if not _lock_assembly(assembly, wait=wait):
+        return None
     pending = _take_pending(assembly)
     if pending:
         _extend_chain(assembly, pending)
@@ -651,15 +653,6 @@ def revoke_proxy(actor: User, proxy: Proxy, *, now: datetime) -> None:
 # --------------------------------------------------------------------------- voting
 
 
-def delegate_for(user, assembly: Assembly) -> Delegate | None:
-    """The roll line of this signed-in person in this assembly."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    return db.session.scalar(
-        select(Delegate).where(Delegate.assembly_id == assembly.id, Delegate.user_id == user.id)
-    )
-
-
 #: The statement of `roll_line`, built once.
 _ROLL_LINE = (
     select(Delegate)
@@ -817,7 +810,7 @@ def cast(
     """
     assembly = resolution.assembly
     if caster is None or caster.user_id != actor.id or caster.assembly_id != assembly.id:
-        caster, gives_proxy = delegate_for(actor, assembly), None
+        caster, gives_proxy = roll_line(actor, assembly.id), None
     if caster is None or mandate.assembly_id != assembly.id:
         raise RuleError(_l("You are not on the roll of this assembly."))
     resolution = _lock_resolution(resolution, exclusive=False)

@@ -8,6 +8,7 @@ which its address pattern finds something pays for it.
 
 import html as html_lib
 import re
+from typing import NamedTuple
 
 import nh3
 from bleach.html5lib_shim import HTML_TAGS_BLOCK_LEVEL
@@ -30,29 +31,38 @@ def _blocks_opening(tags) -> re.Pattern:
     return re.compile(rf"(?<=.)<(?=(?:{names})\b)", re.IGNORECASE | re.DOTALL)
 
 
-#: nh3's settings for the allow-list. A removed tag keeps its text (a participant's words are
-#: never dropped, even those written inside <script>); every kept link gets our rel.
-_ALLOW = {
-    "tags": set(ALLOWED_TAGS),
-    "attributes": {tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
-    "url_schemes": set(ALLOWED_PROTOCOLS),
-    "link_rel": LINK_REL,
-    "strip_comments": True,
-    "clean_content_tags": set(),
-    "blocks": _blocks_opening(ALLOWED_TAGS),
-}
+class _Policy(NamedTuple):
+    """What `_nh3_clean` applies: nh3's settings, and the start tags of the block-level
+    elements those settings remove."""
+
+    settings: dict
+    blocks: re.Pattern
+
+
+#: The allow-list. A removed tag keeps its text (a participant's words are never dropped, even
+#: those written inside <script>); every kept link gets our rel.
+_ALLOW = _Policy(
+    {
+        "tags": set(ALLOWED_TAGS),
+        "attributes": {tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        "url_schemes": set(ALLOWED_PROTOCOLS),
+        "link_rel": LINK_REL,
+        "strip_comments": True,
+        "clean_content_tags": set(),
+    },
+    _blocks_opening(ALLOWED_TAGS),
+)
 #: Every tag removed, its text kept: for the plain text of markup.
-_NO_TAGS = {"tags": set(), "clean_content_tags": set(), "blocks": _blocks_opening(())}
+_NO_TAGS = _Policy({"tags": set(), "clean_content_tags": set()}, _blocks_opening(()))
 
 
-def _nh3_clean(text: str, settings: dict) -> str:
+def _nh3_clean(text: str, policy: _Policy) -> str:
     """nh3's clean, with two habits of bleach kept: a removed block-level element leaves a line
     break (as a browser shows it: "<div>Bonjour</div><div>Merci</div>" does not become
     "BonjourMerci"), and no-break spaces are written as the character, as they were typed and as
     the typography checks and the earlier stored texts have them (nh3 writes "&nbsp;")."""
-    text = settings["blocks"].sub("\n<", text)
-    options = {key: value for key, value in settings.items() if key != "blocks"}
-    return nh3.clean(text, **options).replace("&nbsp;", "\u00a0")
+    text = policy.blocks.sub("\n<", text)
+    return nh3.clean(text, **policy.settings).replace("&nbsp;", "\u00a0")
 
 
 def strip_invisible(text: str) -> str:

@@ -87,11 +87,17 @@ class User(UserMixin, db.Model):
 
     @property
     def role_names(self) -> frozenset[str]:
-        """The roles this person holds, as plain strings."""
+        """The roles this person holds, as plain strings: those their sign-in loaded, until
+        `roles` itself is loaded or changed in this request."""
+        if self.loaded_role_names is not None and "roles" not in self.__dict__:
+            return self.loaded_role_names
         return frozenset(r.role for r in self.roles)
 
     #: The random id of the sign-in session this object was loaded for (never stored here).
     session_token = None
+    #: The names of the roles their sign-in loaded with them (consult.accounts.sessions; never
+    #: stored); None for a person loaded any other way.
+    loaded_role_names = None
     #: The facts about the person their sign-in loaded with them, by name (consult.core.facts;
     #: never stored); None for a person loaded any other way.
     loaded_facts = None

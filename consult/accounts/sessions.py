@@ -7,10 +7,10 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import lazyload
 
-from consult.accounts.models import SignInSession, User
+from consult.accounts.models import SignInSession, User, UserRole
 from consult.core import audit, facts
 from consult.extensions import db
 
@@ -52,14 +52,21 @@ def _lifetime(remember: bool) -> timedelta:
 @functools.cache
 def _sign_in_query(_registered: tuple):
     """The statement `load` sends, built once for the facts registered (`_registered`, the key;
-    its values are bound parameters): the session's row, its person with their roles, and every
-    registered fact about them."""
+    its values are bound parameters): the session's row, its person, the names of their roles in
+    one column (one row, not one per role to load as objects), and every registered fact about
+    them."""
+    roles = (
+        select(func.aggregate_strings(UserRole.role, ","))
+        .where(UserRole.user_id == User.id)
+        .scalar_subquery()
+    )
     return (
         select(
             SignInSession.id,
             SignInSession.remember,
             SignInSession.last_seen_at,
             User,
+            roles,
             *facts.columns(User.id),
         )
         .join(User, User.id == SignInSession.user_id)
@@ -68,14 +75,14 @@ def _sign_in_query(_registered: tuple):
             SignInSession.user_id == bindparam("user_id"),
             SignInSession.ended_at.is_(None),
         )
-        .options(joinedload(User.roles), lazyload(User.population), lazyload(User.region))
+        .options(lazyload(User.roles), lazyload(User.population), lazyload(User.region))
     )
 
 
 def load(user_id: int, token: str, *, now: datetime) -> User | None:
     """The person a cookie signs in, when its session is active and not expired.
 
-    One query per request: the session's row, its person and their roles together, and the
+    One query per request: the session's row, its person and their roles' names together, and the
     facts every page's navigation asks about them (consult.core.facts): nothing is loaded again
     later in the request, nor after its commit (their population and region only on the pages
     that show them).
@@ -83,10 +90,10 @@ def load(user_id: int, token: str, *, now: datetime) -> User | None:
     if not token:
         return None
     values = {"token_hash": _hash(token), "user_id": user_id}
-    found = db.session.execute(_sign_in_query(facts.registered()), values).unique().first()
+    found = db.session.execute(_sign_in_query(facts.registered()), values).first()
     if found is None:
         return None
-    session_id, remember, last_seen_at, user, *answers = found
+    session_id, remember, last_seen_at, user, roles, *answers = found
     if last_seen_at + _lifetime(remember) < now:
         return None
     if now - last_seen_at > SEEN_EVERY:
@@ -94,6 +101,7 @@ def load(user_id: int, token: str, *, now: datetime) -> User | None:
             update(SignInSession).where(SignInSession.id == session_id).values(last_seen_at=now)
         )
     user.session_token = token
+    user.loaded_role_names = frozenset(roles.split(",")) if roles else frozenset()
     facts.keep(user, answers)
     return user
 

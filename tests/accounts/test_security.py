@@ -290,3 +290,28 @@ def test_the_reset_mail_speaks_the_language_it_was_asked_in(client, make_user):
     (message,) = mail.outbox
     assert message["To"] == "claire@example.org" and message["Subject"] == "Choose a new password"
     assert message.get_content().startswith("To choose a new password")
+
+
+def test_the_sign_in_loads_the_role_names_and_a_change_of_roles_is_seen_at_once(
+    app, make_user, now
+):
+    """The request's one sign-in query brings the names of the person's roles (no role object
+    is loaded for the checks); once their roles change in the request, the change is what
+    the checks see."""
+    admin = make_user(roles=["administrator", "moderator"])
+    admin_id, token = admin.id, sessions.start(admin, now=now)
+    db.session.commit()
+    db.session.expunge_all()
+    loaded = sessions.load(admin_id, token, now=now)
+    assert loaded.role_names == {"administrator", "moderator"}
+    assert "roles" not in loaded.__dict__  # not loaded as objects
+    assert loaded.has_role("analyst")  # an administrator holds every role
+    services.set_roles(loaded, loaded, ["administrator", "analyst"], now=now)
+    assert loaded.role_names == {"administrator", "analyst"}
+    db.session.commit()
+    db.session.expunge_all()
+    assert sessions.load(admin_id, token, now=now).role_names == {"administrator", "analyst"}
+    bare = make_user(roles=[])
+    bare_id, token = bare.id, sessions.start(bare, now=now)
+    db.session.commit()
+    assert sessions.load(bare_id, token, now=now).role_names == frozenset()

@@ -96,7 +96,7 @@ def _trust_proxies(app: Flask) -> None:
 
 def _bind_extensions(app: Flask) -> None:
     """Bind the unbound extensions to this app."""
-    from consult.core.i18n import select_locale, translation_directories
+    from consult.core.i18n import install_gettext, select_locale, translation_directories
 
     db.init_app(app)
     is_sqlite = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
@@ -107,6 +107,7 @@ def _bind_extensions(app: Flask) -> None:
     csrf.init_app(app)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_directories())
     babel.init_app(app, locale_selector=select_locale)
+    install_gettext(app)
     limiter.init_app(app)
     if is_sqlite:
         with app.app_context():

@@ -1,6 +1,5 @@
 """Forms for signing in, profiles, links sent by e-mail and managing people."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -8,6 +7,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from consult.accounts.rules import AGE_BAND_LABELS, AGE_BANDS, GENDER_FORM_LABELS, GENDER_FORMS
 from consult.core.forms import HoneypotField, MultiCheckboxField, WrittenStringField
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.params import db_int
 from consult.core.permissions import ROLE_LABELS, Role
 

@@ -9,13 +9,13 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app, url_for
-from flask_babel import gettext, ngettext
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
 
 from consult.accounts import rules
 from consult.accounts.models import AccountToken, Population, Region, User, UserRole
 from consult.accounts.services import _token_hash, find_users_by_email
+from consult.core.i18n import gettext, ngettext
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.imports import COMMON_SYNONYMS, Field, ImportKind, Plan, register
 from consult.core.mail import queue_mails, url_builder
 from consult.core.permissions import Role

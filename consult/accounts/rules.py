@@ -5,9 +5,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import lazy_gettext as _l
 from zxcvbn import zxcvbn
 
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.imports.mapping import normalise
 
 #: Age bands used to attribute quotes ("Adhérente, 40-60 ans, Occitanie").

@@ -1,6 +1,5 @@
 """Forms of the administration pages: one per setting, each sent on its own."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -8,6 +7,7 @@ from wtforms.validators import InputRequired, Length
 
 from consult.assembly.rules import Category
 from consult.core.forms import WrittenTextAreaField
+from consult.core.i18n import lazy_gettext as _l
 
 #: Categories and convocations of the voting rules, in the order the form shows them.
 RULE_ROWS = [(category, convocation) for category in Category for convocation in (1, 2)]

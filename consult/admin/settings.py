@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
@@ -23,6 +22,7 @@ from consult.admin import rules
 from consult.admin.models import SettingValue
 from consult.core import audit
 from consult.core.errors import RuleError
+from consult.core.i18n import lazy_gettext as _l
 from consult.extensions import db
 
 #: The moment the environment's value is recorded at when a setting is first changed: before
@@ -359,7 +359,7 @@ def form_data(key: str) -> dict:
 
 def describe(key: str, value) -> str:
     """A value in a few words, for the list of changes."""
-    from flask_babel import gettext as _
+    from consult.core.i18n import gettext as _
 
     if key == "moderation.reasons":
         return ", ".join(value) if value else _("the built-in list")

@@ -1,8 +1,6 @@
 """Administration pages: the home (what needs attention, every area) and the settings."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -20,6 +18,8 @@ from consult.assembly.services import CATEGORY_LABELS
 from consult.core.clock import utcnow
 from consult.core.errors import RuleError
 from consult.core.forms import attach_error
+from consult.core.i18n import gettext as _
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.models import AuditEvent
 from consult.core.nav import NavItem
 from consult.core.permissions import Role, role_required

@@ -15,7 +15,6 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from sqlalchemy import Engine, select
 
 from consult.accounts.models import Population, Region
@@ -26,6 +25,7 @@ from consult.analysis.words import markup_text
 from consult.consultations.models import Consultation, Contribution
 from consult.core import spreadsheet
 from consult.core.clock import to_local
+from consult.core.i18n import gettext as _
 from consult.extensions import db
 
 BATCH = 5000

@@ -1,6 +1,5 @@
 """Analysts' forms."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -12,6 +11,7 @@ from consult.core.forms import (
     WrittenStringField,
     WrittenTextAreaField,
 )
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.params import db_int
 
 

@@ -13,7 +13,6 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -36,6 +35,7 @@ from consult.consultations.models import Consultation, Contribution, Question
 from consult.core import audit
 from consult.core.clock import to_local
 from consult.core.errors import RuleError
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.sanitize import text_to_html
 from consult.extensions import db
 

@@ -14,8 +14,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -28,6 +26,8 @@ from consult.core.clock import to_local, utcnow
 from consult.core.errors import RuleError, attempt, refuse
 from consult.core.forms import form_page, written_choices
 from consult.core.i18n import content_language, format_day_in_year, format_rate
+from consult.core.i18n import gettext as _
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.links import safe_next
 from consult.core.nav import NavItem
 from consult.core.paging import page_arg

@@ -1,8 +1,6 @@
 """Pages for people: the API's reference, and one's personal access tokens."""
 
 from flask import Blueprint, abort, redirect, render_template, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField
@@ -14,6 +12,8 @@ from consult.api.models import ApiToken
 from consult.core.clock import utcnow
 from consult.core.errors import RuleError, attempt
 from consult.core.forms import MultiCheckboxField, attach_error
+from consult.core.i18n import gettext as _
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.permissions import Role, role_required
 from consult.extensions import db
 

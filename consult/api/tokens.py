@@ -11,13 +11,13 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from consult.api import rules
 from consult.api.models import ApiToken
 from consult.core import audit
 from consult.core.errors import RuleError
+from consult.core.i18n import lazy_gettext as _l
 from consult.extensions import db
 
 #: Tokens one person may hold at once (revoked and expired ones do not count).

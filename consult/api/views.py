@@ -6,8 +6,6 @@ site's session; anonymous callers get 401 and others without the role 403, as JS
 """
 
 from flask import Blueprint, abort, current_app, g, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -21,6 +19,8 @@ from consult.api.pages import pages_bp
 from consult.assembly.api import api_bp as assembly_api_bp
 from consult.consultations.models import Consultation, Contribution, Question
 from consult.core.clock import utcnow
+from consult.core.i18n import gettext as _
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.nav import NavItem
 from consult.core.params import int_or_none
 from consult.core.permissions import Role, role_required

@@ -1,12 +1,12 @@
 """Forms of the assembly officer (the delegates' ballots are plain radio groups)."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from consult.core.forms import IntegerField, WrittenStringField, WrittenTextAreaField
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.imports.forms import UploadForm
 from consult.core.params import db_int
 

@@ -7,8 +7,6 @@ someone off the roll, so the roll is imported whole or not at all.
 """
 
 from flask import url_for
-from flask_babel import gettext, lazy_ngettext, ngettext
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select
 
 from consult.accounts.models import User, UserRole
@@ -18,6 +16,8 @@ from consult.assembly.models import Assembly, Delegate, Proxy
 from consult.assembly.services import _refuse_if_frozen, append_log
 from consult.core import audit
 from consult.core.errors import RuleError
+from consult.core.i18n import gettext, lazy_ngettext, ngettext
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.imports import COMMON_SYNONYMS, Field, ImportKind, Plan, register
 from consult.core.imports import mapping as columns
 from consult.core.imports.reading import read_table

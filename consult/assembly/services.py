@@ -14,7 +14,6 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, event, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import contains_eager
@@ -34,6 +33,7 @@ from consult.assembly.models import (
 )
 from consult.core import audit
 from consult.core.errors import RuleError
+from consult.core.i18n import lazy_gettext as _l
 from consult.extensions import db, dialect_insert
 
 #: Majority-judgment grades, best first (the scale French civic practice uses).

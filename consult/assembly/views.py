@@ -14,8 +14,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -27,6 +25,8 @@ from consult.assembly.models import Assembly, Delegate, Participation, Proxy, Re
 from consult.core.clock import utcnow
 from consult.core.commit import commit
 from consult.core.errors import RuleError, refuse
+from consult.core.i18n import gettext as _
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.imports import services as imports
 from consult.core.imports.views import large_upload
 from consult.core.nav import NavItem

@@ -1,6 +1,5 @@
 """Forms for organising consultations and answering them."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
@@ -12,6 +11,7 @@ from consult.core.forms import (
     WrittenStringField,
     WrittenTextAreaField,
 )
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.params import db_int
 
 QUESTION_KIND_LABELS = {

@@ -3,9 +3,8 @@
 import re
 from datetime import datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
-
 from consult.core.errors import RuleError
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.sanitize import clean_html, plain_text, text_to_html
 
 DRAFT, SCHEDULED, OPEN, CLOSED = "draft", "scheduled", "open", "closed"

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, case, func, insert, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import text as sql_text
@@ -28,6 +27,7 @@ from consult.consultations.models import (
 )
 from consult.core import audit
 from consult.core.errors import RuleError
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.permissions import Role
 from consult.extensions import db, dialect_insert
 from consult.moderation import services as moderation

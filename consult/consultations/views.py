@@ -1,9 +1,6 @@
 """Consultation pages: the list, answering, reading others, reacting, and organising."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
@@ -27,6 +24,9 @@ from consult.core.forms import (
     honeypot_filled,
     written_choices,
 )
+from consult.core.i18n import gettext as _
+from consult.core.i18n import lazy_gettext as _l
+from consult.core.i18n import ngettext
 from consult.core.links import safe_referrer
 from consult.core.nav import NavItem
 from consult.core.paging import page_arg

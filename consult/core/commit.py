@@ -10,10 +10,10 @@ says plainly that nothing was recorded and to try again.
 import copy
 
 from flask import g, render_template, request, session
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import ServiceUnavailable
 
+from consult.core.i18n import lazy_gettext as _l
 from consult.extensions import SAFE_METHODS, db, login_manager
 
 NOT_RECORDED = _l(

@@ -2,7 +2,6 @@
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import DateTimeLocalField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms import IntegerField as _WTFormsIntegerField
@@ -11,6 +10,7 @@ from wtforms.validators import StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from consult.core.i18n import content_language
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.params import db_int
 
 

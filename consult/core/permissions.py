@@ -4,8 +4,9 @@ from enum import StrEnum
 from functools import wraps
 
 from flask import abort, redirect, request, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+
+from consult.core.i18n import lazy_gettext as _l
 
 
 class Role(StrEnum):

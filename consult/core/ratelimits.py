@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from functools import partial
 
 from flask import current_app, request
-from flask_babel import format_decimal, ngettext
-from flask_babel import lazy_gettext as _l
+from flask_babel import format_decimal
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from limits import parse_many
 
+from consult.core.i18n import lazy_gettext as _l
+from consult.core.i18n import ngettext
 from consult.extensions import limiter
 
 #: One limit-value callable per endpoint, shared by every app built in this process, so that

@@ -12,7 +12,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -26,6 +25,7 @@ from consult.core.commit import (
     offline_page,
     rollback_quietly,
 )
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.imports.views import UPLOAD_LIMIT
 from consult.core.imports.views import bp as imports_bp
 from consult.core.links import safe_next

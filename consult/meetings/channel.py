@@ -4,7 +4,6 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import format_date
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -16,6 +15,7 @@ from consult.consultations.models import Contribution, Question
 from consult.core import audit
 from consult.core.clock import to_local
 from consult.core.errors import RuleError
+from consult.core.i18n import lazy_gettext as _l
 from consult.extensions import db
 from consult.meetings.models import Meeting, MeetingContribution, Registration
 

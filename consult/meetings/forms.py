@@ -1,6 +1,5 @@
 """Forms of the meetings area; the registration form is built from the meeting's questions."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -14,6 +13,7 @@ from consult.core.forms import (
     WrittenStringField,
     WrittenTextAreaField,
 )
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.params import db_int
 
 KIND_LABELS = {

@@ -2,7 +2,6 @@
 contributions entered from the room."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -10,6 +9,7 @@ from consult.accounts.rules import AGE_BAND_LABELS
 from consult.core.clock import parse_local, to_local, utcnow
 from consult.core.errors import RuleError, attempt, refuse
 from consult.core.forms import attach_error, form_page, written_choices
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.permissions import Role, role_required
 from consult.extensions import db
 from consult.meetings import channel, minutes, registration, services

@@ -2,11 +2,10 @@
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
-
 from consult.accounts.models import User
 from consult.core import audit
 from consult.core.errors import RuleError
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.sanitize import clean_html, plain_text
 from consult.extensions import db
 from consult.meetings import rules

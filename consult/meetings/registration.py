@@ -4,7 +4,6 @@ attendance by list or by a code shown in the room."""
 from datetime import datetime
 
 from flask import has_request_context
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -12,6 +11,7 @@ from consult.accounts.models import User
 from consult.core import audit, links
 from consult.core.errors import RuleError
 from consult.core.i18n import format_moment
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.mail import queue_mail
 from consult.extensions import db
 from consult.meetings import rules

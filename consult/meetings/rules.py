@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask_babel import lazy_gettext as _l
-
 from consult.consultations import rules as consultation_rules
 from consult.core.errors import RuleError
+from consult.core.i18n import lazy_gettext as _l
 
 DRAFT, CANCELLED, NOT_OPEN, OPEN, CLOSED, UNDER_WAY, PAST = (
     "draft",

@@ -3,12 +3,12 @@
 import secrets
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from consult.accounts.models import Population, Region, User
 from consult.core import audit
 from consult.core.errors import RuleError
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.mail import queue_mail
 from consult.core.permissions import Role
 from consult.core.sanitize import clean_html

@@ -12,7 +12,6 @@ from flask import (
     url_for,
 )
 from flask_babel import format_date, format_percent, format_time
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from consult.consultations import channels
@@ -20,6 +19,7 @@ from consult.core import links
 from consult.core.clock import to_local, utcnow
 from consult.core.errors import RuleError, refuse
 from consult.core.forms import attach_error
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.nav import NavItem
 from consult.core.paging import page_arg
 from consult.core.params import db_int

@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from consult.core import audit
 from consult.core.errors import RuleError
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.permissions import Role, has_any_role
 from consult.extensions import db
 from consult.mission.models import (

@@ -11,11 +11,10 @@ import json
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
-
 from consult.assembly.models import Assembly
 from consult.consultations.models import Consultation
 from consult.core.errors import RuleError
+from consult.core.i18n import lazy_gettext as _l
 from consult.extensions import db
 from consult.mission import rules, values
 from consult.mission.models import Indicator, IndicatorValue

@@ -11,13 +11,13 @@ import io
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from consult.analysis.rules import safe_cell
 from consult.core import links, spreadsheet
 from consult.core.clock import to_local
+from consult.core.i18n import gettext as _
 from consult.extensions import db
 from consult.mission import labels, rules
 from consult.mission import values as mission_values

@@ -13,9 +13,8 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
-
 from consult.core.errors import RuleError
+from consult.core.i18n import lazy_gettext as _l
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -21,6 +20,7 @@ from consult.core.forms import (
     WrittenStringField,
     WrittenTextAreaField,
 )
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.params import db_int
 from consult.mission import labels
 from consult.mission.files import accepted_extensions

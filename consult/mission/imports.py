@@ -19,11 +19,11 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from consult.core import audit
 from consult.core.errors import RuleError
+from consult.core.i18n import lazy_gettext as _l
 from consult.extensions import db
 from consult.mission import indicators as building
 from consult.mission import rules, spreadsheet, values

@@ -9,12 +9,12 @@ import hashlib
 from datetime import datetime
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from consult.assembly.models import Assembly, Resolution
 from consult.core import audit, facts
 from consult.core.errors import RuleError
+from consult.core.i18n import lazy_gettext as _l
 from consult.extensions import db
 from consult.mission.models import Engagement, Indicator, Objective
 from consult.mission.rules import Direction, Kind

@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import format_decimal
-from flask_babel import lazy_gettext as _l
+
+from consult.core.i18n import lazy_gettext as _l
 
 KIND_LABELS = {
     "number": _l("Number with a unit"),

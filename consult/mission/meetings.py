@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from consult.core.clock import utcnow
 from consult.core.errors import attempt
 from consult.core.forms import form_page
+from consult.core.i18n import gettext as _
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.i18n import written
 from consult.core.permissions import Role, login_required, role_required
 from consult.mission import committee, proofs

@@ -14,11 +14,11 @@ from datetime import date, datetime
 from pathlib import Path
 
 from flask import current_app, g
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import extract, func, select
 
 from consult.core import audit, facts
 from consult.core.errors import RuleError
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.permissions import Role, has_any_role
 from consult.extensions import db
 from consult.mission import files

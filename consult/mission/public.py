@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import Response, abort, render_template, request
-from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
 from consult.core.clock import utcnow
 from consult.core.errors import RuleError
 from consult.core.i18n import content_language, format_day
+from consult.core.i18n import gettext as _
 from consult.core.paging import page_arg
 from consult.core.params import db_int
 from consult.mission import committee, exports, labels, proofs, rules

@@ -15,9 +15,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from fractions import Fraction
 
-from flask_babel import lazy_gettext as _l
-
 from consult.core.errors import RuleError
+from consult.core.i18n import lazy_gettext as _l
 
 
 class Direction(StrEnum):

@@ -25,10 +25,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
-
 from consult.core.errors import RuleError
+from consult.core.i18n import lazy_gettext as _l
+from consult.core.i18n import lazy_ngettext
 from consult.mission.rules import Kind, check_value, parse_number
 
 MAX_ROWS = 2000

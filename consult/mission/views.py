@@ -6,9 +6,9 @@ sessions, opinions); importing them here attaches them to the blueprint.
 """
 
 from flask import g
-from flask_babel import lazy_gettext as _l
 
 from consult.core import facts
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.nav import NavItem
 from consult.core.permissions import Role
 from consult.mission import meetings, public, work  # noqa: F401  (their routes join `bp`)

@@ -7,13 +7,13 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from consult.core.clock import utcnow
 from consult.core.errors import RuleError, refuse
 from consult.core.forms import attach_error, form_page, written_choices
+from consult.core.i18n import gettext as _
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.params import db_int
 from consult.core.permissions import Role, has_any_role, login_required, role_required
 from consult.extensions import db

@@ -1,6 +1,5 @@
 """Forms of the moderation pages: decisions, bulk decisions, flags, suspensions, settings."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -15,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from consult.core.forms import HoneypotField, IntegerField, WrittenTextAreaField
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.params import db_int
 from consult.moderation.rules import FREE_TEXT_MAX
 

@@ -2,10 +2,9 @@
 
 from datetime import datetime
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-
 from consult.core.i18n import format_moment
+from consult.core.i18n import gettext as _
+from consult.core.i18n import lazy_gettext as _l
 from consult.moderation import services
 
 #: The fields the moderation services write in an event's before/after.

@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -24,6 +22,8 @@ from consult.consultations import rules as consultation_rules
 from consult.consultations.models import Consultation, Contribution, ContributionRevision
 from consult.core import audit, facts
 from consult.core.errors import RuleError
+from consult.core.i18n import gettext as _
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.mail import send_mail
 from consult.core.models import AuditEvent
 from consult.core.sanitize import clean_html, plain_text

@@ -14,8 +14,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
@@ -26,6 +24,8 @@ from consult.consultations.models import Consultation, Contribution, Question
 from consult.core.clock import parse_local, utcnow
 from consult.core.errors import RuleError, attempt, refuse
 from consult.core.forms import written_choices
+from consult.core.i18n import gettext as _
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.links import safe_next
 from consult.core.nav import NavItem
 from consult.core.paging import page_arg

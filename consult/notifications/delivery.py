@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import force_locale, format_date, format_time
-from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
 from consult.core.clock import to_local
+from consult.core.i18n import gettext as _
 from consult.core.mail import queue_mail
 from consult.extensions import db
 

@@ -1,10 +1,10 @@
 """The notification settings form."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 from consult.core.forms import MultiCheckboxField
+from consult.core.i18n import lazy_gettext as _l
 from consult.notifications.models import KINDS
 from consult.notifications.rules import KIND_LABELS
 

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
+from consult.core.i18n import lazy_gettext as _l
 
 #: "It closes in 3 days": the reminder goes out from three days before the close.
 CLOSING_LEAD = timedelta(days=3)

@@ -1,13 +1,13 @@
 """A person's notifications, their e-mail settings, and the one-click opt-out link."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 
 from consult.accounts.models import User
 from consult.core.clock import utcnow
+from consult.core.i18n import gettext as _
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.i18n import written
 from consult.core.nav import NavItem
 from consult.core.paging import page_arg

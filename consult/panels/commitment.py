@@ -14,7 +14,6 @@ import logging
 import time
 from datetime import datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -22,6 +21,7 @@ from consult.core import audit
 from consult.core import jobs as core_jobs
 from consult.core.clock import utcnow
 from consult.core.errors import RuleError
+from consult.core.i18n import lazy_gettext as _l
 from consult.extensions import db
 from consult.panels import rules, services
 from consult.panels.models import PanelJob, PanelProject

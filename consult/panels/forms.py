@@ -1,6 +1,5 @@
 """Forms of the panels area: the public volunteer form and the organisers' forms."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -18,6 +17,7 @@ from consult.core.forms import (
     WrittenStringField,
     WrittenTextAreaField,
 )
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.imports.forms import UploadForm
 from consult.core.params import db_int
 

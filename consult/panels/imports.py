@@ -8,13 +8,13 @@ form keeps their own answers: a different line for them is refused.
 import secrets
 
 from flask import url_for
-from flask_babel import gettext, ngettext
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from consult.core import audit
 from consult.core.errors import RuleError
+from consult.core.i18n import gettext, ngettext
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.imports import COMMON_SYNONYMS, Field, ImportKind, Plan, register
 from consult.core.permissions import Role
 from consult.extensions import db

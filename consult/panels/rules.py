@@ -14,9 +14,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from flask_babel import lazy_gettext as _l
-
 from consult.accounts.rules import normalise_email as valid_email
+from consult.core.i18n import lazy_gettext as _l
 
 #: Version of the canonical serialisation and of the draw; part of every commitment.
 DRAW_FORMAT = "consult-panels/1"

@@ -8,7 +8,6 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -17,6 +16,7 @@ from consult.accounts.models import Population, User
 from consult.accounts.rules import normalise_email as valid_email
 from consult.core import audit, facts
 from consult.core.errors import RuleError
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.permissions import Role
 from consult.core.sanitize import clean_html
 from consult.extensions import db

@@ -12,9 +12,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -25,6 +22,9 @@ from consult.core import facts
 from consult.core.clock import parse_local, utcnow
 from consult.core.errors import RuleError, attempt, refuse
 from consult.core.forms import WrittenLabelRadioField, attach_error, form_page, written_choices
+from consult.core.i18n import gettext as _
+from consult.core.i18n import lazy_gettext as _l
+from consult.core.i18n import ngettext
 from consult.core.imports import services as imports
 from consult.core.imports.views import large_upload
 from consult.core.links import external_url

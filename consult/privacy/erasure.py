@@ -15,7 +15,6 @@ record of who was in office (Code de la mutualité), and ballots were never link
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
 
 from consult.accounts.models import AccountToken, User, UserRole
@@ -23,6 +22,7 @@ from consult.assembly.models import Assembly, Delegate
 from consult.consultations.models import Contribution, ContributionRevision, Reaction
 from consult.core import audit
 from consult.core.errors import RuleError
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.permissions import Role
 from consult.extensions import db
 from consult.meetings.models import Registration

@@ -1,11 +1,11 @@
 """Forms of the personal-data pages."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from consult.core.forms import IntegerField
+from consult.core.i18n import lazy_gettext as _l
 from consult.privacy.rules import MAX_KEEP_DAYS
 
 

@@ -2,10 +2,9 @@
 
 from datetime import datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
-
 from consult.core import spreadsheet
 from consult.core.errors import RuleError
+from consult.core.i18n import lazy_gettext as _l
 
 #: The longest retention an organiser may set (ten years).
 MAX_KEEP_DAYS = 3650

@@ -4,14 +4,14 @@ organisers' retention settings."""
 import json
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 
 from consult.consultations.models import Consultation
 from consult.core.clock import utcnow
 from consult.core.errors import RuleError
 from consult.core.forms import attach_error
+from consult.core.i18n import gettext as _
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.nav import NavItem
 from consult.core.permissions import Role, login_required, role_required
 from consult.extensions import db

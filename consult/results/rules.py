@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from fractions import Fraction
 
-from flask_babel import lazy_gettext as _l
+from consult.core.i18n import lazy_gettext as _l
 
 #: The band, in the order of the seed report.
 FIGURE_ORDER = (

@@ -3,7 +3,6 @@
 from datetime import datetime
 
 from flask import url_for
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from consult.analysis import services as analysis
@@ -12,6 +11,7 @@ from consult.consultations import services as consultations
 from consult.consultations.models import Consultation, Contribution, Question
 from consult.core import audit
 from consult.core.errors import RuleError
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.permissions import Role
 from consult.extensions import db
 from consult.notifications import services as notifications

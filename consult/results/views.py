@@ -1,8 +1,6 @@
 """Published results: the page everyone concerned reads; analysts publish, organisers open it."""
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -10,6 +8,8 @@ from consult.analysis import services as analysis
 from consult.consultations.models import Consultation
 from consult.core.clock import utcnow
 from consult.core.errors import attempt
+from consult.core.i18n import gettext as _
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.nav import NavItem
 from consult.core.permissions import Role, role_required
 from consult.extensions import db

@@ -1,12 +1,12 @@
 """Facilitators' routes: open a workshop, form groups, move through the phases, group ideas."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from consult.core.clock import utcnow
 from consult.core.errors import RuleError
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.params import db_int
 from consult.core.permissions import Role, role_required
 from consult.extensions import db

@@ -4,9 +4,8 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
-
 from consult.core.errors import RuleError
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.sanitize import clean_html, plain_text
 
 PHASES = ("draft", "write", "comment", "finalise", "published")

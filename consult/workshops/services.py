@@ -2,7 +2,6 @@
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -11,6 +10,7 @@ from consult.consultations import channels
 from consult.consultations.models import Contribution, Question
 from consult.core import audit
 from consult.core.errors import RuleError
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.permissions import Role
 from consult.core.sanitize import clean_html, plain_text, text_to_html
 from consult.extensions import db

@@ -11,11 +11,11 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from consult.core.clock import utcnow
 from consult.core.errors import RuleError
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.nav import NavItem
 from consult.core.params import db_int
 from consult.core.permissions import Role, login_required

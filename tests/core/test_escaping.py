@@ -2,7 +2,8 @@
 
 import pytest
 from flask import flash, get_flashed_messages, render_template_string
-from flask_babel import lazy_gettext as _l
+
+from consult.core.i18n import lazy_gettext as _l
 
 HOSTILE = [
     "<script>alert(1)</script>",

@@ -68,3 +68,31 @@ def test_i18n_refresh_counts_the_untranslated_messages(runner, monkeypatch):
         "2 messages still need a French translation."
         in runner.invoke(args=["i18n", "refresh"]).output
     )
+
+
+def test_messages_speak_the_request_language_and_the_one_force_locale_sets(app):
+    """consult's translation functions (Python, lazy and in templates) find each language's
+    translations once, and still follow the request's language and `force_locale` inside it."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    from consult.core.i18n import gettext, lazy_gettext, ngettext
+
+    label = lazy_gettext("Sign in")
+    page = "{{ _('Sign in') }} / {{ ngettext('%(amount)s every %(num)d day', "
+    page += "'%(amount)s every %(num)d days', 2, amount='3') }}"
+    # Each request in an application context of its own, as served (its `g` holds the language).
+    with app.app_context(), app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert (gettext("Sign in"), str(label)) == ("Sign in", "Sign in")
+        assert render_template_string(page) == "Sign in / 3 every 2 days"
+        with force_locale("fr"):
+            assert (gettext("Sign in"), str(label)) == ("Se connecter", "Se connecter")
+            assert render_template_string(page) == "Se connecter / 3 tous les 2 jours"
+            hours = ngettext(
+                "%(amount)s every %(num)d hour", "%(amount)s every %(num)d hours", 5, amount="4"
+            )
+            assert hours == "4 toutes les 5 heures"
+        assert gettext("Sign in") == "Sign in"
+    with app.app_context(), app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        assert (gettext("Sign in"), str(label)) == ("Se connecter", "Se connecter")
+    assert gettext("Sign in") == "Se connecter"  # a command or a job, outside a request

@@ -1,10 +1,9 @@
 """French typography: every French translation follows the rules, and plurals are French."""
 
 import pytest
-from flask_babel import ngettext
 
 from consult.core import catalogues
-from consult.core.i18n import areas
+from consult.core.i18n import areas, ngettext
 from consult.core.typography import NBSP, french, problems
 
 

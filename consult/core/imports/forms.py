@@ -1,8 +1,9 @@
 """The upload form every import starts with (an area subclasses it to ask for more)."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+
+from consult.core.i18n import lazy_gettext as _l
 
 
 class UploadForm(FlaskForm):

@@ -120,7 +120,7 @@ def run(batch_id: int, *, inline: bool) -> None:
 
 def _failure_message() -> str:
     """What the organiser reads when the import failed for a reason that is not theirs."""
-    from flask_babel import gettext
+    from consult.core.i18n import gettext
 
     return gettext("The import failed and nothing was written. Try again later.")
 

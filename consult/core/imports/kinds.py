@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
-from flask_babel import LazyString, gettext, ngettext
+from flask_babel import LazyString
 
+from consult.core.i18n import gettext, ngettext
 from consult.core.imports.mapping import Field
 from consult.core.imports.reading import MAX_ROWS
 

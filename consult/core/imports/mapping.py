@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
+from consult.core.i18n import lazy_gettext as _l
 
 
 @dataclass(frozen=True)

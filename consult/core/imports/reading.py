@@ -17,9 +17,8 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from flask_babel import lazy_gettext as _l
-
 from consult.core.errors import RuleError
+from consult.core.i18n import lazy_gettext as _l
 
 #: Largest upload, in bytes (the request limit of the import pages is set a little above it).
 MAX_BYTES = 40 * 1024 * 1024

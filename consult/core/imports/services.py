@@ -10,12 +10,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import flask
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from consult.core import audit
 from consult.core.errors import RuleError
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.imports import jobs, mapping
 from consult.core.imports.kinds import ImportKind, Plan, get
 from consult.core.imports.models import ImportBatch, ImportMapping

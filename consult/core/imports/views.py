@@ -7,11 +7,11 @@ an administrator) may take it further.
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from consult.core.clock import utcnow
 from consult.core.errors import RuleError, refuse
+from consult.core.i18n import gettext as _
 from consult.core.imports import services
 from consult.core.imports.kinds import shown_message
 from consult.core.imports.models import ImportBatch

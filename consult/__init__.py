@@ -127,6 +127,7 @@ def _register_areas(app: Flask) -> None:
         views = importlib.import_module(f"consult.{area}.views")
         app.register_blueprint(views.bp)
         app.config["NAV"].extend(getattr(views, "NAV", []))
+    app.config["NAV"].sort(key=lambda item: item.order)  # in the order pages show them
     register_commands(app, AREAS)
     apply_rate_limits(app)
 
@@ -157,13 +158,12 @@ def _register_template_helpers(app: Flask) -> None:
         from flask_babel import get_locale
 
         # A page built while the database fails shows no navigation by role (it would query).
+        # The person once, not through the proxy for each of the two dozen entries.
+        person = current_user._get_current_object()
         nav = (
             []
             if g.get("offline_page")
-            else sorted(
-                (item for item in app.config["NAV"] if item.visible_to(current_user)),
-                key=lambda item: item.order,
-            )
+            else [item for item in app.config["NAV"] if item.visible_to(person)]
         )
         return {
             "Role": Role,

@@ -97,7 +97,7 @@ def home():
     """What needs attention, and a way into every area."""
     areas = [
         item
-        for item in sorted(current_app.config["NAV"], key=lambda item: item.order)
+        for item in current_app.config["NAV"]
         if item.endpoint != "admin.home" and not item.public and item.roles
     ]
     extra = [(e, label) for e, label in EXTRA_LINKS if e in current_app.view_functions]

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, case, func, insert, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import text as sql_text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, lazyload, selectinload
+from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from consult.accounts.models import Population, User
@@ -281,28 +281,60 @@ def own_answers(user: User, consultation: Consultation) -> dict[int, Contributio
     return {c.question_id: c for c in found}
 
 
+@dataclass
+class AnswerTarget:
+    """A question to answer and what the person answered to it online (None, None: nothing
+    yet), read together (`answer_target`)."""
+
+    question: Question
+    own: tuple[Contribution | None, ModerationStatus | None]
+
+
 @functools.cache
-def _question_to_answer_query():
-    """The statement of `question_to_answer`, built once (the id is a bound parameter)."""
+def _answer_target_query():
+    """The statement of `answer_target`, built once (question and author are bound): the
+    question, outer-joined to a sub-select of the person's answer that locks it until the
+    commit on PostgreSQL (a lock cannot be taken on the outer side of a join, but it can inside
+    the sub-select), and to its moderation row."""
+    mine = (
+        select(Contribution)
+        .where(
+            Contribution.question_id == bindparam("question_id"),
+            Contribution.author_id == bindparam("author_id"),
+            Contribution.channel == "online",
+        )
+        .with_for_update()
+        .subquery()
+    )
+    own = aliased(Contribution, mine)
     consultation = joinedload(Question.consultation)
     return (
-        select(Question)
+        select(Question, own, ModerationStatus)
+        .outerjoin(own, own.question_id == Question.id)
+        .outerjoin(ModerationStatus, ModerationStatus.contribution_id == own.id)
         .where(Question.id == bindparam("question_id"))
         .options(
+            # the consultation's introduction and the populations' own rows are read only if
+            # a page shows them: an answer that is saved needs neither
             consultation.defer(Consultation.introduction),
             consultation.joinedload(Consultation.populations).lazyload(
                 ConsultationPopulation.population
             ),
+            lazyload(ModerationStatus.contribution),
         )
     )
 
 
-def question_to_answer(question_id: int) -> Question | None:
-    """A question with its consultation and the ids of the populations invited, in one query
-    (the consultation's introduction and the populations' own rows are read only if a page
-    shows them: an answer that is saved needs neither)."""
-    found = db.session.execute(_question_to_answer_query(), {"question_id": question_id})
-    return found.unique().scalar_one_or_none()
+def answer_target(user: User, question_id: int) -> AnswerTarget | None:
+    """The question with its consultation and the ids of the populations invited, and the
+    person's own answer to it with its moderation row (locked, as `answer` needs it), in one
+    statement; None for no such question."""
+    values = {"question_id": question_id, "author_id": user.id}
+    found = db.session.execute(_answer_target_query(), values).unique().first()
+    if found is None:
+        return None
+    question, contribution, status = found
+    return AnswerTarget(question, (contribution, status if contribution is not None else None))
 
 
 def answer(
@@ -312,8 +344,12 @@ def answer(
     text: str | None = None,
     choice_ids: list[int] | None = None,
     now: datetime,
+    own: tuple[Contribution | None, ModerationStatus | None] | None = None,
 ) -> Contribution:
-    """Record or replace a person's answer to a question, keeping any earlier text."""
+    """Record or replace a person's answer to a question, keeping any earlier text.
+
+    ``own`` is the person's answer with its moderation row when the caller has read them with
+    the question already (`answer_target`); otherwise they are read (and locked) here."""
     consultation = question.consultation
     _check_may_answer(user, consultation, now)
     body, chosen = "", []
@@ -326,13 +362,15 @@ def answer(
             question.kind, choice_ids or [], {c.id for c in question.choices}
         )
         chosen = [c for c in question.choices if c.id in chosen_ids]
-    found = db.session.execute(
-        _own_answer_query(question.kind not in ("open", "words")),
-        {"question_id": question.id, "author_id": user.id},
-    ).first()
-    if found is None:
+    if own is None:
+        found = db.session.execute(
+            _own_answer_query(question.kind not in ("open", "words")),
+            {"question_id": question.id, "author_id": user.id},
+        ).first()
+        own = tuple(found) if found is not None else (None, None)
+    contribution, status = own
+    if contribution is None:
         return _first_answer(user, question, consultation, body, chosen, now=now)
-    contribution, status = found
     if contribution.withdrawn_at is None and contribution.body == body:
         if question.kind in ("open", "words") or contribution.choices == chosen:
             return contribution

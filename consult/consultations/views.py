@@ -116,7 +116,8 @@ def _reading_links(consultation: Consultation) -> dict:
 @login_required
 def answer(question_id):
     """Save one answer; the page comes back with the answer or a clear error beside it."""
-    question = services.question_to_answer(question_id) or abort(404)
+    target = services.answer_target(current_user, question_id) or abort(404)
+    question = target.question
     consultation = _load(question.consultation_id)
     if not current_user.profile_complete:
         flash(_("Complete your profile before answering."), "warning")
@@ -134,6 +135,7 @@ def answer(question_id):
                 c for c in request.form.getlist("choice", type=int_or_none) if (c or 0) > 0
             ],
             now=utcnow(),
+            own=target.own,
         )
     except RuleError as error:
         db.session.rollback()  # the page must not show an answer that was refused

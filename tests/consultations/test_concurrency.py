@@ -7,6 +7,9 @@ write lock when its transaction begins (BEGIN IMMEDIATE), so the threads, releas
 served one after the other: the second sees the first's row, and nobody gets an error.
 """
 
+import threading
+
+import pytest
 from concurrency import on_postgresql, run_together
 from sqlalchemy import func, select
 
@@ -68,3 +71,51 @@ def test_two_first_reactions_at_once_store_one_reaction(
     assert sorted(type(r).__name__ for r in results) == ["RuleError", "int"]
     refusal = next(r for r in results if isinstance(r, RuleError))
     assert "déjà enregistrée" in str(refusal.message)
+
+
+@pytest.mark.postgres
+def test_two_edits_at_once_keep_each_others_text(app, make_user, make_consultation, now):
+    """An edit reads the person's answer with the question and locks it (inside the sub-select
+    the row lock can be taken in): a second edit from another tab waits for the first to commit,
+    then keeps the first's text as a revision, so no text is lost."""
+    from consult.accounts.models import User
+    from consult.consultations.models import ContributionRevision
+
+    question = make_consultation().questions[0]
+    user = make_user()
+    services.answer(user, question, text="Premier", now=now)
+    db.session.commit()
+    question_id, user_id = question.id, user.id
+    db.session.remove()
+    first_read, release = threading.Event(), threading.Event()
+    failures = []
+
+    def edit(text, hold):
+        with app.test_request_context(method="POST"):
+            try:
+                person = db.session.get(User, user_id)
+                target = services.answer_target(person, question_id)
+                if hold:
+                    first_read.set()
+                    release.wait(10)
+                services.answer(person, target.question, text=text, now=now, own=target.own)
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 - reported to the test
+                failures.append(error)
+            finally:
+                db.session.remove()
+
+    first = threading.Thread(target=edit, args=("Deuxième", True))
+    first.start()
+    assert first_read.wait(10)
+    second = threading.Thread(target=edit, args=("Troisième", False))
+    second.start()
+    second.join(0.5)
+    assert second.is_alive()  # waiting for the first edit's lock
+    release.set()
+    first.join(20)
+    second.join(20)
+    assert failures == []
+    assert db.session.scalar(select(Contribution.body)) == "<p>Troisième</p>"
+    kept = db.session.scalars(select(ContributionRevision.body).order_by(ContributionRevision.id))
+    assert kept.all() == ["<p>Premier</p>", "<p>Deuxième</p>"]

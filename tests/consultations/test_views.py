@@ -361,28 +361,36 @@ def test_answer_edit_and_withdraw_through_the_pages(member_client, make_consulta
 
 
 def test_an_answer_reads_only_what_it_saves_with(member_client, make_consultation, statements):
-    """The person and the question are each read in one statement, without the rows an answer
-    does not need: their population and region, the consultation's introduction (long rich
-    text) and the invited populations' own rows (their ids are on the join rows)."""
+    """The person is read in one statement, and the question with the person's own answer in
+    another, without the rows an answer does not need: their population and region, the
+    consultation's introduction (long rich text) and the invited populations' own rows (their
+    ids are on the join rows); the own answer is locked inside its sub-select on PostgreSQL."""
     client, _ = member_client
     question = make_consultation().questions[0]
+    url = f"/questions/{question.id}/answer"
     with statements() as sent:
-        response = client.post(f"/questions/{question.id}/answer", data={"answer": "Mon idée"})
+        response = client.post(url, data={"answer": "Mon idée"})
     assert response.status_code == 302
     (identity,) = [s for s in sent if "FROM sign_in_session" in s]
     (read,) = [s for s in sent if s.startswith("SELECT question.id")]
     assert "JOIN population" not in identity and "JOIN region" not in identity
-    assert "JOIN consultation_population" in read
+    assert "JOIN consultation_population" in read and "FROM contribution" in read
     assert "introduction" not in read and "JOIN population" not in read
+    if db.engine.dialect.name == "postgresql":
+        assert "FOR UPDATE) AS" in read
     assert db.session.scalar(select(Contribution.body)) == "<p>Mon idée</p>"
-    # the statements are built once per process: a second answer builds none
+    # an edit reads nothing more, and the statements are built once per process
     from consult.consultations import services as answering
 
-    built = [answering._question_to_answer_query, answering._own_answer_query]
+    built = [answering._answer_target_query, answering._own_answer_query]
     misses = [query.cache_info().misses for query in built]
-    response = client.post(f"/questions/{question.id}/answer", data={"answer": "Autre idée"})
+    with statements() as sent:
+        response = client.post(url, data={"answer": "Autre idée"})
     assert response.status_code == 302
+    assert len([s for s in sent if s.startswith("SELECT")]) == 2
     assert [query.cache_info().misses for query in built] == misses
+    db.session.expire_all()
+    assert db.session.scalar(select(Contribution.body)) == "<p>Autre idée</p>"
 
 
 def test_an_edited_answer_writes_each_row_once(member_client, make_consultation, statements):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, event, text
 from werkzeug.serving import make_server
 
@@ -21,6 +22,13 @@ from consult.core.clock import utcnow
 from consult.extensions import db, limiter
 
 PASSWORD = "correct-horse-battery"
+
+# Property tests check what is true, not how fast: no deadline per example, and no health check
+# that fails a test because a loaded machine (CI, two suites at once) ran it slowly.
+settings.register_profile(
+    "consult", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile("consult")
 OUTPUT_DIR = Path(__file__).resolve().parent.parent / "test-output"
 
 

@@ -142,7 +142,7 @@ def test_cloud_is_deterministic():
     assert word_cloud(words, "M", "a") == word_cloud(words, "M", "a")
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30)
 @given(
     st.lists(
         st.tuples(st.text(min_size=1, max_size=20), st.floats(0, 1e6, allow_nan=False)),

@@ -9,7 +9,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from consult.panels.draw import compute_lottery, draw_panels, infeasibilities, sample
@@ -312,7 +312,7 @@ def brute_force_feasible(pool, panels):
     return fill(0, pool)
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80)
 @given(instances(), st.sampled_from(["leximin", "maximin"]), st.text(max_size=5))
 def test_every_returned_panel_meets_its_quotas(instance, method, seed):
     pool, panels = instance

@@ -1,12 +1,18 @@
 """The API's reference as an OpenAPI 3.1 document, served at /api/v1/openapi.json.
 
 Written by hand beside the views it describes (tests check that every API route is in it and
-that it validates against the OpenAPI schema); the page for people is rendered from it.
+that it validates against the OpenAPI schema); the page for people is rendered from it. Each
+operation's summary and description are messages: the JSON has them in English (`in_english`), the
+page in the reader's language.
 """
 
 from __future__ import annotations
 
+from flask_babel import force_locale
+from flask_babel.speaklater import LazyString
+
 from consult.api.rules import SCOPES
+from consult.core.i18n import lazy_gettext as _l
 from consult.core.links import external_url
 
 VERSION = "1.0"
@@ -55,6 +61,18 @@ def _operation(operation_id, summary, description, scope, responses, parameters=
     }
 
 
+def in_english(value):
+    """The document (or any part of it) with its messages written in English, for the JSON."""
+    if isinstance(value, LazyString):
+        with force_locale("en"):
+            return str(value)
+    if isinstance(value, dict):
+        return {key: in_english(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [in_english(item) for item in value]
+    return value
+
+
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/parameters/{name}"}
 
@@ -97,33 +115,35 @@ def document(server_url: str) -> dict:
         "paths": {
             "/consultations": _operation(
                 "listConsultations",
-                "Consultations",
-                "Consultations past their draft, newest first.",
+                _l("Consultations"),
+                _l("Consultations past their draft, newest first."),
                 "consultations",
                 {"200": _json("ConsultationPage", "A page of consultations.")},
                 paging,
             ),
             "/consultations/{consultation_id}": _operation(
                 "getConsultation",
-                "One consultation",
-                "A consultation with its questions and invited populations.",
+                _l("One consultation"),
+                _l("A consultation with its questions and invited populations."),
                 "consultations",
                 {"200": _json("ConsultationDetail", "The consultation.")},
                 [consultation_id],
             ),
             "/consultations/{consultation_id}/contributions": _operation(
                 "listContributions",
-                "Published contributions",
-                "Published contributions, oldest first, optionally of one question.",
+                _l("Published contributions"),
+                _l("Published contributions, oldest first, optionally of one question."),
                 "consultations",
                 {"200": _json("ContributionPage", "A page of contributions.")},
                 [consultation_id, *paging, _ref("question")],
             ),
             "/consultations/{consultation_id}/participation": _operation(
                 "getParticipation",
-                "Participation figures",
-                "Participation per population, profile and day. While the figures are being "
-                "computed the answer is 202 with a status: ask again in a moment.",
+                _l("Participation figures"),
+                _l(
+                    "Participation per population, profile and day. While the figures are being "
+                    "computed the answer is 202 with a status: ask again in a moment."
+                ),
                 "results",
                 {
                     "200": _json("Participation", "The figures."),
@@ -133,50 +153,56 @@ def document(server_url: str) -> dict:
             ),
             "/assemblies/{assembly_id}/results": _operation(
                 "getAssemblyResults",
-                "Assembly results",
-                "Per resolution: roll, quorum, counts, majority base and threshold, outcome. "
-                "Public once the assembly is closed.",
+                _l("Assembly results"),
+                _l(
+                    "Per resolution: roll, quorum, counts, majority base and threshold, outcome. "
+                    "Public once the assembly is closed."
+                ),
                 "results",
                 {"200": _json("Object", "The results.")},
                 [assembly_id],
             ),
             "/assemblies/{assembly_id}/ballots": _operation(
                 "getAssemblyBallots",
-                "Published ballots",
-                "The published ballots (tracking code, choice, weight) and the hash-chained log, "
-                "to recompute every tally.",
+                _l("Published ballots"),
+                _l(
+                    "The published ballots (tracking code, choice, weight) and the hash-chained "
+                    "log, to recompute every tally."
+                ),
                 "results",
                 {"200": _json("Object", "The ballots and the log.")},
                 [assembly_id],
             ),
             "/mission": _operation(
                 "getMissionDashboard",
-                "Mission dashboard",
-                "Objectives, their engagements and indicators, with the settled (validated or "
-                "audited) values, the gap to the target and the trend. Figures are exact "
-                "decimals written as strings.",
+                _l("Mission dashboard"),
+                _l(
+                    "Objectives, their engagements and indicators, with the settled (validated or "
+                    "audited) values, the gap to the target and the trend. Figures are exact "
+                    "decimals written as strings."
+                ),
                 PUBLIC,
                 {"200": _json("MissionDashboard", "The dashboard.")},
             ),
             "/mission/indicators/{indicator_id}": _operation(
                 "getMissionIndicator",
-                "One mission indicator",
-                "An indicator with every settled value and its provenance.",
+                _l("One mission indicator"),
+                _l("An indicator with every settled value and its provenance."),
                 PUBLIC,
                 {"200": _json("MissionIndicator", "The indicator.")},
                 [indicator_id],
             ),
             "/mission/proofs": _operation(
                 "listMissionProofs",
-                "Public proofs",
-                "The proofs the committee retained and made public.",
+                _l("Public proofs"),
+                _l("The proofs the committee retained and made public."),
                 PUBLIC,
                 {"200": _json("MissionProofs", "The proofs.")},
             ),
             "/mission/opinions": _operation(
                 "listMissionOpinions",
-                "Published opinions",
-                "The committee's published yearly opinions, with their published text.",
+                _l("Published opinions"),
+                _l("The committee's published yearly opinions, with their published text."),
                 PUBLIC,
                 {"200": _json("MissionOpinions", "The opinions.")},
             ),

@@ -82,7 +82,7 @@ def _authenticate_by_token():
 @bp.get("/openapi.json")
 def openapi_document():
     """Public: the API's reference as an OpenAPI 3.1 document."""
-    return openapi.document(openapi.server_url())
+    return openapi.in_english(openapi.document(openapi.server_url()))
 
 
 READERS = (Role.ANALYST, Role.ORGANISER)

@@ -174,6 +174,21 @@ def test_the_openapi_document_validates_and_lists_every_route(app, client):
     assert "/mission/indicators/{indicator_id}" in page and "public\u00a0: aucun jeton" in page
 
 
+def test_the_reference_page_speaks_the_readers_language_and_the_document_english(client):
+    """The operations' summaries and descriptions are messages: French on the French page,
+    English on the English one, and always English, unescaped, in the JSON for developers."""
+    ballots = "/assemblies/{assembly_id}/ballots"
+    page = html.unescape(client.get("/developers/api").get_data(as_text=True))
+    assert "Bulletins publiés" in page and "Published ballots" not in page
+    assert "Les avis annuels publiés du comité" in page
+    english = client.get("/developers/api", headers={"Accept-Language": "en"})
+    assert "Published ballots" in html.unescape(english.get_data(as_text=True))
+    document = client.get("/api/v1/openapi.json").json
+    assert document["paths"][ballots]["get"]["summary"] == "Published ballots"
+    opinions = document["paths"]["/mission/opinions"]["get"]["description"]
+    assert opinions == "The committee's published yearly opinions, with their published text."
+
+
 def test_the_api_reference_takes_its_address_from_site_url_not_the_host(app, client):
     """A forged Host header never reaches the documented server (nor the page's examples)."""
     evil = {"Host": "evil.example"}

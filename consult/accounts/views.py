@@ -13,7 +13,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import force_locale, get_locale
+from flask_babel import get_locale
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, or_, select
 from wtforms.fields.choices import SelectChoice
@@ -35,9 +35,9 @@ from consult.accounts.models import Population, Region, User, UserRole
 from consult.core.clock import utcnow
 from consult.core.errors import RuleError, refuse
 from consult.core.forms import form_page, written_choices
+from consult.core.i18n import force_locale, ngettext
 from consult.core.i18n import gettext as _
 from consult.core.i18n import lazy_gettext as _l
-from consult.core.i18n import ngettext
 from consult.core.imports import services as imports
 from consult.core.imports.forms import UploadForm
 from consult.core.imports.views import large_upload

@@ -8,10 +8,10 @@ page in the reader's language.
 
 from __future__ import annotations
 
-from flask_babel import force_locale
 from flask_babel.speaklater import LazyString
 
 from consult.api.rules import SCOPES
+from consult.core.i18n import force_locale
 from consult.core.i18n import lazy_gettext as _l
 from consult.core.links import external_url
 

@@ -1,12 +1,14 @@
 """Languages: French first, English second; one translation catalogue per area."""
 
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 from babel.dates import format_skeleton
 from babel.numbers import format_percent
-from flask import current_app, has_request_context, request, session
+from flask import current_app, g, has_request_context, request, session
+from flask_babel import force_locale as babel_force_locale
 from flask_babel import format_date, format_time, get_locale, get_translations
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
@@ -29,22 +31,43 @@ LazyString.__html__ = _lazy_string_as_text
 
 #: Where an application keeps the translations it found for each language.
 _CATALOGUES = "consult.translations"
+#: Where a request (its application context) keeps the translations of its language.
+_REQUEST_TRANSLATIONS = "_consult_translations"
 
 
 def translations():
     """The translations of the request's language (that of `force_locale` inside it).
 
     Flask-Babel finds them again for every message, through the request's context three times:
-    a page of fifty messages paid half a millisecond for it. They are found once per language
-    here; the language itself is still Flask-Babel's."""
-    locale = get_locale()
-    if locale is None:
-        return get_translations()
-    known = current_app.extensions.setdefault(_CATALOGUES, {})
-    found = known.get(locale)
+    a page of sixty messages paid most of a millisecond for it. Here they are found once per
+    language for the application, and kept for the rest of the request; the language itself is
+    still Flask-Babel's choice, and `force_locale` changes it for the messages of its block."""
+    if not g:
+        return get_translations()  # outside an application: the messages as written
+    found = g.get(_REQUEST_TRANSLATIONS)
     if found is None:
-        found = known[locale] = get_translations()
+        locale = get_locale()
+        known = current_app.extensions.setdefault(_CATALOGUES, {})
+        found = known.get(locale)
+        if found is None:
+            found = known[locale] = get_translations()
+        setattr(g, _REQUEST_TRANSLATIONS, found)
     return found
+
+
+@contextmanager
+def force_locale(locale: str):
+    """Flask-Babel's `force_locale`, for consult's messages too: inside the block they are in
+    `locale`, after it in the request's language again."""
+    outer = g.pop(_REQUEST_TRANSLATIONS, None) if g else None
+    try:
+        with babel_force_locale(locale):
+            yield
+    finally:
+        if g:
+            g.pop(_REQUEST_TRANSLATIONS, None)
+            if outer is not None:
+                setattr(g, _REQUEST_TRANSLATIONS, outer)
 
 
 def gettext(string: str, **variables) -> str:

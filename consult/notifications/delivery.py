@@ -6,11 +6,12 @@ notifications, so they leave only after its commit and at the rate the mail serv
 from __future__ import annotations
 
 from flask import current_app
-from flask_babel import force_locale, format_date, format_time
+from flask_babel import format_date, format_time
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
 from consult.core.clock import to_local
+from consult.core.i18n import force_locale
 from consult.core.i18n import gettext as _
 from consult.core.mail import queue_mail
 from consult.extensions import db

@@ -74,9 +74,8 @@ def test_messages_speak_the_request_language_and_the_one_force_locale_sets(app):
     """consult's translation functions (Python, lazy and in templates) find each language's
     translations once, and still follow the request's language and `force_locale` inside it."""
     from flask import render_template_string
-    from flask_babel import force_locale
 
-    from consult.core.i18n import gettext, lazy_gettext, ngettext
+    from consult.core.i18n import force_locale, gettext, lazy_gettext, ngettext
 
     label = lazy_gettext("Sign in")
     page = "{{ _('Sign in') }} / {{ ngettext('%(amount)s every %(num)d day', "
@@ -96,3 +95,24 @@ def test_messages_speak_the_request_language_and_the_one_force_locale_sets(app):
     with app.app_context(), app.test_request_context("/", headers={"Accept-Language": "fr"}):
         assert (gettext("Sign in"), str(label)) == ("Se connecter", "Se connecter")
     assert gettext("Sign in") == "Se connecter"  # a command or a job, outside a request
+
+
+def test_consult_translates_and_switches_language_only_through_its_own_functions():
+    """Flask-Babel's gettext family would skip the translations kept for the request, and its
+    force_locale or refresh would leave them in the other language: only consult.core.i18n
+    calls them."""
+    import re
+
+    from consult.core.i18n import PACKAGE_DIR
+
+    banned = re.compile(
+        r"^\s*from flask_babel import .*\b(gettext|ngettext|lazy_gettext|lazy_ngettext|"
+        r"force_locale|refresh)\b",
+        re.M,
+    )
+    offenders = [
+        str(path.relative_to(PACKAGE_DIR))
+        for path in PACKAGE_DIR.rglob("*.py")
+        if path.name != "i18n.py" and banned.search(path.read_text())
+    ]
+    assert offenders == []

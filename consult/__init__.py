@@ -157,13 +157,14 @@ def _register_template_helpers(app: Flask) -> None:
         from flask import g
         from flask_babel import get_locale
 
+        from consult.core.nav import links
+
         # A page built while the database fails shows no navigation by role (it would query).
         # The person once, not through the proxy for each of the two dozen entries.
-        person = current_user._get_current_object()
         nav = (
             []
             if g.get("offline_page")
-            else [item for item in app.config["NAV"] if item.visible_to(person)]
+            else links(app.config["NAV"], current_user._get_current_object())
         )
         return {
             "Role": Role,

@@ -170,16 +170,27 @@ def _turnout(assembly) -> dict[int, tuple[int, int]]:
     return {rid: (counted.get(rid, 0), on_roll) for rid in opened}
 
 
-def _labels() -> dict:
-    """Labels the templates share, translated once for the page (a lazy label would be
-    translated again each time a loop prints it)."""
-    return {
-        "choice": _translated(services.CHOICE_LABELS),
-        "outcome": _translated(services.OUTCOME_LABELS),
-        "category": _translated(services.CATEGORY_LABELS),
-        "presence": _translated(services.PRESENCE_LABELS),
-        "grades": [str(label) for label in services.GRADES],
+class _Labels(dict):
+    """Labels the templates share, each family translated once for the page, when the page
+    first prints one of it (a lazy label would be translated again each time a loop prints it;
+    a page prints one or two families of the five)."""
+
+    FAMILIES = {
+        "choice": lambda: _translated(services.CHOICE_LABELS),
+        "outcome": lambda: _translated(services.OUTCOME_LABELS),
+        "category": lambda: _translated(services.CATEGORY_LABELS),
+        "presence": lambda: _translated(services.PRESENCE_LABELS),
+        "grades": lambda: [str(label) for label in services.GRADES],
     }
+
+    def __missing__(self, family: str):
+        translated = self[family] = self.FAMILIES[family]()
+        return translated
+
+
+def _labels() -> dict:
+    """The labels of a page (`_Labels`)."""
+    return _Labels()
 
 
 def _translated(labels: dict) -> dict:
@@ -434,6 +445,7 @@ def _ballot_page(assembly, delegate, status=200, errors=None):
     The receipt leaves the session once the page that shows it is built (the cookie does not
     keep how or whether codes were received); a page that fails on the way keeps it for the next.
     """
+    labels = _labels()
     page = render_template(
         "assembly/vote.html",
         assembly=assembly,
@@ -441,8 +453,9 @@ def _ballot_page(assembly, delegate, status=200, errors=None):
         mandates=services.mandates_of(delegate),
         receipts=_receipts(),
         errors=errors or {},
-        labels=_labels(),
-        choices=list(rules.Choice),
+        labels=labels,
+        #: each choice's value and label, as the ballot's radio buttons print them
+        choices=[(choice.value, labels["choice"][choice]) for choice in rules.Choice],
         cast_decision=lambda existing, by_self, allow: (
             rules.cast_decision(existing, by_self, allow).value
         ),

@@ -142,7 +142,7 @@ def _manage(assembly, *, roll_form=None, resolution_form=None, status=200):
         roll_kind=ROLL,
         roll_under_way=imports.open_batches(ROLL, assembly.id),
         ruleset=services.rule_set(assembly),
-        labels=_labels(),
+        labels=_Labels(),
         kind_labels=KIND_LABELS,
         turnout=_turnout(assembly),
         as_of=utcnow(),
@@ -186,11 +186,6 @@ class _Labels(dict):
     def __missing__(self, family: str):
         translated = self[family] = self.FAMILIES[family]()
         return translated
-
-
-def _labels() -> dict:
-    """The labels of a page (`_Labels`)."""
-    return _Labels()
 
 
 def _translated(labels: dict) -> dict:
@@ -357,7 +352,7 @@ def _roll(assembly, proxy_form=None, status=200):
         proxies=proxies,
         given=given,
         proxy_form=proxy_form or ProxyForm(),
-        labels=_labels(),
+        labels=_Labels(),
     ), status
 
 
@@ -445,7 +440,7 @@ def _ballot_page(assembly, delegate, status=200, errors=None):
     The receipt leaves the session once the page that shows it is built (the cookie does not
     keep how or whether codes were received); a page that fails on the way keeps it for the next.
     """
-    labels = _labels()
+    labels = _Labels()
     page = render_template(
         "assembly/vote.html",
         assembly=assembly,
@@ -551,7 +546,7 @@ def codes(assembly_id):
         per_page=CODES_PAGE,
         query=query,
         found=found,
-        labels=_labels(),
+        labels=_Labels(),
     )
 
 
@@ -567,7 +562,7 @@ def minutes(assembly_id):
         assembly=assembly,
         results=services.results(assembly),
         ruleset=services.rule_set(assembly),
-        labels=_labels(),
+        labels=_Labels(),
         log_length=len(services.log_entries(assembly)),
     )
 

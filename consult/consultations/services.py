@@ -334,7 +334,7 @@ def answer_target(user: User, question_id: int) -> AnswerTarget | None:
     if found is None:
         return None
     question, contribution, status = found
-    return AnswerTarget(question, (contribution, status if contribution is not None else None))
+    return AnswerTarget(question, (contribution, status))
 
 
 def answer(

@@ -29,8 +29,6 @@ def _lazy_string_as_text(self) -> Markup:
 
 LazyString.__html__ = _lazy_string_as_text
 
-#: Where an application keeps the translations it found for each language.
-_CATALOGUES = "consult.translations"
 #: Where a request (its application context) keeps the translations of its language.
 _REQUEST_TRANSLATIONS = "_consult_translations"
 
@@ -40,17 +38,14 @@ def translations():
 
     Flask-Babel finds them again for every message, through the request's context three times:
     a page of sixty messages paid most of a millisecond for it. Here they are found once per
-    language for the application, and kept for the rest of the request; the language itself is
-    still Flask-Babel's choice, and `force_locale` changes it for the messages of its block."""
+    request (Flask-Babel's domain keeps each language's catalogue for the application) and kept
+    for the rest of it; the language itself is still Flask-Babel's choice, and `force_locale`
+    changes it for the messages of its block."""
     if not g:
         return get_translations()  # outside an application: the messages as written
     found = g.get(_REQUEST_TRANSLATIONS)
     if found is None:
-        locale = get_locale()
-        known = current_app.extensions.setdefault(_CATALOGUES, {})
-        found = known.get(locale)
-        if found is None:
-            found = known[locale] = get_translations()
+        found = get_translations()
         setattr(g, _REQUEST_TRANSLATIONS, found)
     return found
 

@@ -136,6 +136,7 @@ def _register_template_helpers(app: Flask) -> None:
     """Filters and globals the templates share."""
     from flask_login import current_user
 
+    from consult.core.forms import is_checkbox, is_choice_group
     from consult.core.i18n import format_day, format_moment, written
     from consult.core.permissions import ROLE_LABELS, Role
     from consult.core.sanitize import rich
@@ -150,6 +151,8 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["localdate"] = format_day
 
     app.jinja_env.globals["written"] = written
+    app.jinja_env.tests["checkbox"] = is_checkbox
+    app.jinja_env.tests["choice_group"] = is_choice_group
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor

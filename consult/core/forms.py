@@ -3,7 +3,14 @@
 from datetime import datetime
 
 from markupsafe import Markup
-from wtforms import DateTimeLocalField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms import IntegerField as _WTFormsIntegerField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
@@ -12,6 +19,18 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from consult.core.i18n import content_language
 from consult.core.i18n import lazy_gettext as _l
 from consult.core.params import db_int
+
+
+def is_checkbox(field) -> bool:
+    """Jinja's `checkbox` test: a field `render_field` lays out as one box with its label."""
+    return isinstance(field, BooleanField)
+
+
+def is_choice_group(field) -> bool:
+    """Jinja's `choice_group` test: a field laid out as a fieldset of choices (radio buttons or
+    checkboxes), whose first choice an error links to. A test of the field's class, not of its
+    name: a subclass (a label people wrote, consult's own fields) keeps its layout."""
+    return isinstance(field, (RadioField, MultiCheckboxField))
 
 
 def written_choices(pairs) -> list[SelectChoice]:
@@ -43,11 +62,6 @@ class WrittenTextAreaField(_Written, TextAreaField):
 class WrittenLabel:
     """A field whose label people wrote (a panel feature, a population's name): `render_field`
     and the error summary mark the label with the content's language."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # the templates lay a field out by its WTForms type: the one this field extends
-        self.type = next(c.__name__ for c in type(self).__mro__ if c.__module__[:8] == "wtforms.")
 
     @property
     def label_lang(self) -> str:

@@ -7,10 +7,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 from consult.core.forms import (
+    MultiCheckboxField,
     WrittenLabelIntegerField,
     WrittenLabelRadioField,
     WrittenStringField,
     WrittenTextAreaField,
+    is_checkbox,
+    is_choice_group,
     written_choices,
 )
 
@@ -140,7 +143,24 @@ def test_a_question_people_worded_has_its_legend_and_its_error_marked_french(app
     assert '<a href="#town">Town: Say where.</a>' in html
     assert '<label for="town">Town' in html
     assert '<label for="members"><span lang="fr">Adhérents</span></label>' in html
-    assert form.age.type == "RadioField" and form.members.type == "IntegerField"
+    # laid out by what the field is, not by its class's name
+    assert is_choice_group(form.age) and not is_choice_group(form.members)
+
+
+def test_fields_are_laid_out_by_their_kind_whatever_their_class_is_called(app):
+    class Choices(FlaskForm):
+        agree = BooleanField("I agree")
+        themes = MultiCheckboxField("Themes", choices=[SelectChoice("a", "Health")])
+
+    with app.test_request_context("/"):
+        form = Choices(meta={"csrf": False})
+        html = render_template_string(
+            '{% from "macros.html" import render_field %}'
+            "{{ render_field(form.agree) }}{{ render_field(form.themes) }}",
+            form=form,
+        )
+    assert '<div class="checkbox">' in html and "<legend>Themes" in html
+    assert is_checkbox(form.agree) and not is_checkbox(form.themes)
 
 
 def test_the_content_language_is_the_configured_one(app, monkeypatch):

@@ -350,19 +350,24 @@ def postgres_cpu(url: str) -> float:
     return total / ticks
 
 
-def main() -> None:
-    """Set up, serve with gunicorn, sign in, cast, tally, check; print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--delegates", type=int, default=7000)
-    parser.add_argument("--proxies", type=int, default=200)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--change-share", type=float, default=0.05)
-    parser.add_argument("--seed", type=int, default=2026)
+def command_line(doc: str, **defaults: float) -> tuple[argparse.Namespace, str]:
+    """A benchmark's options (`--name` for each default, of the default's type; an underscore
+    is written as a dash) and its database, from DATABASE_URL, which must be PostgreSQL."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    for name, default in defaults.items():
+        parser.add_argument("--" + name.replace("_", "-"), type=type(default), default=default)
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgresql"):
         raise SystemExit("set DATABASE_URL to a PostgreSQL database (its schema is emptied)")
+    return args, url
+
+
+def main() -> None:
+    """Set up, serve with gunicorn, sign in, cast, tally, check; print the figures."""
+    args, url = command_line(
+        __doc__, delegates=7000, proxies=200, workers=4, clients=16, change_share=0.05, seed=2026
+    )
 
     started = time.perf_counter()
     reset_database(url)

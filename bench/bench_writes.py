@@ -27,7 +27,6 @@ the cookie the person had once signed in, as a browser that follows the redirect
 the flashed message or the receipt out of the session).
 """
 
-import argparse
 import os
 import statistics
 import sys
@@ -47,6 +46,7 @@ from werkzeug.security import generate_password_hash  # noqa: E402
 from bench.bench_assembly import (  # noqa: E402
     PASSWORD,
     Browser,
+    command_line,
     make_app,
     postgres_cpu,
     reset_database,
@@ -355,16 +355,7 @@ def statements_per_request(plan: dict) -> dict[str, tuple[int, int, int]]:
 
 def main() -> None:
     """Set up, serve both apps, run the interleaved rounds, print ratios and costs."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--people", type=int, default=200)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--requests", type=int, default=300)
-    args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgresql"):
-        raise SystemExit("set DATABASE_URL to a PostgreSQL database (its schema is emptied)")
+    args, url = command_line(__doc__, people=200, workers=2, clients=8, rounds=5, requests=300)
     reset_database(url)
     plan = prepare(args.people)
     statements = statements_per_request(plan)

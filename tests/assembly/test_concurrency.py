@@ -149,15 +149,21 @@ def unique_guards_removed():
 
 @pytest.mark.postgres
 def test_without_the_unique_constraints_ballots_are_doubled(app, one_voter):
-    """Proof that the constraints, not the Python check, keep one ballot per delegate."""
+    """Proof that the constraints, not the Python check, keep one ballot per delegate.
+
+    The race is real, so on a loaded machine one burst of casts may happen to run one after the
+    other: up to three voters are hammered, each on a fresh assembly, until one is doubled."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("needs PostgreSQL (SQLite cannot drop a constraint)")
-    _, resolution_id, delegate_id, user_id = one_voter(allow_vote_change=False)
-    db.session.remove()
     with unique_guards_removed():
-        hammer(app, resolution_id, delegate_id, user_id)
-        participations, ballots = counted(resolution_id)
-        db.session.remove()
+        for _attempt in range(3):
+            _, resolution_id, delegate_id, user_id = one_voter(allow_vote_change=False)
+            db.session.remove()
+            hammer(app, resolution_id, delegate_id, user_id)
+            participations, ballots = counted(resolution_id)
+            db.session.remove()
+            if participations > 1 and ballots > 1:
+                break
     assert participations > 1 and ballots > 1
 
 

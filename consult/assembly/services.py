@@ -653,11 +653,12 @@ def revoke_proxy(actor: User, proxy: Proxy, *, now: datetime) -> None:
 # --------------------------------------------------------------------------- voting
 
 
-#: The statement of `roll_line`, built once.
+#: The statement of `roll_line`, built once: the agenda comes in the same statement (one row per
+#: resolution), as the vote page shows it.
 _ROLL_LINE = (
     select(Delegate)
     .join(Delegate.assembly)
-    .options(contains_eager(Delegate.assembly))
+    .options(contains_eager(Delegate.assembly).joinedload(Assembly.resolutions))
     .where(
         Delegate.assembly_id == bindparam("assembly_id"),
         Delegate.user_id == bindparam("user_id"),
@@ -666,11 +667,12 @@ _ROLL_LINE = (
 
 
 def roll_line(user, assembly_id: int) -> Delegate | None:
-    """This signed-in person's roll line in an assembly, with the assembly, in one statement."""
+    """This signed-in person's roll line in an assembly, with the assembly and its resolutions,
+    in one statement."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     found = db.session.execute(_ROLL_LINE, {"assembly_id": assembly_id, "user_id": user.id})
-    return found.scalar_one_or_none()
+    return found.unique().scalar_one_or_none()
 
 
 @dataclass

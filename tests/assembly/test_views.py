@@ -280,7 +280,8 @@ def test_a_cast_reads_the_resolution_assembly_and_roll_line_in_one_statement(
 def test_the_vote_page_reads_the_roll_line_and_the_mandates_in_one_statement_each(
     client, voting, officer, now, app, statements
 ):
-    """The roll line comes with its assembly, and the mandates with their participations."""
+    """The roll line comes with its assembly and agenda, and the mandates with their
+    participations."""
     assembly = voting
     giver = assembly.delegates[1]
     with app.test_request_context():
@@ -296,9 +297,10 @@ def test_the_vote_page_reads_the_roll_line_and_the_mandates_in_one_statement_eac
     reads = [set(re.findall(r"\b(?:FROM|JOIN)\s+\"?(\w+)", s)) for s in sent if "SELECT" in s]
     with_delegates = [tables for tables in reads if "assembly_delegate" in tables]
     assert with_delegates == [
-        {"assembly_delegate", "assembly"},
+        {"assembly_delegate", "assembly", "resolution"},
         {"assembly_delegate", "assembly_participation"},
     ]
+    assert all("assembly_delegate" in tables for tables in reads if "resolution" in tables)
     # an assembly that does not exist is not found (off the roll: 403, test_voting_page_matrix)
     assert client.get(f"/assemblies/{assembly.id + 1000}/vote").status_code == 404
 

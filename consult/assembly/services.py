@@ -685,6 +685,17 @@ class Mandate:
     cast: dict[int, bool]
 
 
+#: The statement of `mandates_of`, built once: the delegates with their participations.
+_MANDATES_OF = (
+    select(Delegate, Participation.resolution_id, Participation.cast_by_id)
+    .outerjoin(Participation, Participation.delegate_id == Delegate.id)
+    .where(
+        Delegate.id.in_(bindparam("ids", expanding=True)),
+        Delegate.assembly_id == bindparam("assembly_id"),
+    )
+)
+
+
 def mandates_of(delegate: Delegate) -> list[Mandate]:
     """Every vote this delegate casts, their own first, then once per proxy carried."""
     assembly = delegate.assembly
@@ -696,9 +707,7 @@ def mandates_of(delegate: Delegate) -> list[Mandate]:
     delegates: dict[int, Delegate] = {}
     cast: dict[int, dict[int, bool]] = {i: {} for i in ids}
     for found, resolution_id, cast_by_id in db.session.execute(
-        select(Delegate, Participation.resolution_id, Participation.cast_by_id)
-        .outerjoin(Participation, Participation.delegate_id == Delegate.id)
-        .where(Delegate.id.in_(ids), Delegate.assembly_id == assembly.id)
+        _MANDATES_OF, {"ids": ids, "assembly_id": assembly.id}
     ):
         delegates[found.id] = found
         if resolution_id is not None:

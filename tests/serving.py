@@ -51,7 +51,10 @@ class Gunicorn:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         command = [sys.executable, "-m", "gunicorn", "--workers", str(workers)]
-        command += ["--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", *options]
+        command += ["--bind", f"127.0.0.1:{self.port}", "--log-level", "warning"]
+        # No control socket (gunicorn 25.1): every master started here would take the same path
+        # in the home folder, and several run at once (the benches' servers, the fault tests).
+        command += ["--no-control-socket", *options]
         pythonpath = os.pathsep.join(str(folder) for folder in (ROOT, *path))
         self.process = subprocess.Popen(  # noqa: S603 - our own command, local address only
             [*command, factory],

@@ -29,7 +29,7 @@ from consult.core import audit
 from consult.core.errors import RuleError
 from consult.core.i18n import lazy_gettext as _l
 from consult.core.permissions import Role
-from consult.extensions import db, dialect_insert
+from consult.extensions import db, dialect_insert, execute_together
 from consult.moderation import services as moderation
 from consult.moderation.models import ModerationStatus
 
@@ -375,13 +375,13 @@ def answer(
         if question.kind in ("open", "words") or contribution.choices == chosen:
             return contribution
     previous_state = contribution.state
-    if contribution.body:
-        # The earlier text, kept by a statement of its own: neither the earlier revisions nor
-        # an object of this one is loaded for it, and the flush has one object fewer to order.
-        db.session.execute(
-            _KEEP_REVISION,
-            {"contribution_id": contribution.id, "body": contribution.body, "replaced_at": now},
-        )
+    # The earlier text, kept by a statement of its own: neither the earlier revisions nor an
+    # object of this one is loaded for it, and the flush has one object fewer to order.
+    kept = (
+        {"kept_for": contribution.id, "kept_body": contribution.body, "kept_at": now}
+        if contribution.body
+        else None
+    )
     contribution.withdrawn_at = None
     contribution.body = body
     if question.kind not in ("open", "words"):
@@ -400,10 +400,13 @@ def answer(
         )
     contribution.published_at = now if contribution.state == "published" else None
     if question.kind in ("open", "words") and status is not None and not db.session.new:
-        _write_edit(contribution, status)
+        _write_edit(contribution, status, kept)
     else:
         # The choices chosen, a moderation row written only now, or what moderation added (an
         # unmasked text kept as a revision, a resubmission's decision that the row names).
+        if kept is not None:
+            with db.session.no_autoflush:
+                db.session.execute(_KEEP_REVISION, kept)
         db.session.flush()
     return contribution
 
@@ -432,12 +435,14 @@ _RESUBMITTED_COLUMNS = (
 
 
 def _update_by_key(table, columns: tuple[str, ...]):
-    """UPDATE of these columns of one row, found by its primary key (bound as `row_key`)."""
+    """UPDATE of these columns of one row, found by its primary key. Its parameters are named
+    after the table (`contribution_key`, `contribution_body`, ...), so that it can be sent with
+    other statements (`execute_together`)."""
     (key,) = table.primary_key.columns
     return (
         table.update()
-        .where(key == bindparam("row_key"))
-        .values({name: bindparam(f"new_{name}") for name in columns})
+        .where(key == bindparam(f"{table.name}_key"))
+        .values({name: bindparam(f"{table.name}_{name}") for name in columns})
     )
 
 
@@ -445,30 +450,33 @@ _EDITED_ANSWER = _update_by_key(Contribution.__table__, _EDITED_COLUMNS)
 _RESUBMITTED_STATUS = _update_by_key(ModerationStatus.__table__, _RESUBMITTED_COLUMNS)
 
 
-def _write_edit(contribution: Contribution, status: ModerationStatus) -> None:
-    """Write an edited text answer and its moderation row with the two statements built for
-    them, instead of the session's flush: ordering the objects of an edit, diffing them and
-    building each UPDATE cost more than the statements themselves.
+def _write_edit(contribution: Contribution, status: ModerationStatus, kept: dict | None) -> None:
+    """Write an edited text answer, its moderation row and the earlier text kept (`kept`, the
+    values of `_KEEP_REVISION`, or None) with the statements built for them, instead of the
+    session's flush: ordering the objects of an edit, diffing them and building each UPDATE cost
+    more than the statements themselves. On PostgreSQL they are sent as one statement.
 
     The two objects are then expired, as the commit would do: nothing is written twice, and
     anything read of them later in the request is read again, as written."""
-    for row, statement, columns in (
-        (contribution, _EDITED_ANSWER, _EDITED_COLUMNS),
-        (status, _RESUBMITTED_STATUS, _RESUBMITTED_COLUMNS),
-    ):
+    statements, values = (_EDITED_ANSWER, _RESUBMITTED_STATUS), {}
+    if kept is not None:
+        statements, values = (_KEEP_REVISION, *statements), dict(kept)
+    for row, columns in ((contribution, _EDITED_COLUMNS), (status, _RESUBMITTED_COLUMNS)):
         (key,) = sa_inspect(row).identity
-        values = {f"new_{name}": getattr(row, name) for name in columns}
-        with db.session.no_autoflush:  # else the session would write the same changes first
-            db.session.execute(statement, {"row_key": key, **values})
+        name = row.__table__.name
+        values[f"{name}_key"] = key
+        values.update({f"{name}_{column}": getattr(row, column) for column in columns})
+    with db.session.no_autoflush:  # else the session would write the same changes first
+        execute_together(statements, values)
     db.session.expire(contribution)
     db.session.expire(status)
 
 
 #: An edited answer's earlier text, kept as a revision.
 _KEEP_REVISION = insert(ContributionRevision.__table__).values(
-    contribution_id=bindparam("contribution_id"),
-    body=bindparam("body"),
-    replaced_at=bindparam("replaced_at"),
+    contribution_id=bindparam("kept_for"),
+    body=bindparam("kept_body"),
+    replaced_at=bindparam("kept_at"),
     reason="edit",
 )
 

@@ -46,19 +46,20 @@ def _together(statements: tuple):
     return last.add_cte(*(statement.cte(f"write_{i}") for i, statement in enumerate(first)))
 
 
-def execute_together(statements: tuple, values: dict) -> None:
+def execute_together(statements: tuple, values: dict):
     """Send writes in one round trip on PostgreSQL, one after the other elsewhere (SQLite has no
     data-modifying WITH).
 
     Only for statements built once, whose bound parameters have names of their own (`values`
     holds them all) and which write different tables and read nothing of what another writes:
-    PostgreSQL runs the parts of one statement on the same snapshot, in no set order.
+    PostgreSQL runs the parts of one statement on the same snapshot, in no set order. Returns
+    the result of the last statement (its RETURNING rows, if it has some).
     """
     if len(statements) > 1 and db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(_together(statements), values)
-        return
+        return db.session.execute(_together(statements), values)
     for statement in statements:
-        db.session.execute(statement, values)
+        result = db.session.execute(statement, values)
+    return result
 
 
 migrate = Migrate()

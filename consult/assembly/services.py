@@ -34,7 +34,7 @@ from consult.assembly.models import (
 from consult.core import audit
 from consult.core.errors import RuleError
 from consult.core.i18n import lazy_gettext as _l
-from consult.extensions import db, dialect_insert
+from consult.extensions import db, dialect_insert, execute_together
 
 #: Majority-judgment grades, best first (the scale French civic practice uses).
 GRADES = (
@@ -200,28 +200,32 @@ SEAL_EVERY = 32
 #: A cast's chain entry put in the queue, with its number.
 _QUEUE_ENTRY = (
     insert(PendingLogEntry.__table__)
-    .values(assembly_id=bindparam("assembly_id"), payload=bindparam("payload"))
+    .values(assembly_id=bindparam("queued_for"), payload=bindparam("queued_payload"))
     .returning(PendingLogEntry.__table__.c.id)
 )
 
 
-def _log_cast(assembly: Assembly, *, now: datetime, **fields) -> None:
-    """Record a cast for the chain without waiting for its head.
+def _write_cast(assembly: Assembly, writes: tuple, values: dict, *, now: datetime, **fields):
+    """Send a cast's writes (statements built once, their parameters in `values`) and record the
+    cast for the chain without waiting for its head.
 
-    On PostgreSQL the entry is queued in the cast's own transaction (so it is durable with the
-    ballot, or lost with it). One cast in `SEAL_EVERY` then seals every committed entry and its
-    own into the chain, unless another transaction holds the head; what is left is sealed by a
-    later one, by `seal`, or at the latest by the close of the vote (which seals before it
-    tallies): casts never wait for one another. On SQLite every writing transaction runs alone
-    (``BEGIN IMMEDIATE``): the entry is chained at once.
+    On PostgreSQL the chain entry is queued by the same statement as the writes (a data-modifying
+    WITH: one round trip), so it is durable with the ballot, or lost with it. One cast in
+    `SEAL_EVERY` then seals every committed entry and its own into the chain, unless another
+    transaction holds the head; what is left is sealed by a later one, by `seal`, or at the
+    latest by the close of the vote (which seals before it tallies): casts never wait for one
+    another. On SQLite every writing transaction runs alone (``BEGIN IMMEDIATE``): the writes
+    are sent one after the other and the entry is chained at once.
+
+    An IntegrityError of the writes reaches the caller before anything is chained.
     """
     payload = {"action": "cast", "at": now.isoformat(timespec="microseconds"), **fields}
     if db.session.get_bind().dialect.name != "postgresql":
+        execute_together(writes, values)
         _extend_chain(assembly, [payload])  # SQLite: this transaction is the only writer
         return
-    number = db.session.execute(
-        _QUEUE_ENTRY, {"assembly_id": assembly.id, "payload": rules.canonical_json(payload)}
-    ).scalar_one()
+    queued = {"queued_for": assembly.id, "queued_payload": rules.canonical_json(payload)}
+    number = execute_together((*writes, _QUEUE_ENTRY), values | queued).scalar_one()
     if number % SEAL_EVERY == 0:
         seal(assembly, wait=False)
 
@@ -775,6 +779,8 @@ def _parse_grades(resolution: Resolution, grades) -> str:
 # object of its participation or its ballot, so the session has nothing to flush or synchronise
 # for them (an ORM-enabled statement, or an object and a flush, cost about 0.4 ms more each).
 _PARTICIPATIONS, _BALLOTS = Participation.__table__, Ballot.__table__
+#: What a ballot row holds (its id apart).
+_BALLOT_FIELDS = ("code", "resolution_id", "choice", "grades", "weight", "seal")
 
 #: A mandate's participation in a vote, locked until the cast commits.
 _PARTICIPATION_TO_CAST = (
@@ -800,7 +806,9 @@ _REPLACED_BALLOT = delete(_BALLOTS).where(
 )
 
 #: The counted ballot.
-_NEW_BALLOT = insert(_BALLOTS)
+_NEW_BALLOT = insert(_BALLOTS).values(
+    {name: bindparam(f"ballot_{name}") for name in _BALLOT_FIELDS}
+)
 
 
 def cast(
@@ -874,32 +882,33 @@ def cast(
         ).scalar_one_or_none()
         if taken is None:
             raise RuleError(at_the_same_moment)
+        writes, values = (_NEW_BALLOT,), {}
     else:
         db.session.execute(_REPLACED_BALLOT, {"resolution_id": resolution.id, "seal": seal})
-        db.session.execute(
-            _CHANGE_PARTICIPATION, {"participation_id": existing.id, "caster_id": caster.id}
-        )
-    ballot = {
-        "code": code,
-        "resolution_id": resolution.id,
-        "choice": choice,
-        "grades": grades_json,
-        "weight": weight,
-        "seal": seal,
+        writes = (_CHANGE_PARTICIPATION, _NEW_BALLOT)
+        values = {"participation_id": existing.id, "caster_id": caster.id}
+    values |= {
+        "ballot_code": code,
+        "ballot_resolution_id": resolution.id,
+        "ballot_choice": choice,
+        "ballot_grades": grades_json,
+        "ballot_weight": weight,
+        "ballot_seal": seal,
     }
     try:
-        db.session.execute(_NEW_BALLOT, ballot)
+        _write_cast(
+            assembly,
+            writes,
+            values,
+            now=now,
+            resolution=resolution.id,
+            delegate=mandate.identifier,
+            by=caster.identifier,
+            replaces=existing is not None,
+        )
     except IntegrityError:
         # (resolution, seal) or a tracking code already taken: the caller rolls back.
         raise RuleError(at_the_same_moment) from None
-    _log_cast(
-        assembly,
-        now=now,
-        resolution=resolution.id,
-        delegate=mandate.identifier,
-        by=caster.identifier,
-        replaces=existing is not None,
-    )
     return code
 
 

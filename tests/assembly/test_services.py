@@ -1,6 +1,7 @@
 """Assembly services on the database: roll, freeze, proxies, secret ballots, tally, audit chain."""
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -179,6 +180,50 @@ def test_vote_change_replaces_the_ballot(open_assembly, delegate_user, now):
     assert db.session.get(Ballot, second).choice == "against"
     assert count(Ballot) == 1
     assert db.session.scalar(select(Participation.changes)) == 1
+
+
+def test_a_casts_writes_are_one_statement_on_postgresql(
+    open_assembly, delegate_user, statements, monkeypatch, now
+):
+    """After the participation's own statement (inserted for a first vote; for a changed vote,
+    the replaced ballot deleted), a cast's writes, its chain entry queued with them, are one
+    data-modifying WITH on PostgreSQL; on SQLite each is sent alone and the entry is chained at
+    once. Either way each row is written once and the vote counts."""
+    monkeypatch.setattr(services, "SEAL_EVERY", 10**6)  # no cast here seals the queue
+    assembly = open_assembly(allow_vote_change=True)
+    resolution, voter = assembly.resolutions[0], delegate(assembly, 1)
+    postgres = db.engine.dialect.name == "postgresql"
+    together = {
+        "first": ["INSERT INTO assembly_ballot", "INSERT INTO assembly_pending_log"],
+        "changed": [
+            "UPDATE assembly_participation",
+            "INSERT INTO assembly_ballot",
+            "INSERT INTO assembly_pending_log",
+        ],
+    }
+    codes = []
+    for vote, choice in (("first", "for"), ("changed", "against")):
+        with statements() as sent:
+            codes.append(services.cast(delegate_user(1), resolution, voter, choice=choice, now=now))
+        writes = [s for s in sent if s.startswith(("INSERT", "UPDATE", "DELETE", "WITH"))]
+        ahead = {
+            "first": "INSERT INTO assembly_participation",
+            "changed": "DELETE FROM assembly_ballot",
+        }[vote]
+        assert writes[0].startswith(ahead)
+        found = [re.findall(r"(?:INSERT INTO|UPDATE|DELETE FROM) \w+", s) for s in writes[1:]]
+        if postgres:
+            assert found == [together[vote]] and writes[1].startswith("WITH write_0 AS")
+        else:
+            assert found == [[w] for w in together[vote][:-1]] + [["INSERT INTO assembly_log"]]
+    db.session.commit()
+    assert [b.code for b in services.ballots_of(resolution)] == codes[1:]
+    assert db.session.scalar(select(Participation.changes)) == 1
+    services.seal(assembly)
+    db.session.commit()
+    casts = [json.loads(e.payload) for e in services.log_entries(assembly)]
+    assert [c.get("replaces") for c in casts if c["action"] == "cast"] == [False, True]
+    assert services.verify(assembly) == []
 
 
 def test_vote_change_refused_when_not_allowed(open_assembly, delegate_user, now):

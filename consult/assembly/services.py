@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import Integer, bindparam, delete, event, func, insert, select, update
+from sqlalchemy import bindparam, delete, event, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import contains_eager
 
@@ -689,43 +689,52 @@ class Mandate:
     cast: dict[int, bool]
 
 
-#: The statement of `mandates_of`, built once: the delegate and each delegate whose proxy in
-#: force they carry (a vote page reads these few rows, however many proxies the assembly holds),
-#: with their participations (a roll line belongs to one assembly, so its participations are all
-#: in this assembly's resolutions).
+#: The statement of `mandates_of`, built once: the delegates with their participations.
 _MANDATES_OF = (
     select(Delegate, Participation.resolution_id, Participation.cast_by_id)
     .outerjoin(Participation, Participation.delegate_id == Delegate.id)
     .where(
-        Delegate.id.in_(
-            select(bindparam("delegate_id", type_=Integer)).union_all(
-                select(Proxy.giver_id).where(
-                    Proxy.assembly_id == bindparam("assembly_id"),
-                    Proxy.revoked_at.is_(None),
-                    Proxy.holder_id == bindparam("delegate_id"),
-                )
-            )
-        ),
+        Delegate.id.in_(bindparam("ids", expanding=True)),
         Delegate.assembly_id == bindparam("assembly_id"),
     )
 )
 
 
 def mandates_of(delegate: Delegate) -> list[Mandate]:
-    """Every vote this delegate casts, their own first, then once per proxy carried, in one
-    statement. Their own is listed even when they gave a proxy: voting takes their vote back."""
+    """Every vote this delegate casts, their own first, then once per proxy carried."""
+    assembly = delegate.assembly
+    ids = rules.mandates(delegate.id, _proxies_of(delegate))
+    if delegate.id not in ids:
+        ids = [delegate.id, *ids]  # shown, so they can take their vote back by voting
+    # The delegates with their participations, in one statement (a roll line belongs to one
+    # assembly, so its participations are all in this assembly's resolutions).
     delegates: dict[int, Delegate] = {}
-    cast: dict[int, dict[int, bool]] = {}
+    cast: dict[int, dict[int, bool]] = {i: {} for i in ids}
     for found, resolution_id, cast_by_id in db.session.execute(
-        _MANDATES_OF, {"delegate_id": delegate.id, "assembly_id": delegate.assembly_id}
+        _MANDATES_OF, {"ids": ids, "assembly_id": assembly.id}
     ):
         delegates[found.id] = found
-        votes = cast.setdefault(found.id, {})
         if resolution_id is not None:
-            votes[resolution_id] = cast_by_id == found.id
-    carried = {giver: delegate.id for giver in delegates if giver != delegate.id}
-    ids = rules.mandates(delegate.id, carried)
+            cast[found.id][resolution_id] = cast_by_id == found.id
     return [Mandate(delegates[i], i != delegate.id, cast[i]) for i in ids]
+
+
+def _proxies_of(delegate: Delegate) -> dict[int, int]:
+    """giver id → holder id for the proxies in force that this delegate gave or carries: all
+    that `rules.mandates` needs to know of the assembly's proxies for them (a vote page reads
+    these few rows, however many proxies the assembly holds)."""
+    rows = db.session.execute(
+        _PROXIES_OF, {"assembly_id": delegate.assembly_id, "delegate_id": delegate.id}
+    )
+    return {row.giver_id: row.holder_id for row in rows}
+
+
+#: The statement of `_proxies_of`.
+_PROXIES_OF = select(Proxy.giver_id, Proxy.holder_id).where(
+    Proxy.assembly_id == bindparam("assembly_id"),
+    Proxy.revoked_at.is_(None),
+    or_(Proxy.giver_id == bindparam("delegate_id"), Proxy.holder_id == bindparam("delegate_id")),
+)
 
 
 def _carries(holder: Delegate, giver: Delegate) -> bool:

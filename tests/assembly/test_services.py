@@ -315,12 +315,10 @@ def test_holder_votes_once_per_mandate_and_giver_takes_back(
     assert [m.delegate.identifier for m in services.mandates_of(holder)] == ["D001"]
 
 
-def test_a_vote_page_reads_only_the_proxies_its_delegate_carries(
+def test_a_vote_page_reads_only_the_proxies_its_delegate_gave_or_carries(
     make_assembly, officer, statements, now
 ):
-    """Others' proxies change nothing on a delegate's page, and are not read for it: the
-    mandates' one statement reads the proxies held by this delegate. A delegate who gave a
-    proxy still sees their own vote (voting takes it back)."""
+    """Others' proxies change nothing on a delegate's page, and are not read for it."""
     assembly = make_assembly(delegates=6, proxy_cap=2)
     d = {n: delegate(assembly, n) for n in range(1, 7)}
     services.give_proxy(officer, assembly, d[2], d[1], now=now)  # carried by 1

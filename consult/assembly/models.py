@@ -194,8 +194,11 @@ class Participation(db.Model):
     resolution_id: Mapped[int] = mapped_column(
         ForeignKey("resolution.id", ondelete="CASCADE"), index=True
     )
-    #: The delegate whose vote was cast.
-    delegate_id: Mapped[int] = mapped_column(ForeignKey("assembly_delegate.id", ondelete="CASCADE"))
+    #: The delegate whose vote was cast (indexed: a vote page reads the participations of its
+    #: mandates by delegate).
+    delegate_id: Mapped[int] = mapped_column(
+        ForeignKey("assembly_delegate.id", ondelete="CASCADE"), index=True
+    )
     #: Who cast it: the delegate, or the holder of their proxy.
     cast_by_id: Mapped[int] = mapped_column(ForeignKey("assembly_delegate.id", ondelete="CASCADE"))
     #: How many times the counted ballot was replaced (no time is kept: times order the casts).

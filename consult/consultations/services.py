@@ -375,8 +375,8 @@ def answer(
         if question.kind in ("open", "words") or contribution.choices == chosen:
             return contribution
     previous_state = contribution.state
-    # The earlier text, kept by a statement of its own: neither the earlier revisions nor an
-    # object of this one is loaded for it, and the flush has one object fewer to order.
+    # The earlier text, kept by an INSERT built once (`_KEEP_REVISION`, sent with the edit's
+    # other writes): neither the earlier revisions nor an object of this one is loaded for it.
     kept = (
         {"kept_for": contribution.id, "kept_body": contribution.body, "kept_at": now}
         if contribution.body

@@ -779,7 +779,7 @@ def _parse_grades(resolution: Resolution, grades) -> str:
 # object of its participation or its ballot, so the session has nothing to flush or synchronise
 # for them (an ORM-enabled statement, or an object and a flush, cost about 0.4 ms more each).
 _PARTICIPATIONS, _BALLOTS = Participation.__table__, Ballot.__table__
-#: What a ballot row holds (its id apart).
+#: Every column of a ballot row (its key is its random tracking code: no id orders the casts).
 _BALLOT_FIELDS = ("code", "resolution_id", "choice", "grades", "weight", "seal")
 
 #: A mandate's participation in a vote, locked until the cast commits.

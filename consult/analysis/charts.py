@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -189,7 +190,9 @@ def axis_scale(value: float, *, whole: bool = False) -> tuple[float, float]:
     """The top of a value axis and its step: about five steps of 1, 2 or 5 times a power of
     ten, the top being the first step at or above `value` (300 → 300 by 100, 301 → 400).
     `whole` keeps steps of at least 1 (counts)."""
-    if not value > 0 or math.isinf(value):
+    if not value >= sys.float_info.min or math.isinf(value):
+        # zero, or below the smallest normal float (a fifth of it would be 0): the bar has no
+        # height on any axis, so the axis of zero
         return 1, 1
     raw = value / 5
     power = 10.0 ** math.floor(math.log10(raw))

@@ -106,6 +106,7 @@ def test_axis_ends_at_the_first_round_step_above_the_data():
     assert axis_scale(300) == (300, 100)
     assert axis_scale(3, whole=True) == (3, 1)
     assert axis_scale(0.3) == (pytest.approx(0.3), pytest.approx(0.1))
+    assert axis_scale(5e-324) == (1, 1)  # a subnormal value: its fifth would be 0
 
 
 def test_chart_text_stays_readable_on_a_phone():

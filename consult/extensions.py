@@ -8,7 +8,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, bindparam, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 
@@ -32,10 +32,26 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+def on_postgresql() -> bool:
+    """Whether the session's database is PostgreSQL (else SQLite, the embedded default)."""
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
 def dialect_insert(entity):
     """An INSERT with the ON CONFLICT clauses of the session's database (PostgreSQL or SQLite)."""
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-    return insert[db.session.get_bind().dialect.name](entity)
+    return (postgresql.insert if on_postgresql() else sqlite.insert)(entity)
+
+
+def table_params(table, columns) -> dict:
+    """A bound parameter for each of these columns of a table, named after the table and the
+    column ("contribution_body"), so that statements sent together (`execute_together`) never
+    share a name; `table_values` names their values."""
+    return {column: bindparam(f"{table.name}_{column}") for column in columns}
+
+
+def table_values(table, values: dict) -> dict:
+    """Column → value, under the names of `table_params`."""
+    return {f"{table.name}_{column}": value for column, value in values.items()}
 
 
 @functools.cache
@@ -55,7 +71,7 @@ def execute_together(statements: tuple, values: dict):
     PostgreSQL runs the parts of one statement on the same snapshot, in no set order. Returns
     the result of the last statement (its RETURNING rows, if it has some).
     """
-    if len(statements) > 1 and db.session.get_bind().dialect.name == "postgresql":
+    if len(statements) > 1 and on_postgresql():
         return db.session.execute(_together(statements), values)
     for statement in statements:
         result = db.session.execute(statement, values)

@@ -2,6 +2,7 @@
 
 import contextvars
 import os
+import re
 import shutil
 import socket
 import threading
@@ -539,13 +540,27 @@ def loaded_by_sign_in(app, now):
     return load
 
 
+class Sent(list):
+    """The SQL statements sent inside a block, each on one line."""
+
+    def writes(self) -> list[str]:
+        """The statements that write (a data-modifying WITH included)."""
+        return [s for s in self if s.startswith(("INSERT", "UPDATE", "DELETE", "WITH"))]
+
+    @staticmethod
+    def written(statement: str) -> list[str]:
+        """What one statement writes, in order: "INSERT INTO t", "UPDATE t", "DELETE FROM t"."""
+        return re.findall(r"(?:INSERT INTO|UPDATE|DELETE FROM) \w+", statement)
+
+
 @pytest.fixture
 def statements(app):
-    """Record the SQL statements sent inside a block: `with statements() as sent: ...`."""
+    """Record the SQL statements sent inside a block: `with statements() as sent: ...` (a
+    `Sent` list)."""
 
     @contextmanager
     def record():
-        sent = []
+        sent = Sent()
 
         def on_statement(_connection, _cursor, statement, *_args):
             sent.append(" ".join(statement.split()))

@@ -37,7 +37,7 @@ from consult.core.clock import to_local
 from consult.core.errors import RuleError
 from consult.core.i18n import lazy_gettext as _l
 from consult.core.sanitize import text_to_html
-from consult.extensions import db
+from consult.extensions import db, on_postgresql
 
 Progress = Callable[[float, str], None]
 
@@ -123,7 +123,7 @@ class ParticipationReport:
 
 def _hour(column):
     """The hour a moment falls in, computed by the database (both dialects)."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if on_postgresql():
         return func.date_trunc(literal_column("'hour'"), column)
     # literal formats: the GROUP BY must repeat the very same expression, without parameters
     return func.strftime(literal_column("'%Y-%m-%d %H:00:00'"), column)
@@ -1144,7 +1144,7 @@ def search(
         conditions.append(Contribution.question_id == question.id)
     if channel in CHANNEL_LABELS:
         conditions.append(Contribution.channel == channel)
-    if db.session.get_bind().dialect.name == "postgresql":
+    if on_postgresql():
         vector = func.to_tsvector(_regconfig(), Contribution.body)
         conditions.append(vector.op("@@")(func.plainto_tsquery(_regconfig(), " ".join(terms))))
     else:

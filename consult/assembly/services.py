@@ -34,7 +34,14 @@ from consult.assembly.models import (
 from consult.core import audit
 from consult.core.errors import RuleError
 from consult.core.i18n import lazy_gettext as _l
-from consult.extensions import db, dialect_insert, execute_together
+from consult.extensions import (
+    db,
+    dialect_insert,
+    execute_together,
+    on_postgresql,
+    table_params,
+    table_values,
+)
 
 #: Majority-judgment grades, best first (the scale French civic practice uses).
 GRADES = (
@@ -220,7 +227,7 @@ def _write_cast(assembly: Assembly, writes: tuple, values: dict, *, now: datetim
     An IntegrityError of the writes reaches the caller before anything is chained.
     """
     payload = {"action": "cast", "at": now.isoformat(timespec="microseconds"), **fields}
-    if db.session.get_bind().dialect.name != "postgresql":
+    if not on_postgresql():
         execute_together(writes, values)
         _extend_chain(assembly, [payload])  # SQLite: this transaction is the only writer
         return
@@ -806,9 +813,7 @@ _REPLACED_BALLOT = delete(_BALLOTS).where(
 )
 
 #: The counted ballot.
-_NEW_BALLOT = insert(_BALLOTS).values(
-    {name: bindparam(f"ballot_{name}") for name in _BALLOT_FIELDS}
-)
+_NEW_BALLOT = insert(_BALLOTS).values(table_params(_BALLOTS, _BALLOT_FIELDS))
 
 
 def cast(
@@ -887,14 +892,8 @@ def cast(
         db.session.execute(_REPLACED_BALLOT, {"resolution_id": resolution.id, "seal": seal})
         writes = (_CHANGE_PARTICIPATION, _NEW_BALLOT)
         values = {"participation_id": existing.id, "caster_id": caster.id}
-    values |= {
-        "ballot_code": code,
-        "ballot_resolution_id": resolution.id,
-        "ballot_choice": choice,
-        "ballot_grades": grades_json,
-        "ballot_weight": weight,
-        "ballot_seal": seal,
-    }
+    row = (code, resolution.id, choice, grades_json, weight, seal)
+    values |= table_values(_BALLOTS, dict(zip(_BALLOT_FIELDS, row, strict=True)))
     try:
         _write_cast(
             assembly,

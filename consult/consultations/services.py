@@ -29,7 +29,7 @@ from consult.core import audit
 from consult.core.errors import RuleError
 from consult.core.i18n import lazy_gettext as _l
 from consult.core.permissions import Role
-from consult.extensions import db, dialect_insert, execute_together
+from consult.extensions import db, dialect_insert, execute_together, table_params, table_values
 from consult.moderation import services as moderation
 from consult.moderation.models import ModerationStatus
 
@@ -378,7 +378,10 @@ def answer(
     # The earlier text, kept by an INSERT built once (`_KEEP_REVISION`, sent with the edit's
     # other writes): neither the earlier revisions nor an object of this one is loaded for it.
     kept = (
-        {"kept_for": contribution.id, "kept_body": contribution.body, "kept_at": now}
+        table_values(
+            _REVISIONS,
+            {"contribution_id": contribution.id, "body": contribution.body, "replaced_at": now},
+        )
         if contribution.body
         else None
     )
@@ -436,13 +439,13 @@ _RESUBMITTED_COLUMNS = (
 
 def _update_by_key(table, columns: tuple[str, ...]):
     """UPDATE of these columns of one row, found by its primary key. Its parameters are named
-    after the table (`contribution_key`, `contribution_body`, ...), so that it can be sent with
-    other statements (`execute_together`)."""
+    after the table (`contribution_key`, `contribution_body`, ...: `table_params`), so that it
+    can be sent with other statements (`execute_together`)."""
     (key,) = table.primary_key.columns
     return (
         table.update()
         .where(key == bindparam(f"{table.name}_key"))
-        .values({name: bindparam(f"{table.name}_{name}") for name in columns})
+        .values(table_params(table, columns))
     )
 
 
@@ -463,9 +466,7 @@ def _write_edit(contribution: Contribution, status: ModerationStatus, kept: dict
         statements, values = (_KEEP_REVISION, *statements), dict(kept)
     for row, columns in ((contribution, _EDITED_COLUMNS), (status, _RESUBMITTED_COLUMNS)):
         (key,) = sa_inspect(row).identity
-        name = row.__table__.name
-        values[f"{name}_key"] = key
-        values.update({f"{name}_{column}": getattr(row, column) for column in columns})
+        values |= table_values(row.__table__, {"key": key, **{c: getattr(row, c) for c in columns}})
     with db.session.no_autoflush:  # else the session would write the same changes first
         execute_together(statements, values)
     db.session.expire(contribution)
@@ -473,11 +474,9 @@ def _write_edit(contribution: Contribution, status: ModerationStatus, kept: dict
 
 
 #: An edited answer's earlier text, kept as a revision.
-_KEEP_REVISION = insert(ContributionRevision.__table__).values(
-    contribution_id=bindparam("kept_for"),
-    body=bindparam("kept_body"),
-    replaced_at=bindparam("kept_at"),
-    reason="edit",
+_REVISIONS = ContributionRevision.__table__
+_KEEP_REVISION = insert(_REVISIONS).values(
+    {**table_params(_REVISIONS, ("contribution_id", "body", "replaced_at")), "reason": "edit"}
 )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from consult.accounts.models import User
 from consult.assembly.models import Assembly, Delegate, Resolution
 from consult.consultations.models import Consultation, Contribution, Question
-from consult.extensions import db
+from consult.extensions import db, dialect_insert
 from consult.notifications import delivery, rules
 from consult.notifications.models import KINDS, Notification, NotificationOptOut
 from consult.panels.models import Panel, PanelSeat, PanelSession, PanelVolunteer
@@ -62,10 +62,6 @@ def notify(user_ids, kind: str, subject, *, params: dict, url: str, now: datetim
 
 def _insert_or_skip():
     """INSERT ... ON CONFLICT DO NOTHING, which both PostgreSQL and SQLite understand."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
     return dialect_insert(Notification).on_conflict_do_nothing(
         index_elements=["user_id", "kind", "subject_type", "subject_id"]
     )

@@ -1,7 +1,6 @@
 """Assembly services on the database: roll, freeze, proxies, secret ballots, tally, audit chain."""
 
 import json
-import re
 from datetime import timedelta
 
 import pytest
@@ -205,13 +204,13 @@ def test_a_casts_writes_are_one_statement_on_postgresql(
     for vote, choice in (("first", "for"), ("changed", "against")):
         with statements() as sent:
             codes.append(services.cast(delegate_user(1), resolution, voter, choice=choice, now=now))
-        writes = [s for s in sent if s.startswith(("INSERT", "UPDATE", "DELETE", "WITH"))]
+        writes = sent.writes()
         ahead = {
             "first": "INSERT INTO assembly_participation",
             "changed": "DELETE FROM assembly_ballot",
         }[vote]
         assert writes[0].startswith(ahead)
-        found = [re.findall(r"(?:INSERT INTO|UPDATE|DELETE FROM) \w+", s) for s in writes[1:]]
+        found = [sent.written(s) for s in writes[1:]]
         if postgres:
             assert found == [together[vote]] and writes[1].startswith("WITH write_0 AS")
         else:

@@ -406,12 +406,8 @@ def test_an_edited_answer_writes_each_row_once(member_client, make_consultation,
     assert client.post(url, data={"answer": "Mon idée"}).status_code == 302
     with statements() as sent:
         assert client.post(url, data={"answer": "Une autre idée"}).status_code == 302
-    sent_writes = [s for s in sent if s.startswith(("INSERT", "UPDATE", "DELETE", "WITH"))]
-    writes = [
-        write
-        for statement in sent_writes
-        for write in re.findall(r"(?:INSERT INTO|UPDATE|DELETE FROM) \w+", statement)
-    ]
+    sent_writes = sent.writes()
+    writes = [write for statement in sent_writes for write in sent.written(statement)]
     assert sorted(writes) == [
         "INSERT INTO contribution_revision",
         "UPDATE contribution",

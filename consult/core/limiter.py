@@ -2,13 +2,16 @@
 
 Flask-Limiter checks a request's limits one after the other, each `hit` a storage call, and its
 rate-limit headers read the window of one of them again (GET and TTL): the answer POST
-("20 per minute; 300 per day") cost four Redis round trips. Here its own check runs twice: a dry
+("20 per minute; 300 per day") cost four Redis round trips. Here its own check runs as a dry
 pass, where `hit` only notes the counter it would increment (key, window, amount, cost); then one
 Lua script increments them all in that order, each as the `limits` library's incr_expire.lua
 does, stops after the first one over its amount (Flask-Limiter stops at the first breach) and
-returns each counter's value and time to live; then the real pass, where each `hit` is answered
-with its counter's new value, and the headers with its window. What is limited, the keys, the
-order, what a refused request counts and what Flask-Limiter does on a breach stay its own.
+returns each counter's value and time to live. When every counter is within its amount, which is
+the common case, the dry pass answered each `hit` as the storage would have, so it stands as the
+check; otherwise the real pass runs, each `hit` answered with its counter's new value, and
+Flask-Limiter refuses the request as its own check would. The headers read their window from what
+the script returned. What is limited, the keys, the order, what a refused request counts and
+what Flask-Limiter does on a breach stay its own.
 A `hit` the batch did not foresee, and every other storage call, goes to the storage as before;
 when Redis fails, the real pass meets the failure as Flask-Limiter would have.
 """
@@ -148,16 +151,27 @@ class Limiter(FlaskLimiter):
             _batch.reset(token)
         if not dry.entries and not dry.tested:
             return  # nothing was counted or tested: the dry pass was the check
-        context.reset()
-        context.seen_limits.update(seen)
-        answers = _Batch(recording=False)
         try:
             counted = strategy.count(dry.entries)
         except (StorageError, strategy.storage.base_exceptions):
             counted = []  # the real pass's own calls meet the failure, handled as configured
+        answers = _Batch(recording=False)
         for (key, *_rest), (value, reset) in zip(dry.entries, counted, strict=False):
             answers.counts.setdefault(key, deque()).append(value)
             _windows()[key] = (value, reset)
+        within = len(counted) == len(dry.entries) and all(
+            value <= amount
+            for (_key, _expiry, amount, _cost), (value, _reset) in zip(
+                dry.entries, counted, strict=True
+            )
+        )
+        if within and not dry.tested:
+            # Every hit of the dry pass answered True, as the real pass would have: its context
+            # (the limits seen, the one the headers show) is the check's own, and the headers
+            # read their window from what was just counted.
+            return
+        context.reset()
+        context.seen_limits.update(seen)
         token = _batch.set(answers)
         try:
             super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)

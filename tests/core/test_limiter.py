@@ -94,3 +94,30 @@ def test_every_limit_of_a_request_is_counted_in_one_redis_round_trip(
     # the three limits of signing in (per person and per address) in one call, its headers too
     checked = [command for command in sent if any("/accounts.login/" in str(a) for a in command)]
     assert len(checked) == 1 and checked[0][0] == "EVALSHA" and checked[0][2] == 3
+
+
+def test_a_request_within_its_limits_is_checked_by_one_pass_of_flask_limiter(
+    client, login, make_user, make_consultation, strict, monkeypatch
+):
+    """The dry pass stands as the check when every counter is within its amount: no real pass
+    runs. A breach takes the real pass, which refuses the request as Flask-Limiter does."""
+    from flask_limiter import Limiter as FlaskLimiter
+
+    from consult.core.limiter import _batch
+
+    question = make_consultation().questions[0]
+    login(client, make_user())
+    passes = []
+    theirs = FlaskLimiter._check_request_limit
+
+    def noted(*args, **kwargs):
+        batch = _batch.get()
+        passes.append("dry" if batch is None or batch.recording else "real")
+        return theirs(*args, **kwargs)
+
+    monkeypatch.setattr(FlaskLimiter, "_check_request_limit", noted)
+    assert [_answer(client, question, f"Avis {i}") for i in range(2)] == [302, 302]
+    assert "dry" in passes and "real" not in passes
+    passes.clear()
+    assert _answer(client, question, "Avis 2") == 429
+    assert passes.count("real") == 1  # the check that met the breach

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the tests need (Python packages in .venv, Debian's Chromium for browser
 # tests, axe-core from package-lock.json for the accessibility checks) and run the whole suite
-# twice: on the embedded SQLite, then on the local PostgreSQL.
+# twice: on the embedded SQLite, then on the local PostgreSQL with rate limits in the local Redis.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,8 +31,19 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   fi
   for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && break; sleep 1; done
 fi
+# The PostgreSQL run is production's setting: rate limits counted in Redis too (a database of
+# its own, emptied of its counters after each test), when Redis answers; CI needs it.
+REDIS_URL=${TEST_RATELIMIT_STORAGE_URI:-redis://127.0.0.1:6379/15}
+if python -c "import redis, sys; redis.Redis.from_url(sys.argv[1], socket_timeout=2).ping()" "$REDIS_URL" 2>/dev/null; then
+  export TEST_RATELIMIT_STORAGE_URI="$REDIS_URL"
+elif [ "${CI:-}" = "true" ]; then
+  echo "Redis is not reachable at $REDIS_URL: CI counts the rate limits of the PostgreSQL run in it." >&2
+  exit 1
+else
+  echo "== Redis is not reachable at $REDIS_URL: the PostgreSQL run counts rate limits in memory." >&2
+fi
 if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
-  echo "== Test suite on PostgreSQL ($PG_URL)"
+  echo "== Test suite on PostgreSQL ($PG_URL), rate limits in ${TEST_RATELIMIT_STORAGE_URI:-memory}"
   DATABASE_URL="$PG_URL" python -m pytest "$@"
 elif [ "${CI:-}" = "true" ]; then
   echo "PostgreSQL is not reachable on 127.0.0.1:5432: CI needs it." >&2

@@ -10,6 +10,7 @@ from flask_wtf.csrf import generate_csrf
 from consult.config import Config, DevelopmentConfig
 from consult.extensions import (
     babel,
+    configure_postgresql,
     configure_sqlite,
     csrf,
     db,
@@ -109,9 +110,11 @@ def _bind_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     install_gettext(app)
     limiter.init_app(app)
-    if is_sqlite:
-        with app.app_context():
+    with app.app_context():
+        if is_sqlite:
             configure_sqlite(db.engine)
+        elif db.engine.dialect.driver == "psycopg":
+            configure_postgresql(db.engine)
 
 
 def _register_areas(app: Flask) -> None:

@@ -149,3 +149,14 @@ def configure_sqlite(engine) -> None:
     @event.listens_for(engine, "rollback")
     def _on_end(connection):
         connection.info["sqlite_begin_pending"] = False
+
+
+def configure_postgresql(engine) -> None:
+    """Give psycopg's connections the cursor whose description is made only when read
+    (`consult.core.pgcursor`): SQLAlchemy reads it after every statement, but needs its columns
+    only the first time a statement runs."""
+    from consult.core.pgcursor import Cursor
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.cursor_factory = Cursor

@@ -14,9 +14,9 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, event, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, event, func, insert, select, union_all, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import aliased, contains_eager
 
 from consult.accounts.models import User
 from consult.assembly import rules
@@ -696,52 +696,50 @@ class Mandate:
     cast: dict[int, bool]
 
 
-#: The statement of `mandates_of`, built once: the delegates with their participations.
-_MANDATES_OF = (
-    select(Delegate, Participation.resolution_id, Participation.cast_by_id)
-    .outerjoin(Participation, Participation.delegate_id == Delegate.id)
-    .where(
-        Delegate.id.in_(bindparam("ids", expanding=True)),
-        Delegate.assembly_id == bindparam("assembly_id"),
+def _mandates_of_query():
+    """The statement of `mandates_of`: the delegate's own roll line, then the roll line of each
+    giver of a proxy in force that they carry, each with its participations (one row per
+    resolution voted). Two branches of a UNION ALL rather than one WHERE with an OR, so that
+    PostgreSQL finds each by an index (delegate's key, proxy's holder) instead of scanning the
+    assembly's roll."""
+
+    def lines(chosen):
+        return chosen.add_columns(Participation.resolution_id, Participation.cast_by_id).outerjoin(
+            Participation, Participation.delegate_id == Delegate.id
+        )
+
+    own = lines(select(Delegate)).where(
+        Delegate.id == bindparam("delegate_id"), Delegate.assembly_id == bindparam("assembly_id")
     )
-)
+    carried = lines(select(Delegate).join(Proxy, Proxy.giver_id == Delegate.id)).where(
+        Proxy.holder_id == bindparam("delegate_id"),
+        Proxy.assembly_id == bindparam("assembly_id"),
+        Proxy.revoked_at.is_(None),
+    )
+    both = union_all(own, carried).subquery()
+    line = aliased(Delegate, both)
+    return select(line, both.c.resolution_id, both.c.cast_by_id)
+
+
+#: The statement of `mandates_of`, built once.
+_MANDATES_OF = _mandates_of_query()
 
 
 def mandates_of(delegate: Delegate) -> list[Mandate]:
-    """Every vote this delegate casts, their own first, then once per proxy carried."""
-    assembly = delegate.assembly
-    ids = rules.mandates(delegate.id, _proxies_of(delegate))
-    if delegate.id not in ids:
-        ids = [delegate.id, *ids]  # shown, so they can take their vote back by voting
-    # The delegates with their participations, in one statement (a roll line belongs to one
-    # assembly, so its participations are all in this assembly's resolutions).
+    """Every vote this delegate casts, their own first, then once per proxy carried, in one
+    statement. Their own is listed even when they gave it away (`rules.mandates` is asked about
+    the proxies they carry only), so that they can take it back by voting."""
     delegates: dict[int, Delegate] = {}
-    cast: dict[int, dict[int, bool]] = {i: {} for i in ids}
+    cast: dict[int, dict[int, bool]] = {}
     for found, resolution_id, cast_by_id in db.session.execute(
-        _MANDATES_OF, {"ids": ids, "assembly_id": assembly.id}
+        _MANDATES_OF, {"delegate_id": delegate.id, "assembly_id": delegate.assembly_id}
     ):
         delegates[found.id] = found
+        voted = cast.setdefault(found.id, {})
         if resolution_id is not None:
-            cast[found.id][resolution_id] = cast_by_id == found.id
+            voted[resolution_id] = cast_by_id == found.id
+    ids = rules.mandates(delegate.id, {i: delegate.id for i in delegates if i != delegate.id})
     return [Mandate(delegates[i], i != delegate.id, cast[i]) for i in ids]
-
-
-def _proxies_of(delegate: Delegate) -> dict[int, int]:
-    """giver id → holder id for the proxies in force that this delegate gave or carries: all
-    that `rules.mandates` needs to know of the assembly's proxies for them (a vote page reads
-    these few rows, however many proxies the assembly holds)."""
-    rows = db.session.execute(
-        _PROXIES_OF, {"assembly_id": delegate.assembly_id, "delegate_id": delegate.id}
-    )
-    return {row.giver_id: row.holder_id for row in rows}
-
-
-#: The statement of `_proxies_of`.
-_PROXIES_OF = select(Proxy.giver_id, Proxy.holder_id).where(
-    Proxy.assembly_id == bindparam("assembly_id"),
-    Proxy.revoked_at.is_(None),
-    or_(Proxy.giver_id == bindparam("delegate_id"), Proxy.holder_id == bindparam("delegate_id")),
-)
 
 
 def _carries(holder: Delegate, giver: Delegate) -> bool:

@@ -281,7 +281,7 @@ def test_the_vote_page_reads_the_roll_line_and_the_mandates_in_one_statement_eac
     client, voting, officer, now, app, statements
 ):
     """The roll line comes with its assembly and agenda, and the mandates with their
-    participations."""
+    participations and the proxies carried."""
     assembly = voting
     giver = assembly.delegates[1]
     with app.test_request_context():
@@ -298,8 +298,9 @@ def test_the_vote_page_reads_the_roll_line_and_the_mandates_in_one_statement_eac
     with_delegates = [tables for tables in reads if "assembly_delegate" in tables]
     assert with_delegates == [
         {"assembly_delegate", "assembly", "resolution"},
-        {"assembly_delegate", "assembly_participation"},
+        {"assembly_delegate", "assembly_participation", "assembly_proxy"},
     ]
+    assert all("assembly_delegate" in tables for tables in reads if "assembly_proxy" in tables)
     assert all("assembly_delegate" in tables for tables in reads if "resolution" in tables)
     # an assembly that does not exist is not found (off the roll: 403, test_voting_page_matrix)
     assert client.get(f"/assemblies/{assembly.id + 1000}/vote").status_code == 404
